@@ -1,0 +1,36 @@
+/**
+ * Typed errors. Each carries a stable code and a message a learner can act on.
+ * The CLI maps them to Docker's exit codes: 125 for a runtime error, 126 when
+ * the command cannot be invoked, 127 when it is not found.
+ */
+export type ErrorCode =
+  | 'NOT_ROOT'
+  | 'NO_SUCH_CONTAINER'
+  | 'NO_SUCH_IMAGE'
+  | 'AMBIGUOUS_ID'
+  | 'NAME_IN_USE'
+  | 'INVALID_NAME'
+  | 'INVALID_ARGUMENT'
+  | 'CONTAINER_RUNNING'
+  | 'CONTAINER_NOT_RUNNING'
+  | 'IMAGE_IN_USE'
+  | 'MISSING_BUSYBOX'
+  | 'COMMAND_NOT_FOUND'
+  | 'COMMAND_NOT_EXECUTABLE'
+  | 'SHIM_FAILED'
+  | 'KERNEL'
+  | 'NATIVE_NOT_BUILT';
+
+export class GlassError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Suggested exit code for the CLI (Docker's conventions). */
+    readonly exitCode: number = 125,
+  ) {
+    super(message);
+    this.name = 'GlassError';
+  }
+}
+
+export const isGlassError = (e: unknown): e is GlassError => e instanceof GlassError;

@@ -1,0 +1,48 @@
+/**
+ * The image store's public shape. Images follow the OCI image spec on disk
+ * (runtime/core/paths.ts shows the layout), so they can move in and out with
+ * save/load later and interoperate with docker, podman and skopeo.
+ */
+
+/** The part of an OCI image config that decides how a container runs. */
+export interface ImageRunConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  ExposedPorts?: Record<string, object>;
+  Labels?: Record<string, string>;
+}
+
+/** OCI image config (application/vnd.oci.image.config.v1+json). */
+export interface OciImageConfig {
+  created?: string;
+  author?: string;
+  architecture: string;
+  os: string;
+  config: ImageRunConfig;
+  rootfs: { type: 'layers'; diff_ids: string[] };
+  history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+}
+
+export interface ImageRecord {
+  /** "sha256:<hex>" — the digest of the config blob, like Docker's image ID. */
+  id: string;
+  /** Digest of the manifest blob. */
+  manifestDigest: string;
+  /** "busybox:latest", ... (may be empty for an untagged import). */
+  repoTags: string[];
+  /** ISO time the image was created (config.created). */
+  created: string;
+  /** Total bytes of the layers. */
+  size: number;
+  config: OciImageConfig;
+  /** Absolute paths of the unpacked layer trees, bottom layer first. */
+  layerDirs: string[];
+}
+
+export interface RemoveResult {
+  /** Lines as Docker prints them: "Untagged: busybox:latest", "Deleted: sha256:..." */
+  lines: string[];
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+
+/**
+ * Where everything lives under one state root (default /var/lib/glass).
+ *
+ *   <root>/images/oci/          OCI image layout: oci-layout, index.json, blobs/sha256/<hex>
+ *   <root>/images/repositories.json   name:tag -> manifest digest
+ *   <root>/images/layers/<diffid-hex>/  unpacked layer trees (overlay lowerdirs)
+ *   <root>/containers/<id>/     one directory per container:
+ *       config.json             what the container was created with (written by core)
+ *       state.json              runtime state: shim pid, init pid, start time (core)
+ *       exit.json               exit code and end time (written by the shim)
+ *       shim.spec               the shim's instructions (NUL-separated, see native/README.md)
+ *       attach.sock             live stdio of a running container (shim)
+ *       <id>-json.log           Docker json-file style log (shim)
+ *       fs/upper fs/work fs/merged   overlay upperdir, workdir, mount point
+ *   <root>/tmp/                 scratch space on the same filesystem (atomic renames)
+ */
+export class Paths {
+  constructor(readonly root: string) {}
+  get images() { return join(this.root, 'images'); }
+  get oci() { return join(this.images, 'oci'); }
+  get repositories() { return join(this.images, 'repositories.json'); }
+  get layers() { return join(this.images, 'layers'); }
+  layer(diffIdHex: string) { return join(this.layers, diffIdHex); }
+  blob(digest: string) {
+    const [alg, hex] = digest.split(':');
+    return join(this.oci, 'blobs', alg!, hex!);
+  }
+  get containers() { return join(this.root, 'containers'); }
+  container(id: string) { return join(this.containers, id); }
+  get tmp() { return join(this.root, 'tmp'); }
+  get lock() { return join(this.root, 'lock'); }
+}
+
+export const DEFAULT_ROOT = '/var/lib/glass';
+
+export function resolveRoot(explicit?: string): string {
+  return explicit ?? process.env.GLASS_ROOT ?? DEFAULT_ROOT;
+}
