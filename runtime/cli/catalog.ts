@@ -1,0 +1,640 @@
+/**
+ * The command catalog: every glass command and flag, described once, as data.
+ *
+ * The parser (parse.ts), `glass help` (help.ts), the lesson runner and the
+ * language server all read this file, so a flag added here is parsed, shown in
+ * help, hovered and completed everywhere at once. Summaries follow Docker's
+ * meaning (so habits carry over); `explain` and `kernel` are what glass adds:
+ * what the command or flag makes the kernel do, in plain language.
+ */
+
+export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
+
+export interface FlagSpec {
+  /** Long name without the leading `--`. */
+  name: string;
+  /** One-letter shorthand without the leading `-`. */
+  short?: string;
+  type: FlagType;
+  /** Placeholder shown in help after the flag; defaults to the type, as Docker shows it. */
+  valueName?: string;
+  /** Value when the flag is not given; omitted means the type's zero value. Durations are Go strings ("10s"). */
+  default?: string | number | boolean;
+  /** One line, Docker-like. */
+  summary: string;
+  /** Plain language for learners (hovers, lessons). */
+  explain?: string;
+  /** The kernel feature this flag touches, e.g. 'UTS namespace'. */
+  kernel?: string;
+}
+
+export interface ArgSpec {
+  name: string;
+  required: boolean;
+  /** Takes all remaining positionals (only the last arg may be variadic). */
+  variadic?: boolean;
+}
+
+export type CommandGroup = 'containers' | 'images' | 'system';
+
+export interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  /** Full usage line, e.g. "glass run [OPTIONS] IMAGE [COMMAND] [ARG...]". */
+  usage: string;
+  /** One line, Docker-like. */
+  summary: string;
+  /** 2-4 sentences, plain language: what happens in the kernel. */
+  explain: string;
+  /** Kernel features touched. */
+  kernel: string[];
+  /** Id of the lesson that teaches this command. */
+  lesson?: string;
+  flags: FlagSpec[];
+  args: ArgSpec[];
+  /**
+   * Whether flags may appear after positionals. False for run/create: flags
+   * stop at the image, and everything after it is the container's command
+   * (`glass run busybox ls -l` must not read `-l` as a glass flag).
+   */
+  interspersed: boolean;
+  group: CommandGroup;
+}
+
+// ---------------------------------------------------------------------------
+// Global flags: accepted before the command and among any command's flags.
+
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  {
+    name: 'root',
+    type: 'string',
+    summary: 'Directory holding all glass state (default $GLASS_ROOT, else /var/lib/glass)',
+    explain:
+      'Images, containers and logs live under this one directory. Tests and demos point it somewhere ' +
+      'private so they never touch the real store.',
+  },
+  {
+    name: 'explain',
+    type: 'bool',
+    summary: 'Print each kernel step as it happens',
+    explain:
+      'Shows every action glass takes in the kernel (a mount, a namespace, a cgroup write) with why a ' +
+      'container needs it and the shell command you could type to do the same by hand.',
+  },
+  {
+    name: 'help',
+    short: 'h',
+    type: 'bool',
+    summary: 'Print usage',
+    explain: "Prints the command's usage, options and what it does in the kernel, then exits.",
+  },
+  {
+    name: 'no-color',
+    type: 'bool',
+    summary: 'Print without colours',
+    explain: 'Plain output, for logs, pipes and terminals without colour.',
+  },
+];
+
+// ---------------------------------------------------------------------------
+// Flags shared by several commands, described once.
+
+const detach: FlagSpec = {
+  name: 'detach',
+  short: 'd',
+  type: 'bool',
+  summary: 'Run container in background and print container ID',
+  explain:
+    'glass returns as soon as the container has started. The shim, a small monitor process in its own ' +
+    'session, stays behind as the container\'s parent: it keeps the output in the log and records the exit code.',
+  kernel: 'sessions (setsid)',
+};
+
+const interactive: FlagSpec = {
+  name: 'interactive',
+  short: 'i',
+  type: 'bool',
+  summary: 'Keep STDIN open even if not attached',
+  explain:
+    "Connects your terminal's input to the container's standard input through a pipe held by the shim, so " +
+    'the process can read what you type.',
+  kernel: 'pipes (file descriptor 0)',
+};
+
+const tty: FlagSpec = {
+  name: 'tty',
+  short: 't',
+  type: 'bool',
+  summary: 'Allocate a pseudo-TTY',
+  explain:
+    'Gives the container a pseudo-terminal instead of plain pipes, so shells show a prompt, editors work ' +
+    'and Ctrl-C arrives as a signal. The terminal is a pair of devices from /dev/pts.',
+  kernel: 'pseudo-terminals (devpts)',
+};
+
+const rm: FlagSpec = {
+  name: 'rm',
+  type: 'bool',
+  summary: 'Automatically remove the container when it exits',
+  explain:
+    "When the process exits, glass unmounts the container's overlay filesystem and deletes its writable " +
+    'layer, cgroup and state, as if you ran `glass rm` straight away.',
+  kernel: 'overlayfs',
+};
+
+const name: FlagSpec = {
+  name: 'name',
+  type: 'string',
+  summary: 'Assign a name to the container',
+  explain: 'A name you can use instead of the container ID in every other command. Without one, glass picks a random name.',
+};
+
+const hostname: FlagSpec = {
+  name: 'hostname',
+  short: 'h',
+  type: 'string',
+  summary: 'Container host name',
+  explain:
+    'The container has its own UTS namespace, so sethostname() inside it changes only its own name. ' +
+    'By default the name is the first 12 characters of the container ID.',
+  kernel: 'UTS namespace',
+};
+
+const env: FlagSpec = {
+  name: 'env',
+  short: 'e',
+  type: 'list',
+  summary: 'Set environment variables',
+  explain:
+    'Each KEY=VALUE is added to the environment handed to execve() when the container process starts. ' +
+    'A bare KEY copies the value from your own environment. Repeat the flag for more variables.',
+  kernel: 'process environment (execve)',
+};
+
+const envFile: FlagSpec = {
+  name: 'env-file',
+  type: 'list',
+  summary: 'Read in a file of environment variables',
+  explain: 'Reads KEY=VALUE lines from a file on the host (blank lines and # comments are skipped) and adds them like -e.',
+  kernel: 'process environment (execve)',
+};
+
+const workdir: FlagSpec = {
+  name: 'workdir',
+  short: 'w',
+  type: 'string',
+  summary: 'Working directory inside the container',
+  explain:
+    "The directory the process starts in, inside the container's filesystem: the path is resolved after " +
+    'pivot_root, so it names a directory of the image, not of the host.',
+  kernel: 'mount namespace (chdir after pivot_root)',
+};
+
+const user: FlagSpec = {
+  name: 'user',
+  short: 'u',
+  type: 'string',
+  summary: 'Username or UID (format: <name|uid>[:<group|gid>])',
+  explain:
+    "Runs the process as another user. Names are looked up in the image's /etc/passwd and /etc/group, then " +
+    'setgroups(), setgid() and setuid() drop root just before exec.',
+  kernel: 'user and group IDs (setuid/setgid)',
+};
+
+const entrypoint: FlagSpec = {
+  name: 'entrypoint',
+  type: 'string',
+  summary: 'Overwrite the default ENTRYPOINT of the image',
+  explain:
+    "Replaces the program the image says to start. The command after the image name becomes this program's arguments.",
+};
+
+const stopTime: FlagSpec = {
+  name: 'time',
+  short: 't',
+  type: 'int',
+  default: 10,
+  summary: 'Seconds to wait for stop before killing it',
+  explain:
+    'glass first sends SIGTERM so the process can clean up, waits this many seconds, then sends SIGKILL, ' +
+    'which no process can catch.',
+  kernel: 'signals (SIGTERM, then SIGKILL)',
+};
+
+const noTrunc: FlagSpec = {
+  name: 'no-trunc',
+  type: 'bool',
+  summary: "Don't truncate output",
+  explain: 'Shows full 64-character IDs and whole commands instead of shortening them to fit the table.',
+};
+
+const RUN_ARGS: ArgSpec[] = [
+  { name: 'IMAGE', required: true },
+  { name: 'COMMAND', required: false },
+  { name: 'ARG', required: false, variadic: true },
+];
+
+const CONTAINER_KERNEL = [
+  'overlayfs',
+  'mount namespace',
+  'PID namespace',
+  'UTS namespace',
+  'IPC namespace',
+  'network namespace',
+  'cgroups',
+  'pivot_root',
+];
+
+const containers = (required = true): ArgSpec[] => [{ name: 'CONTAINER', required, variadic: true }];
+
+// ---------------------------------------------------------------------------
+// Commands. Lesson ids name the lesson that first teaches the command.
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'run',
+    usage: 'glass run [OPTIONS] IMAGE [COMMAND] [ARG...]',
+    summary: 'Run a command in a new container',
+    explain:
+      "glass stacks the image's read-only layers under a fresh writable layer with an overlay mount, then " +
+      'starts your command with clone() in new mount, PID, UTS, IPC and network namespaces, inside its own ' +
+      "cgroup. pivot_root makes the overlay the process's /, so it sees only the image's files and is PID 1 " +
+      'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
+    kernel: CONTAINER_KERNEL,
+    lesson: '01-first-container',
+    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint],
+    args: RUN_ARGS,
+    interspersed: false,
+    group: 'containers',
+  },
+  {
+    name: 'create',
+    usage: 'glass create [OPTIONS] IMAGE [COMMAND] [ARG...]',
+    summary: 'Create a new container',
+    explain:
+      'Prepares a container without starting it: glass records its configuration and makes its writable ' +
+      'layer on disk, but no process, namespace or cgroup exists yet. `glass start` later creates those. ' +
+      'This is the "Created" state you see in `glass ps -a`.',
+    kernel: ['overlayfs (writable layer prepared on disk)'],
+    lesson: '02-container-lifecycle',
+    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint],
+    args: RUN_ARGS,
+    interspersed: false,
+    group: 'containers',
+  },
+  {
+    name: 'start',
+    usage: 'glass start [OPTIONS] CONTAINER [CONTAINER...]',
+    summary: 'Start one or more stopped containers',
+    explain:
+      "Mounts the container's overlay filesystem and launches its command in new namespaces and a cgroup, " +
+      'exactly as `run` does, reusing the writable layer it already has, so files changed in an earlier run are still there.',
+    kernel: CONTAINER_KERNEL,
+    lesson: '02-container-lifecycle',
+    flags: [
+      {
+        name: 'attach',
+        short: 'a',
+        type: 'bool',
+        summary: 'Attach STDOUT/STDERR and forward signals',
+        explain: "Stays connected to the container's output until it exits, and passes signals you receive (Ctrl-C) on to it.",
+        kernel: 'signals',
+      },
+      { ...interactive, summary: "Attach container's STDIN" },
+    ],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'stop',
+    usage: 'glass stop [OPTIONS] CONTAINER [CONTAINER...]',
+    summary: 'Stop one or more running containers',
+    explain:
+      "Sends SIGTERM to the container's PID 1 and waits for it to exit. PID 1 in a PID namespace ignores " +
+      'signals it has no handler for, so many programs do not stop on SIGTERM: after the timeout glass sends ' +
+      'SIGKILL, which the kernel always delivers. When PID 1 dies, the kernel kills every other process in the namespace.',
+    kernel: ['signals (SIGTERM, SIGKILL)', 'PID namespace'],
+    lesson: '02-container-lifecycle',
+    flags: [stopTime],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'kill',
+    usage: 'glass kill [OPTIONS] CONTAINER [CONTAINER...]',
+    summary: 'Kill one or more running containers',
+    explain:
+      "Sends one signal to the container's PID 1 with kill(), SIGKILL unless you choose another. There is no " +
+      'grace period; a process cannot catch or ignore SIGKILL.',
+    kernel: ['signals (kill)', 'PID namespace'],
+    lesson: '02-container-lifecycle',
+    flags: [
+      {
+        name: 'signal',
+        short: 's',
+        type: 'string',
+        default: 'KILL',
+        summary: 'Signal to send to the container',
+        explain: 'A name (KILL, TERM, HUP, with or without SIG) or a number (9, 15, 1).',
+        kernel: 'signals',
+      },
+    ],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'restart',
+    usage: 'glass restart [OPTIONS] CONTAINER [CONTAINER...]',
+    summary: 'Restart one or more containers',
+    explain:
+      'A stop followed by a start: SIGTERM, then SIGKILL after the timeout, then a new process in fresh ' +
+      'namespaces on the same writable layer. The container keeps its ID, name and files, but gets a new PID.',
+    kernel: ['signals (SIGTERM, SIGKILL)', ...CONTAINER_KERNEL],
+    lesson: '02-container-lifecycle',
+    flags: [stopTime],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'rm',
+    usage: 'glass rm [OPTIONS] CONTAINER [CONTAINER...]',
+    summary: 'Remove one or more containers',
+    explain:
+      "Unmounts the container's overlay filesystem and deletes its writable layer, its cgroup directory, its " +
+      'log and its state. Whatever the container wrote is gone; the image it came from is untouched.',
+    kernel: ['overlayfs (umount)', 'cgroups (rmdir)'],
+    lesson: '02-container-lifecycle',
+    flags: [
+      {
+        name: 'force',
+        short: 'f',
+        type: 'bool',
+        summary: 'Force the removal of a running container (uses SIGKILL)',
+        explain: 'Kills a running container with SIGKILL first instead of refusing to remove it.',
+        kernel: 'signals (SIGKILL)',
+      },
+    ],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'ps',
+    usage: 'glass ps [OPTIONS]',
+    summary: 'List containers',
+    explain:
+      'Reads the state glass keeps for each container and asks the kernel whether each recorded process is ' +
+      'still alive (kill with signal 0 and a look in /proc). A container is only a process plus some kernel ' +
+      'objects, so "Up" means that process exists.',
+    kernel: ['/proc', 'kill(pid, 0)'],
+    lesson: '01-first-container',
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', summary: 'Show all containers (default shows just running)' },
+      {
+        name: 'last',
+        short: 'n',
+        type: 'int',
+        default: -1,
+        summary: 'Show n last created containers (includes all states)',
+      },
+      { name: 'latest', short: 'l', type: 'bool', summary: 'Show the latest created container (includes all states)' },
+      noTrunc,
+      { name: 'quiet', short: 'q', type: 'bool', summary: 'Only display container IDs' },
+    ],
+    args: [],
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'logs',
+    usage: 'glass logs [OPTIONS] CONTAINER',
+    summary: 'Fetch the logs of a container',
+    explain:
+      "The shim holds the other end of the container's stdout and stderr pipes and writes every line to a " +
+      'JSON log file with the stream it came from and a timestamp. `logs` reads that file back, stdout lines ' +
+      'to your stdout and stderr lines to your stderr.',
+    kernel: ['pipes (stdout, stderr)'],
+    lesson: '03-logs-and-attach',
+    flags: [
+      {
+        name: 'follow',
+        short: 'f',
+        type: 'bool',
+        summary: 'Follow log output',
+        explain: 'Keeps printing new lines as the container writes them, until it exits.',
+      },
+      {
+        name: 'tail',
+        type: 'string',
+        default: 'all',
+        summary: 'Number of lines to show from the end of the logs',
+      },
+      {
+        name: 'timestamps',
+        short: 't',
+        type: 'bool',
+        summary: 'Show timestamps',
+        explain: 'Prefixes each line with the time the shim received it, in RFC 3339 with nanoseconds.',
+      },
+    ],
+    args: [{ name: 'CONTAINER', required: true }],
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'wait',
+    usage: 'glass wait CONTAINER [CONTAINER...]',
+    summary: 'Block until one or more containers stop, then print their exit codes',
+    explain:
+      "Waits for the container's process to exit. The shim is its parent, so the shim collects the exit status " +
+      'with waitpid() and records it; a status of 128+N means the process was killed by signal N (137 = SIGKILL).',
+    kernel: ['waitpid', 'signals'],
+    lesson: '02-container-lifecycle',
+    flags: [],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'attach',
+    usage: 'glass attach [OPTIONS] CONTAINER',
+    summary: "Attach local standard input, output, and error streams to a running container",
+    explain:
+      "Connects your terminal to the container's stdio, which the shim has held since it started, over a unix " +
+      'socket. Detaching leaves the container running, because its parent is the shim, not your shell.',
+    kernel: ['unix sockets', 'pipes or pseudo-terminal'],
+    lesson: '03-logs-and-attach',
+    flags: [
+      { name: 'no-stdin', type: 'bool', summary: 'Do not attach STDIN' },
+      {
+        name: 'sig-proxy',
+        type: 'bool',
+        default: true,
+        summary: 'Proxy all received signals to the process',
+        explain: 'Signals sent to glass (Ctrl-C is SIGINT) are passed on to the container process.',
+        kernel: 'signals',
+      },
+    ],
+    args: [{ name: 'CONTAINER', required: true }],
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'export',
+    usage: 'glass export [OPTIONS] CONTAINER',
+    summary: "Export a container's filesystem as a tar archive",
+    explain:
+      "Writes the container's whole filesystem as seen through its overlay mount (image layers plus its own " +
+      'changes, merged into one tree) as a tar archive. Metadata such as the command and environment is not included.',
+    kernel: ['overlayfs'],
+    lesson: '04-images',
+    flags: [
+      {
+        name: 'output',
+        short: 'o',
+        type: 'string',
+        summary: 'Write to a file, instead of STDOUT',
+      },
+    ],
+    args: [{ name: 'CONTAINER', required: true }],
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'images',
+    usage: 'glass images [OPTIONS] [REPOSITORY[:TAG]]',
+    summary: 'List images',
+    explain:
+      'Lists the images in the local store. An image is a stack of read-only filesystem layers plus a small ' +
+      'config (command, environment, working directory); containers use the layers as the lower directories of their overlay mount.',
+    kernel: ['overlayfs (lower layers)'],
+    lesson: '04-images',
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', summary: 'Show all images (default hides intermediate images)' },
+      noTrunc,
+      { name: 'quiet', short: 'q', type: 'bool', summary: 'Only show image IDs' },
+    ],
+    args: [{ name: 'REPOSITORY[:TAG]', required: false }],
+    interspersed: true,
+    group: 'images',
+  },
+  {
+    name: 'tag',
+    usage: 'glass tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+    summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+    explain:
+      'Adds a second name for the same image. Nothing is copied: both names point to the same image ID, ' +
+      'so the layers exist once on disk.',
+    kernel: [],
+    lesson: '04-images',
+    flags: [],
+    args: [
+      { name: 'SOURCE_IMAGE[:TAG]', required: true },
+      { name: 'TARGET_IMAGE[:TAG]', required: true },
+    ],
+    interspersed: true,
+    group: 'images',
+  },
+  {
+    name: 'rmi',
+    usage: 'glass rmi [OPTIONS] IMAGE [IMAGE...]',
+    summary: 'Remove one or more images',
+    explain:
+      'Removes an image name, and when no name or container uses the image any more, deletes its layers from ' +
+      'disk. A layer still used as the lower directory of a container cannot be deleted.',
+    kernel: ['overlayfs (lower layers)'],
+    lesson: '04-images',
+    flags: [
+      {
+        name: 'force',
+        short: 'f',
+        type: 'bool',
+        summary: 'Force removal of the image',
+        explain: 'Removes the image even if it has several names or stopped containers still refer to it.',
+      },
+    ],
+    args: [{ name: 'IMAGE', required: true, variadic: true }],
+    interspersed: true,
+    group: 'images',
+  },
+  {
+    name: 'import',
+    usage: 'glass import [OPTIONS] FILE|- [REPOSITORY[:TAG]]',
+    summary: 'Import the contents from a tarball to create a filesystem image',
+    explain:
+      'Unpacks a tar archive of a root filesystem (from a file, or stdin with -) as a single image layer. ' +
+      'Any directory tree can become an image this way; the layer is what a container later mounts read-only under its overlay.',
+    kernel: ['overlayfs (lower layers)'],
+    lesson: '04-images',
+    flags: [
+      {
+        name: 'change',
+        short: 'c',
+        type: 'list',
+        summary: 'Apply Dockerfile instruction to the created image',
+        explain: 'Sets image config with Dockerfile syntax, e.g. -c \'CMD ["sh"]\' or -c "ENV PATH=/bin".',
+      },
+      { name: 'message', short: 'm', type: 'string', summary: 'Set commit message for imported image' },
+    ],
+    args: [
+      { name: 'FILE|-', required: true },
+      { name: 'REPOSITORY[:TAG]', required: false },
+    ],
+    interspersed: true,
+    group: 'images',
+  },
+  {
+    name: 'inspect',
+    usage: 'glass inspect [OPTIONS] NAME|ID [NAME|ID...]',
+    summary: 'Return low-level information on glass objects',
+    explain:
+      'Prints everything glass knows about a container or image as JSON: its configuration, its state ' +
+      '(the host PID of its process, when it started, its exit code) and where its files live on the host.',
+    kernel: [],
+    lesson: '02-container-lifecycle',
+    flags: [
+      {
+        name: 'type',
+        type: 'string',
+        summary: 'Return JSON for specified type',
+        explain: 'container or image; only needed when a container and an image share a name.',
+      },
+    ],
+    args: [{ name: 'NAME|ID', required: true, variadic: true }],
+    interspersed: true,
+    group: 'system',
+  },
+  {
+    name: 'version',
+    usage: 'glass version',
+    summary: 'Show the glass version information',
+    explain:
+      'Prints the glass, Node.js and kernel versions and whether the host uses cgroup v1 or v2, which ' +
+      'decides how glass sets resource limits.',
+    kernel: ['cgroups (version detection)'],
+    flags: [],
+    args: [],
+    interspersed: true,
+    group: 'system',
+  },
+  {
+    name: 'help',
+    usage: 'glass help [COMMAND]',
+    summary: 'Show help for a command',
+    explain: 'Prints what a command does, its options, and what it makes the kernel do. It touches nothing itself.',
+    kernel: [],
+    flags: [],
+    args: [{ name: 'COMMAND', required: false }],
+    interspersed: true,
+    group: 'system',
+  },
+];
+
+/** Look a command up by name or alias. */
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+}

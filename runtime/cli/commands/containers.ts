@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { GlassError } from '../../core/errors.js';
+import type { CreateOptions } from '../../core/container-types.js';
+import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
+import { pump } from '../stdio.js';
+
+function createOptions(ctx: Ctx): CreateOptions {
+  const [image, ...command] = ctx.args;
+  const envFiles = list(ctx.flags['env-file']).map((path) => {
+    try {
+      return { path, text: readFileSync(path, 'utf8') };
+    } catch (e) {
+      throw new GlassError('INVALID_ARGUMENT', `open ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+  });
+  return {
+    image: image!,
+    command,
+    name: str(ctx.flags.name),
+    hostname: str(ctx.flags.hostname),
+    env: list(ctx.flags.env),
+    envFiles,
+    workdir: str(ctx.flags.workdir),
+    user: str(ctx.flags.user),
+    entrypoint: ctx.flags.entrypoint === undefined ? undefined : String(ctx.flags.entrypoint),
+    tty: bool(ctx.flags.tty),
+    interactive: bool(ctx.flags.interactive),
+    autoRemove: bool(ctx.flags.rm),
+  };
+}
+
+export const create: Handler = async (ctx) => {
+  const c = await ctx.rt.create(createOptions(ctx));
+  ctx.out(c.id + '\n');
+  return 0;
+};
+
+/** Forward Ctrl-C and friends to the container while attached without a tty (Docker's --sig-proxy). */
+function proxySignals(ctx: Ctx, id: string): () => void {
+  const handler = (sig: NodeJS.Signals) => void ctx.rt.kill(id, sig).catch(() => {});
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  for (const s of sigs) process.on(s, handler);
+  return () => sigs.forEach((s) => process.off(s, handler));
+}
+
+async function attachAndWait(ctx: Ctx, id: string, att: NonNullable<Awaited<ReturnType<Ctx['rt']['start']>>['attachment']>, tty: boolean, stdin: boolean): Promise<number> {
+  const unproxy = tty ? () => {} : proxySignals(ctx, id);
+  try {
+    const code = await pump(att, { stdin, tty });
+    return code ?? (await ctx.rt.wait(id)) ?? 0;
+  } finally {
+    unproxy();
+  }
+}
+
+export const run: Handler = async (ctx) => {
+  const opts = createOptions(ctx);
+  const detach = bool(ctx.flags.detach);
+  const c = await ctx.rt.create(opts);
+  if (detach) {
+    await ctx.rt.start(c.id);
+    ctx.out(c.id + '\n');
+    return 0;
+  }
+  let code: number;
+  try {
+    const { attachment } = await ctx.rt.start(c.id, { attach: true });
+    code = await attachAndWait(ctx, c.id, attachment!, c.tty, c.openStdin);
+  } catch (e) {
+    if (c.autoRemove) await ctx.rt.remove(c.id, { force: true }).catch(() => {});
+    throw e;
+  }
+  if (c.autoRemove) await ctx.rt.remove(c.id, { force: true }).catch(() => {});
+  return code;
+};
+
+export const start: Handler = async (ctx) => {
+  if (bool(ctx.flags.attach) || bool(ctx.flags.interactive)) {
+    if (ctx.args.length > 1) throw new GlassError('INVALID_ARGUMENT', 'you cannot start and attach multiple containers at once');
+    const info = await ctx.rt.info(ctx.args[0]!);
+    const { id, attachment } = await ctx.rt.start(info.config.id, { attach: true });
+    const code = await attachAndWait(ctx, id, attachment!, info.config.tty, bool(ctx.flags.interactive) && info.config.openStdin);
+    if (info.config.autoRemove) await ctx.rt.remove(id, { force: true }).catch(() => {});
+    return code;
+  }
+  return eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.rt.start(ref);
+    return ref;
+  });
+};
+
+export const stop: Handler = (ctx) =>
+  eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.rt.stop(ref, Number(ctx.flags.time ?? 10));
+    return ref;
+  });
+
+export const restart: Handler = (ctx) =>
+  eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.rt.restart(ref, Number(ctx.flags.time ?? 10));
+    return ref;
+  });
+
+/** "KILL", "SIGKILL", "kill" or "9" → a signal Node understands. */
+export function parseSignal(s: string): NodeJS.Signals | number {
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n < 1 || n > 64) throw new GlassError('INVALID_ARGUMENT', `invalid signal: ${s}`);
+    return n;
+  }
+  const name = ('SIG' + s.toUpperCase().replace(/^SIG/, '')) as NodeJS.Signals;
+  if (!(name in osConstants.signals)) throw new GlassError('INVALID_ARGUMENT', `invalid signal: ${s} (try KILL, TERM, INT, HUP or a number)`);
+  return name;
+}
+
+export const kill: Handler = async (ctx) => {
+  const signal = parseSignal(String(ctx.flags.signal ?? 'KILL'));
+  return eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.rt.kill(ref, signal);
+    return ref;
+  });
+};
+
+export const rm: Handler = (ctx) =>
+  eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.rt.remove(ref, { force: bool(ctx.flags.force) });
+    return ref;
+  });
+
+export const wait: Handler = (ctx) =>
+  eachTarget(ctx, ctx.args, async (ref) => String((await ctx.rt.wait(ref)) ?? -1));
+
+export const attach: Handler = async (ctx) => {
+  const { id, attachment, config } = await ctx.rt.attach(ctx.args[0]!);
+  const stdin = config.openStdin && !bool(ctx.flags['no-stdin']);
+  return attachAndWait(ctx, id, attachment, config.tty, stdin);
+};
+
+export const logs: Handler = async (ctx) => {
+  const tailFlag = String(ctx.flags.tail ?? 'all');
+  let tail: number | undefined;
+  if (tailFlag !== 'all') {
+    if (!/^-?\d+$/.test(tailFlag)) throw new GlassError('INVALID_ARGUMENT', `invalid value for --tail: "${tailFlag}" (a number of lines, or "all")`);
+    tail = Number(tailFlag) < 0 ? undefined : Number(tailFlag);
+  }
+  const timestamps = bool(ctx.flags.timestamps);
+  for await (const e of ctx.rt.logs(ctx.args[0]!, { follow: bool(ctx.flags.follow), tail })) {
+    const text = timestamps ? `${e.time} ${e.log}` : e.log;
+    if (e.stream === 'stderr') ctx.err(text);
+    else ctx.out(text);
+  }
+  return 0;
+};
+
+export const exportCmd: Handler = async (ctx) => {
+  const output = str(ctx.flags.output);
+  if (!output && process.stdout.isTTY) {
+    throw new GlassError('INVALID_ARGUMENT', 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+  }
+  await ctx.rt.export(ctx.args[0]!, output ?? process.stdout);
+  return 0;
+};

@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+import chalk from 'chalk';
+import { Runtime } from '../core/runtime.js';
+import { isGlassError } from '../core/errors.js';
+import { parseArgs, UsageError } from './parse.js';
+import { formatHelp } from './help.js';
+import { printStep } from './explain.js';
+import type { Ctx, Handler } from './context.js';
+import * as containers from './commands/containers.js';
+import * as listing from './commands/listing.js';
+import * as images from './commands/images.js';
+import * as system from './commands/system.js';
+
+/** Command name (from the catalog) → handler. The catalog holds the flags. */
+const HANDLERS: Record<string, Handler> = {
+  run: containers.run,
+  create: containers.create,
+  start: containers.start,
+  stop: containers.stop,
+  restart: containers.restart,
+  kill: containers.kill,
+  rm: containers.rm,
+  wait: containers.wait,
+  attach: containers.attach,
+  logs: containers.logs,
+  export: containers.exportCmd,
+  ps: listing.ps,
+  inspect: listing.inspect,
+  images: listing.images,
+  tag: images.tag,
+  rmi: images.rmi,
+  import: images.importCmd,
+  version: system.version,
+  help: system.help,
+};
+
+/** Commands whose failures carry Docker's run exit codes (125/126/127). */
+const RUN_LIKE = new Set(['run', 'create']);
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (s: string) => void process.stdout.write(s);
+  const err = (s: string) => void process.stderr.write(s);
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`glass: ${e.message}\nSee 'glass ${e.command ? e.command + ' ' : ''}--help'.\n`);
+      return 125;
+    }
+    throw e;
+  }
+  if (!parsed.global.color) chalk.level = 0;
+  const cmd = parsed.command;
+  if (!cmd || parsed.global.help) {
+    out(formatHelp(cmd));
+    return 0;
+  }
+  const handler = HANDLERS[cmd.name];
+  if (!handler) {
+    err(`glass: '${cmd.name}' is described but not implemented yet\n`);
+    return 1;
+  }
+  const rt = new Runtime({ root: parsed.global.root });
+  if (parsed.global.explain) rt.on('step', (s) => printStep(s));
+  const ctx: Ctx = { rt, name: cmd.name, flags: parsed.flags, args: parsed.args, out, err };
+  try {
+    return await handler(ctx);
+  } catch (e) {
+    if (isGlassError(e)) {
+      if (RUN_LIKE.has(cmd.name)) {
+        err(`glass: ${e.message}\n`);
+        return e.exitCode;
+      }
+      err(`Error: ${e.message}\n`);
+      return e.code === 'NOT_ROOT' ? 125 : 1;
+    }
+    err(`glass: internal error: ${(e as Error).message}\n`);
+    if (process.env.GLASS_DEBUG) err(String((e as Error).stack) + '\n');
+    return 125;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`glass: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 125;
+  },
+);

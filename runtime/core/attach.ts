@@ -1,0 +1,96 @@
+import { connect, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+
+/**
+ * The shim's attach socket carries the container's stdio as frames: an
+ * 8-byte header (type, three zero bytes, big-endian length) then the bytes.
+ * Types 1 and 2 are Docker's own stdout/stderr stream types.
+ */
+export const FRAME = { stdin: 0, stdout: 1, stderr: 2, exit: 3, resize: 4, closeStdin: 5 } as const;
+
+export function encodeFrame(type: number, payload: Uint8Array | string): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(body.length, 4);
+  return Buffer.concat([header, body]);
+}
+
+/** Splits a byte stream into frames, across chunk boundaries. */
+export class FrameDecoder {
+  private buf = Buffer.alloc(0);
+  push(chunk: Buffer, onFrame: (type: number, payload: Buffer) => void): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    while (this.buf.length >= 8) {
+      const len = this.buf.readUInt32BE(4);
+      if (this.buf.length < 8 + len) break;
+      const type = this.buf[0]!;
+      const payload = this.buf.subarray(8, 8 + len);
+      this.buf = this.buf.subarray(8 + len);
+      onFrame(type, payload);
+    }
+  }
+}
+
+export interface AttachEvents {
+  stdout: [Buffer];
+  stderr: [Buffer];
+  exit: [number];
+  /** The connection closed without an exit frame. */
+  close: [];
+}
+
+/** A live connection to a running container's stdio. */
+export class Attachment extends EventEmitter<AttachEvents> {
+  private constructor(private readonly socket: Socket) {
+    super();
+    const decoder = new FrameDecoder();
+    let exited = false;
+    socket.on('data', (chunk: Buffer) =>
+      decoder.push(chunk, (type, payload) => {
+        if (type === FRAME.stdout) this.emit('stdout', payload);
+        else if (type === FRAME.stderr) this.emit('stderr', payload);
+        else if (type === FRAME.exit) {
+          exited = true;
+          this.emit('exit', Number(payload.toString()));
+        }
+      }),
+    );
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (!exited) this.emit('close');
+    });
+  }
+
+  static open(socketPath: string): Promise<Attachment> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(socketPath);
+      socket.once('connect', () => resolve(new Attachment(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(data: Uint8Array | string): void {
+    if (!this.socket.destroyed) this.socket.write(encodeFrame(FRAME.stdin, data));
+  }
+
+  closeStdin(): void {
+    if (!this.socket.destroyed) this.socket.write(encodeFrame(FRAME.closeStdin, ''));
+  }
+
+  resize(rows: number, cols: number): void {
+    if (!this.socket.destroyed && rows > 0 && cols > 0) this.socket.write(encodeFrame(FRAME.resize, `${rows} ${cols}`));
+  }
+
+  /** Resolves with the exit code, or undefined if the connection closed first. */
+  exited(): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      this.once('exit', (code) => resolve(code));
+      this.once('close', () => resolve(undefined));
+    });
+  }
+
+  detach(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+import { promises as fs, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ShimSpec } from '../kernel/shim.js';
+import type { ContainerCgroup } from '../kernel/cgroup/index.js';
+import type { ContainerConfig } from './container-types.js';
+
+/** Where a container's files live inside its state directory. */
+export function containerFiles(dir: string, id: string) {
+  return {
+    upper: join(dir, 'fs', 'upper'),
+    work: join(dir, 'fs', 'work'),
+    merged: join(dir, 'fs', 'merged'),
+    log: join(dir, `${id}-json.log`),
+    socket: join(dir, 'attach.sock'),
+    hostname: join(dir, 'hostname'),
+    hosts: join(dir, 'hosts'),
+    resolvConf: join(dir, 'resolv.conf'),
+  };
+}
+
+/**
+ * Docker gives every container its own /etc/hostname, /etc/hosts and
+ * /etc/resolv.conf, generated on the host and bind-mounted in, so the image's
+ * files are never edited. glass does the same (networking adds the
+ * container's address to hosts later).
+ */
+export async function writeEtcFiles(dir: string, c: ContainerConfig): Promise<void> {
+  const f = containerFiles(dir, c.id);
+  await fs.writeFile(f.hostname, `${c.hostname}\n`);
+  await fs.writeFile(
+    f.hosts,
+    ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters', `127.0.1.1\t${c.hostname}`, ''].join('\n'),
+  );
+  let resolv = '';
+  try {
+    resolv = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch { /* the host has none */ }
+  await fs.writeFile(f.resolvConf, resolv);
+}
+
+/** The shim's instructions for one start of this container (see native/README.md). */
+export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgroup, exitHook?: string[]): ShimSpec {
+  const f = containerFiles(dir, c.id);
+  const spec: ShimSpec = [['id', c.id]];
+  // overlayfs lists lowerdirs top-most first; the image lists layers bottom first.
+  for (const l of [...c.layerDirs].reverse()) spec.push(['lower', l]);
+  spec.push(['upper', f.upper], ['work', f.work], ['merged', f.merged], ['hostname', c.hostname]);
+  for (const a of [c.path, ...c.args]) spec.push(['arg', a]);
+  for (const e of c.env) spec.push(['env', e]);
+  spec.push(['cwd', c.workingDir || '/'], ['user', c.user], ['tty', c.tty ? '1' : '0'], ['stdin', c.openStdin ? '1' : '0'], ['log', f.log]);
+  spec.push(['bind', `${f.hostname}\t/etc/hostname\trw`], ['bind', `${f.hosts}\t/etc/hosts\trw`], ['bind', `${f.resolvConf}\t/etc/resolv.conf\trw`]);
+  for (const d of cg.dirs) spec.push(['cgroup', d]);
+  for (const a of exitHook ?? []) spec.push(['exit-hook', a]);
+  return spec;
+}

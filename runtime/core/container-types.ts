@@ -1,0 +1,79 @@
+/**
+ * What core keeps about a container. config.json is written once at create;
+ * state.json by core on start/stop; exit.json by the shim when the init ends.
+ */
+export interface ContainerConfig {
+  id: string;
+  name: string;
+  created: string;
+  /** The image reference as the user typed it ("busybox"). */
+  image: string;
+  /** "sha256:<hex>" of the image config. */
+  imageId: string;
+  /** Overlay lowerdirs, bottom layer first. */
+  layerDirs: string[];
+  /** The resolved command: entrypoint + cmd. path is argv[0]. */
+  path: string;
+  args: string[];
+  hostname: string;
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  workingDir: string;
+  user: string;
+  tty: boolean;
+  openStdin: boolean;
+  autoRemove: boolean;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'exited' | 'dead';
+
+export interface ContainerRunState {
+  status: 'created' | 'started';
+  shimPid?: number;
+  /** Start time of the shim process, to tell it from a later process with the same pid. */
+  shimStartTime?: number;
+  pid?: number;
+  startedAt?: string;
+  /** Set when the last start failed before exec (e.g. command not found). */
+  error?: string;
+  exitCode?: number;
+  finishedAt?: string;
+  restartCount: number;
+}
+
+export interface ExitRecord {
+  exitCode: number;
+  signal: number;
+  finishedAt: string;
+}
+
+/** A container as read from disk, with its status worked out. */
+export interface ContainerInfo {
+  config: ContainerConfig;
+  state: ContainerRunState;
+  status: ContainerStatus;
+  running: boolean;
+  pid: number;
+  exitCode: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface CreateOptions {
+  image: string;
+  /** Command after the image; empty → the image's Cmd. */
+  command?: string[];
+  name?: string;
+  hostname?: string;
+  env?: string[];
+  /** Contents of --env-file files: [path, text]. */
+  envFiles?: { path: string; text: string }[];
+  workdir?: string;
+  user?: string;
+  /** --entrypoint: "" clears the image's entrypoint. */
+  entrypoint?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  autoRemove?: boolean;
+}

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import type { ContainerInfo } from './container-types.js';
+import { containerFiles } from './container-spec.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * The container as `docker inspect` shows it, so scripts and habits carry
+ * over. Fields glass has no equivalent for yet are left out rather than faked.
+ */
+export function containerInspect(info: ContainerInfo, dir: string): Record<string, unknown> {
+  const c = info.config;
+  const f = containerFiles(dir, c.id);
+  const status = info.status === 'dead' ? 'exited' : info.status;
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: c.path,
+    Args: c.args,
+    State: {
+      Status: status,
+      Running: info.running,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: info.status === 'dead',
+      Pid: info.running ? info.pid : 0,
+      ExitCode: info.exitCode,
+      Error: info.state.error ?? '',
+      StartedAt: info.startedAt ?? ZERO_TIME,
+      FinishedAt: info.finishedAt ?? ZERO_TIME,
+    },
+    Image: c.imageId,
+    ResolvConfPath: f.resolvConf,
+    HostnamePath: f.hostname,
+    HostsPath: f.hosts,
+    LogPath: f.log,
+    Name: `/${c.name}`,
+    RestartCount: info.state.restartCount,
+    Driver: 'overlay',
+    Platform: 'linux',
+    HostConfig: {
+      AutoRemove: c.autoRemove,
+      LogConfig: { Type: 'json-file', Config: {} },
+      NetworkMode: 'none',
+    },
+    GraphDriver: {
+      Name: 'overlay',
+      Data: {
+        LowerDir: [...c.layerDirs].reverse().join(':'),
+        UpperDir: f.upper,
+        WorkDir: f.work,
+        MergedDir: f.merged,
+      },
+    },
+    Mounts: [],
+    Config: {
+      Hostname: c.hostname,
+      User: c.user,
+      AttachStdin: c.openStdin,
+      Tty: c.tty,
+      OpenStdin: c.openStdin,
+      StdinOnce: false,
+      Env: c.env,
+      Cmd: c.cmd,
+      Image: c.image,
+      WorkingDir: c.workingDir,
+      Entrypoint: c.entrypoint,
+      Labels: {},
+    },
+    GlassStateDir: dir,
+    GlassShimPid: info.running ? info.state.shimPid : 0,
+    GlassCgroupName: `glass-${c.id}`,
+    GlassSpecPath: join(dir, 'shim.spec'),
+  };
+}

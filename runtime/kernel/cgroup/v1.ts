@@ -1,0 +1,75 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stepSync, type Tracer } from '../step.js';
+import type { CgroupDriver, ContainerCgroup } from './driver.js';
+import type { CgroupLayout } from './layout.js';
+import { killPids, mkdirCgroup, readProcs, rmdirCgroups, writePid } from './common.js';
+
+/**
+ * cgroup v1 (and the v1 half of a hybrid host): every controller has its own
+ * tree (/sys/fs/cgroup/memory, /sys/fs/cgroup/pids, ...), so a container's
+ * cgroup is one directory in each tree and the pid is written to each. On a
+ * hybrid host the v2 tree (/sys/fs/cgroup/unified) gets a directory too.
+ */
+export class CgroupV1Driver implements CgroupDriver {
+  constructor(readonly layout: CgroupLayout) {}
+
+  plan(name: string): ContainerCgroup {
+    return { name, dirs: this.layout.hierarchies.map((h) => join(h.mountpoint, name)) };
+  }
+
+  create(trace: Tracer, name: string): ContainerCgroup {
+    const cg = this.plan(name);
+    const made: string[] = [];
+    try {
+      this.layout.hierarchies.forEach((h, i) => {
+        const dir = cg.dirs[i]!;
+        mkdirCgroup(trace, dir, `cgroup v1 has one tree per controller (${h.controllers.join(',') || 'v2'}); the container gets a directory in each.`);
+        made.push(dir);
+        if (h.controllers.includes('cpuset')) this.inheritCpuset(trace, h.mountpoint, dir);
+      });
+    } catch (e) {
+      void rmdirCgroups(() => {}, { name, dirs: made });
+      throw e;
+    }
+    return cg;
+  }
+
+  /**
+   * A new v1 cpuset starts with no CPUs and no memory nodes, and the kernel
+   * refuses to put a task in it (ENOSPC). Copy the parent's sets first.
+   */
+  private inheritCpuset(trace: Tracer, parent: string, dir: string): void {
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      const value = readFileSync(join(parent, file), 'utf8').trim();
+      stepSync(
+        trace,
+        {
+          title: `Give the cpuset its parent's ${file}`,
+          why: 'A fresh v1 cpuset has no CPUs or memory nodes, and a task cannot join it until it has some.',
+          command: `echo ${value} > ${join(dir, file)}`,
+        },
+        () => writeFileSync(join(dir, file), value),
+      );
+    }
+  }
+
+  place(trace: Tracer, cg: ContainerCgroup, pid: number): void {
+    for (const dir of cg.dirs) writePid(trace, dir, pid, 'Every process the container forks inherits this cgroup, so the runtime can always find all of them.');
+  }
+
+  pids(cg: ContainerCgroup): number[] {
+    // Every tree holds the same processes; the first one that exists will do.
+    const all = new Set<number>();
+    for (const dir of cg.dirs) for (const p of readProcs(dir)) all.add(p);
+    return [...all];
+  }
+
+  killAll(trace: Tracer, cg: ContainerCgroup, signal: NodeJS.Signals): void {
+    killPids(trace, cg, this.pids(cg), signal);
+  }
+
+  remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
+    return rmdirCgroups(trace, cg);
+  }
+}

@@ -1,0 +1,58 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { report, type Tracer } from '../step.js';
+import type { CgroupDriver, ContainerCgroup } from './driver.js';
+import type { CgroupLayout } from './layout.js';
+import { killPids, mkdirCgroup, readProcs, rmdirCgroups, writePid } from './common.js';
+
+/**
+ * cgroup v2 ("unified"): a single tree at /sys/fs/cgroup, every controller in
+ * it. A container's cgroup is one directory. Controllers are handed down by
+ * writing to a parent's cgroup.subtree_control (the limits issue does that).
+ */
+export class CgroupV2Driver implements CgroupDriver {
+  constructor(readonly layout: CgroupLayout) {}
+
+  private get root(): string {
+    return this.layout.hierarchies[0]?.mountpoint ?? '/sys/fs/cgroup';
+  }
+
+  plan(name: string): ContainerCgroup {
+    return { name, dirs: [join(this.root, name)] };
+  }
+
+  create(trace: Tracer, name: string): ContainerCgroup {
+    const cg = this.plan(name);
+    mkdirCgroup(trace, cg.dirs[0]!, 'cgroup v2 has a single tree; the container gets one directory in it.');
+    return cg;
+  }
+
+  place(trace: Tracer, cg: ContainerCgroup, pid: number): void {
+    writePid(trace, cg.dirs[0]!, pid, 'Every process the container forks inherits this cgroup, so the runtime can always find all of them.');
+  }
+
+  pids(cg: ContainerCgroup): number[] {
+    return readProcs(cg.dirs[0]!);
+  }
+
+  /** Linux 5.14+ kills a whole v2 cgroup with one write to cgroup.kill. */
+  killAll(trace: Tracer, cg: ContainerCgroup, signal: NodeJS.Signals): void {
+    const killFile = join(cg.dirs[0]!, 'cgroup.kill');
+    if (signal === 'SIGKILL' && existsSync(killFile)) {
+      report(trace, {
+        title: `Kill every process in cgroup ${cg.name}`,
+        why: 'cgroup.kill SIGKILLs every process in the cgroup at once, including ones forked a moment ago.',
+        command: `echo 1 > ${killFile}`,
+      });
+      try {
+        writeFileSync(killFile, '1');
+      } catch { /* gone already */ }
+      return;
+    }
+    killPids(trace, cg, this.pids(cg), signal);
+  }
+
+  remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
+    return rmdirCgroups(trace, cg);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * What each step the native shim reports means. The shim sends a key and the
+ * exact command it ran; the title and the why live here, next to the rest of
+ * the explain trace.
+ */
+export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
+  detach: {
+    title: 'Detach the shim from the CLI',
+    why: 'The shim forks and calls setsid() so it outlives this command: it keeps the container\'s stdio, log and exit code while nobody is attached.',
+  },
+  pty: {
+    title: 'Allocate a pseudo-terminal inside the container',
+    why: 'With -t the process gets a terminal from the container\'s own /dev/pts, so line editing, job control and `tty` work; the shim holds the other end.',
+  },
+  clone: {
+    title: 'Create the container process in new namespaces',
+    why: 'clone() with CLONE_NEW* flags gives the child its own view of process IDs, mounts, hostname, IPC and network: it will see itself as PID 1 and none of the host\'s processes.',
+  },
+  'wait-go': {
+    title: 'Wait until the runtime has finished host-side set-up',
+    why: 'The child blocks on a pipe so the runtime can put it in its cgroup before it runs anything: nothing it forks can escape the cgroup.',
+  },
+  cgroupns: {
+    title: 'Enter a new cgroup namespace',
+    why: 'Unsharing the cgroup namespace after joining the container\'s cgroup makes that cgroup the root of its view: /proc/self/cgroup shows "/" and the host\'s tree stays hidden.',
+  },
+  'mount-private': {
+    title: 'Make every mount private',
+    why: 'The new mount namespace starts as a copy of the host\'s; marking it private stops the container\'s mounts from propagating back to the host (and the host\'s into it).',
+  },
+  'mount-overlay': {
+    title: 'Mount the overlay root filesystem',
+    why: 'overlayfs stacks the read-only image layers (lowerdir) under the container\'s own writable directory (upperdir): writes land in upperdir, the image is never changed, and the mount exists only in the container\'s namespace.',
+  },
+  'mount-proc': {
+    title: 'Mount /proc for the new PID namespace',
+    why: 'A fresh procfs shows only the processes of the container\'s PID namespace, so ps inside lists just its own.',
+  },
+  'mount-sys': {
+    title: 'Mount /sys read-only',
+    why: 'Programs expect /sys; read-only so the container cannot reconfigure the host\'s devices and kernel.',
+  },
+  'mount-dev': {
+    title: 'Mount a private /dev',
+    why: 'A small tmpfs replaces the host\'s /dev so the container sees only the handful of safe devices created next.',
+  },
+  mknod: {
+    title: 'Create the standard device nodes',
+    why: 'null, zero, full, random, urandom and tty are the character devices every program may use; the host\'s disks and other devices are left out.',
+  },
+  'mount-devpts': {
+    title: 'Mount a new devpts instance on /dev/pts',
+    why: 'A new devpts instance numbers the container\'s terminals from 0 and hides the host\'s.',
+  },
+  'mount-shm': {
+    title: 'Mount /dev/shm',
+    why: 'POSIX shared memory lives in a tmpfs at /dev/shm, private to this container\'s IPC namespace.',
+  },
+  'mount-mqueue': {
+    title: 'Mount /dev/mqueue',
+    why: 'POSIX message queues of the container\'s own IPC namespace.',
+  },
+  bind: {
+    title: 'Bind-mount a host file into the container',
+    why: 'A bind mount shows one host file or directory at a second place; here the runtime\'s generated /etc files appear inside the container.',
+  },
+  hostname: {
+    title: 'Set the container\'s hostname',
+    why: 'In its own UTS namespace the container can have its own hostname without changing the host\'s.',
+  },
+  loopback: {
+    title: 'Bring up the loopback interface',
+    why: 'A new network namespace has only `lo`, and it starts down; raising it lets programs talk to 127.0.0.1 inside the container.',
+  },
+  'pivot-root': {
+    title: 'Switch the root filesystem with pivot_root',
+    why: 'pivot_root makes the overlay the new / and moves the host\'s root aside, then it is unmounted: unlike chroot, no path leads back to the host\'s files.',
+  },
+  user: {
+    title: 'Switch to the container\'s user',
+    why: 'The user is looked up in the container\'s own /etc/passwd and /etc/group; setgroups, setgid and setuid then drop root if a user was asked for.',
+  },
+  cwd: {
+    title: 'Change to the working directory',
+    why: 'The process starts in the image\'s WorkingDir or -w; it is created if missing, as Docker does.',
+  },
+  exec: {
+    title: 'Execute the container\'s command',
+    why: 'execve replaces the prepared child with the requested program, which runs as PID 1 of the container.',
+  },
+};

@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Readable, Writable } from 'node:stream';
+import { GlassError } from '../core/errors.js';
+import { report, type Tracer } from './step.js';
+import { NATIVE_STEPS } from './native-steps.js';
+
+/**
+ * Starting a container means starting its shim (native/shim.c): the small C
+ * monitor that clones the container's init into new namespaces and stays its
+ * parent. native/README.md is the protocol; this file is the runtime's half.
+ */
+
+/** Ordered key/value pairs; keys may repeat (arg, env, lower, ...). */
+export type ShimSpec = [key: string, value: string][];
+
+export function shimBinary(): string {
+  if (process.env.GLASS_SHIM) return process.env.GLASS_SHIM;
+  // Walk up from this module (runtime/kernel or dist/runtime/kernel) to the repo root.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'native', 'build', 'glass-shim');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new GlassError('NATIVE_NOT_BUILT', 'the glass shim is not built: run `npm run setup` (it compiles native/ with make) and try again');
+}
+
+/** key\0value\0 pairs: values may contain spaces, quotes and newlines without escaping. */
+export function encodeSpec(spec: ShimSpec): Buffer {
+  for (const [k, v] of spec) {
+    if (k.includes('\0') || v.includes('\0')) throw new GlassError('INVALID_ARGUMENT', `a NUL byte is not allowed in ${k}: ${JSON.stringify(v)}`);
+  }
+  return Buffer.from(spec.map(([k, v]) => `${k}\0${v}\0`).join(''));
+}
+
+export interface ShimStarted {
+  shimPid: number;
+  initPid: number;
+}
+
+export interface LaunchOptions {
+  stateDir: string;
+  spec: ShimSpec;
+  trace: Tracer;
+  /** Called once the init exists but waits: place it in its cgroup, attach to its stdio. */
+  beforeGo: (initPid: number) => Promise<void>;
+}
+
+/**
+ * Launch the shim and drive its start-up protocol: read status lines, run
+ * host-side set-up when the init's pid is known, send "go", and wait for the
+ * exec to succeed or fail.
+ */
+export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
+  const { stateDir, trace } = opts;
+  const bin = shimBinary();
+  writeFileSync(join(stateDir, 'shim.spec'), encodeSpec(opts.spec));
+  const logFd = openSync(join(stateDir, 'shim.log'), 'a');
+  report(trace, {
+    title: 'Start the container shim',
+    why: 'Node.js cannot call clone() or pivot_root(); a small C program does those steps and then stays behind as the container\'s monitor.',
+    command: `${bin} ${stateDir}`,
+  });
+  const child = spawn(bin, [stateDir], { stdio: ['ignore', 'ignore', logFd, 'pipe', 'pipe'], detached: true });
+  closeSync(logFd);
+  child.unref();
+  const status = child.stdio[3] as Readable;
+  const control = child.stdio[4] as Writable;
+  control.on('error', () => {}); // the shim may already be gone: reported through the status pipe
+
+  return new Promise<ShimStarted>((resolve, reject) => {
+    let shimPid = 0;
+    let initPid = 0;
+    let settled = false;
+    let buffered = '';
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      status.destroy();
+      control.destroy();
+      if (err) reject(err);
+      else resolve({ shimPid, initPid });
+    };
+    const onLine = (line: string) => {
+      const sp = line.indexOf(' ');
+      const word = sp < 0 ? line : line.slice(0, sp);
+      const rest = sp < 0 ? '' : line.slice(sp + 1);
+      switch (word) {
+        case 'shim':
+          shimPid = Number(rest);
+          break;
+        case 'step': {
+          const [key = '', command = ''] = rest.split('\t');
+          const known = NATIVE_STEPS[key] ?? { title: key, why: '' };
+          trace({ ...known, command, by: 'shim', at: new Date() });
+          break;
+        }
+        case 'pid':
+          initPid = Number(rest);
+          opts
+            .beforeGo(initPid)
+            .then(() => control.write('go\n'))
+            .catch((e) => {
+              // Closing the control pipe without "go" makes the init give up; the shim cleans up.
+              control.destroy();
+              finish(e instanceof Error ? e : new Error(String(e)));
+            });
+          break;
+        case 'ready':
+          finish();
+          break;
+        case 'error': {
+          const m = /^(\d+) ([\s\S]*)$/.exec(rest);
+          const code = m ? Number(m[1]) : 125;
+          const message = m ? m[2]! : rest;
+          const kind = code === 127 ? 'COMMAND_NOT_FOUND' : code === 126 ? 'COMMAND_NOT_EXECUTABLE' : 'SHIM_FAILED';
+          finish(new GlassError(kind, message, code));
+          break;
+        }
+      }
+    };
+    status.setEncoding('utf8');
+    status.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        onLine(line);
+      }
+    });
+    status.on('error', () => {});
+    status.on('close', () => {
+      if (settled) return;
+      let log = '';
+      try {
+        log = readFileSync(join(stateDir, 'shim.log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
+      } catch { /* none */ }
+      finish(new GlassError('SHIM_FAILED', `the container shim stopped before the container started${log ? `: ${log}` : ''}`));
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import { execa, type Options } from 'execa';
+import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TEST_ROOT_PREFIX } from './leaks.js';
+
+export const REPO = fileURLToPath(new URL('..', import.meta.url));
+export const GLASS = `${REPO}bin/glass`;
+export const isRoot = process.getuid?.() === 0;
+
+export interface Result {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A fresh state root for one test file; remove it with `cleanRoot`. */
+export function newRoot(): string {
+  return mkdtempSync(TEST_ROOT_PREFIX);
+}
+
+/** Run the real CLI against a state root. */
+export async function glass(root: string, args: string[], opts: Options = {}): Promise<Result> {
+  const r = await execa(GLASS, ['--root', root, '--no-color', ...args], { reject: false, timeout: 60_000, stdin: 'ignore', ...opts });
+  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
+}
+
+/** Remove every container of the root (force), then the root itself. */
+export async function cleanRoot(root: string): Promise<void> {
+  if (!existsSync(root)) return;
+  const dir = `${root}/containers`;
+  const ids = existsSync(dir) ? readdirSync(dir).filter((e) => /^[0-9a-f]{64}$/.test(e)) : [];
+  if (ids.length) await glass(root, ['rm', '-f', ...ids]);
+  rmSync(root, { recursive: true, force: true });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { leaksSince, snapshot, type HostSnapshot } from './leaks.js';
+
+/**
+ * vitest global setup: snapshot the host before the suite, and after it fail
+ * the run if the suite left mounts, cgroups or processes behind.
+ */
+let before: HostSnapshot;
+
+export function setup() {
+  before = snapshot();
+}
+
+export async function teardown() {
+  // A detached --rm container's exit hook may still be finishing.
+  let leaks: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    leaks = leaksSince(before, snapshot());
+    if (leaks.length === 0) break;
+    await sleep(100);
+  }
+  if (leaks.length) {
+    const msg = `leak check: the test suite left ${leaks.length} thing(s) on the host:\n  ${leaks.join('\n  ')}`;
+    process.stderr.write(msg + '\n');
+    throw new Error(msg);
+  }
+  process.stdout.write('leak check: no mounts, cgroups or processes left behind\n');
+}

@@ -1,0 +1,67 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What a glass test run may leave on the host, and must not: mounts, cgroup
+ * directories, and shim or container processes.
+ */
+export interface HostSnapshot {
+  mounts: string[];
+  cgroups: string[];
+  processes: string[];
+}
+
+export const TEST_ROOT_PREFIX = '/tmp/glass-test-';
+
+function cgroupDirs(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 3) return;
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e);
+      try {
+        if (!statSync(p).isDirectory()) continue;
+      } catch {
+        continue;
+      }
+      if (e.includes('glass')) out.push(p);
+      walk(p, depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 1);
+  return out;
+}
+
+function glassProcesses(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (cmd.includes('glass-shim') || cmd.includes(TEST_ROOT_PREFIX)) out.push(`${pid} ${cmd}`);
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
+export function snapshot(): HostSnapshot {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes('glass'));
+  return { mounts, cgroups: cgroupDirs(), processes: glassProcesses() };
+}
+
+/** Things present now that were not in `before`. */
+export function leaksSince(before: HostSnapshot, after: HostSnapshot): string[] {
+  const diff = (a: string[], b: string[]) => b.filter((x) => !a.includes(x));
+  const pidless = (xs: string[]) => xs.map((x) => x.replace(/^\d+ /, ''));
+  return [
+    ...diff(before.mounts, after.mounts).map((m) => `mount: ${m}`),
+    ...diff(before.cgroups, after.cgroups).map((c) => `cgroup: ${c}`),
+    ...diff(pidless(before.processes), pidless(after.processes)).map((p) => `process: ${p}`),
+  ];
+}
