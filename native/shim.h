@@ -38,6 +38,8 @@ int container_main(void *io);
 
 /* shim.c helpers the child uses too. */
 void step(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* malloc'd sprintf */
+void reset_signals(void);
 void list_push(struct list *l, char *s);
 int write_all(int fd, const void *buf, size_t len);
 

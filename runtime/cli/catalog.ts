@@ -68,7 +68,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   {
     name: 'root',
     type: 'string',
-    summary: 'Directory holding all glass state (default $GLASS_ROOT, else /var/lib/glass)',
+    summary: 'State directory (default $GLASS_ROOT or /var/lib/glass)',
     explain:
       'Images, containers and logs live under this one directory. Tests and demos point it somewhere ' +
       'private so they never touch the real store.',
@@ -429,6 +429,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         name: 'tail',
+        short: 'n',
         type: 'string',
         default: 'all',
         summary: 'Number of lines to show from the end of the logs',

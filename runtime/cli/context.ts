@@ -7,6 +7,8 @@ export interface Ctx {
   rt: Runtime;
   name: string;
   flags: Record<string, FlagValue>;
+  /** Flags given on the command line (not defaults), like cobra's Changed. */
+  changed: Set<string>;
   args: string[];
   out: (text: string) => void;
   err: (text: string) => void;

@@ -92,6 +92,7 @@ export function formatG(x: number, precision: number): string {
     const [int, frac = ''] = abs.toFixed(100).split('.') as [string, string?];
     const all = (int === '0' ? '' : int) + frac;
     const lead = all.search(/[1-9]/);
+    if (lead < 0) return sign + abs.toExponential(p - 1); // below 1e-100: no size or duration is this small
     digits = all.slice(lead);
     dp = (int === '0' ? 0 : int.length) - lead;
   }
@@ -110,7 +111,7 @@ export function formatG(x: number, precision: number): string {
         kept = [1, ...kept.slice(0, -1)];
         dp++;
       } else {
-        kept[k]!++;
+        kept[k] = kept[k]! + 1;
       }
     }
   }
@@ -243,6 +244,7 @@ export function logTimestamp(iso: string | Date): string {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})$/i.exec(iso);
   if (!m) throw new Error(`invalid timestamp: ${iso}`);
   const [, base, frac = '', zone] = m;
-  const utc = new Date(parseTime(`${base}${zone!.toUpperCase()}`)).toISOString().slice(0, 19);
+  const offset = zone!.length === 5 ? `${zone!.slice(0, 3)}:${zone!.slice(3)}` : zone!.toUpperCase();
+  const utc = new Date(parseTime(`${base}${offset}`)).toISOString().slice(0, 19);
   return `${utc}.${frac.padEnd(9, '0').slice(0, 9)}Z`;
 }

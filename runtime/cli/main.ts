@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const rt = new Runtime({ root: parsed.global.root });
   if (parsed.global.explain) rt.on('step', (s) => printStep(s));
-  const ctx: Ctx = { rt, name: cmd.name, flags: parsed.flags, args: parsed.args, out, err };
+  const ctx: Ctx = { rt, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
   try {
     return await handler(ctx);
   } catch (e) {

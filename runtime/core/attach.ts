@@ -18,7 +18,7 @@ export function encodeFrame(type: number, payload: Uint8Array | string): Buffer 
 
 /** Splits a byte stream into frames, across chunk boundaries. */
 export class FrameDecoder {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   push(chunk: Buffer, onFrame: (type: number, payload: Buffer) => void): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     while (this.buf.length >= 8) {

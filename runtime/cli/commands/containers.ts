@@ -23,7 +23,7 @@ function createOptions(ctx: Ctx): CreateOptions {
     envFiles,
     workdir: str(ctx.flags.workdir),
     user: str(ctx.flags.user),
-    entrypoint: ctx.flags.entrypoint === undefined ? undefined : String(ctx.flags.entrypoint),
+    entrypoint: ctx.changed.has('entrypoint') ? String(ctx.flags.entrypoint) : undefined,
     tty: bool(ctx.flags.tty),
     interactive: bool(ctx.flags.interactive),
     autoRemove: bool(ctx.flags.rm),
@@ -59,18 +59,25 @@ export const run: Handler = async (ctx) => {
   const detach = bool(ctx.flags.detach);
   const c = await ctx.rt.create(opts);
   if (detach) {
-    await ctx.rt.start(c.id);
+    try {
+      await ctx.rt.start(c.id);
+    } catch (e) {
+      await ctx.rt.remove(c.id, { force: true }).catch(() => {});
+      throw e;
+    }
     ctx.out(c.id + '\n');
     return 0;
   }
   let code: number;
+  let attachment;
   try {
-    const { attachment } = await ctx.rt.start(c.id, { attach: true });
-    code = await attachAndWait(ctx, c.id, attachment!, c.tty, c.openStdin);
+    ({ attachment } = await ctx.rt.start(c.id, { attach: true }));
   } catch (e) {
-    if (c.autoRemove) await ctx.rt.remove(c.id, { force: true }).catch(() => {});
+    // The user never got an ID for it: a run that could not start leaves nothing behind.
+    await ctx.rt.remove(c.id, { force: true }).catch(() => {});
     throw e;
   }
+  code = await attachAndWait(ctx, c.id, attachment!, c.tty, c.openStdin);
   if (c.autoRemove) await ctx.rt.remove(c.id, { force: true }).catch(() => {});
   return code;
 };

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Drive native/build/glass-shim by hand, without the TypeScript runtime.
+
+Usage (as root, after `make -C native`; needs a static /bin/busybox):
+
+    python3 native/test-shim.py            # run every scenario
+    python3 native/test-shim.py -v         # ... and print status lines and output
+
+It builds a busybox root filesystem in a temporary directory, then for each
+scenario writes a shim.spec, starts the shim with fd 3 (status) and fd 4
+(control) as pipes, answers "pid" by connecting to attach.sock and sending
+"go", and decodes the attach frames. Everything is removed at the end.
+"""
+import ctypes, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+
+SHIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'build', 'glass-shim')
+VERBOSE = '-v' in sys.argv
+TMP = tempfile.mkdtemp(prefix='glass-shim-test-')
+failures = []
+
+
+def make_rootfs():
+    root = os.path.join(TMP, 'rootfs')
+    os.makedirs(os.path.join(root, 'bin'))
+    os.makedirs(os.path.join(root, 'etc'))
+    shutil.copy('/bin/busybox', os.path.join(root, 'bin', 'busybox'))
+    applets = subprocess.run(['/bin/busybox', '--list'], capture_output=True, text=True).stdout.split()
+    for name in applets:
+        if name != 'busybox':
+            os.symlink('busybox', os.path.join(root, 'bin', name))
+    with open(os.path.join(root, 'etc', 'passwd'), 'w') as f:
+        f.write('root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n')
+    with open(os.path.join(root, 'etc', 'group'), 'w') as f:
+        f.write('root:x:0:\ntty:x:5:\nusers:x:100:nobody\nnogroup:x:65534:\n')
+    return root
+
+
+def recv_exact(sock, n):
+    data = b''
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise EOFError('attach socket closed')
+        data += chunk
+    return data
+
+
+def frame(kind, payload=b''):
+    return struct.pack('>B3xI', kind, len(payload)) + payload
+
+
+def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=(), hook=None,
+        send=(), signal_shim=None, kill_init=None, no_go=False):
+    """Start one container; return (status lines, output bytes, exit code or None, state dir)."""
+    state = os.path.join(TMP, name)
+    for d in ('upper', 'work', 'merged', 'state'):
+        os.makedirs(os.path.join(state, d))
+    sdir = os.path.join(state, 'state')
+    spec = [('id', name.ljust(64, '0')), ('lower', ROOTFS), ('upper', state + '/upper'),
+            ('work', state + '/work'), ('merged', state + '/merged'), ('hostname', 'glass-' + name),
+            ('env', 'PATH=/bin'), ('cwd', cwd), ('user', user), ('tty', '1' if tty else '0'),
+            ('stdin', '1' if stdin else '0'), ('log', sdir + '/ctr-json.log')]
+    spec += [('arg', a) for a in args] + [('bind', b) for b in binds] + [('cgroup', c) for c in cgroups]
+    spec += [('exit-hook', a) for a in hook or ()]
+    with open(sdir + '/shim.spec', 'wb') as f:
+        f.write(b''.join(k.encode() + b'\0' + v.encode() + b'\0' for k, v in spec))
+
+    status_r, status_w = os.pipe()
+    control_r, control_w = os.pipe()
+    hi_status, hi_control = os.dup(status_w), os.dup(control_r)
+
+    def fds():
+        os.dup2(hi_status, 3)
+        os.dup2(hi_control, 4)
+
+    with open(sdir + '/shim.log', 'ab') as log:
+        p = subprocess.Popen([SHIM, sdir], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=log, preexec_fn=fds, pass_fds=(3, 4))
+    for fd in (status_w, control_r, hi_status, hi_control):
+        os.close(fd)
+    assert p.wait() == 0, 'the shim must exit 0 right after detaching'
+
+    lines, sock, shim_pid, out, code = [], None, None, b'', None
+    with os.fdopen(status_r, 'r') as status:
+        for line in status:
+            line = line.rstrip('\n')
+            lines.append(line)
+            if line.startswith('shim '):
+                shim_pid = int(line.split()[1])
+            if line.startswith('pid '):
+                for c in cgroups:
+                    with open(c + '/cgroup.procs', 'w') as f:
+                        f.write(line.split()[1])
+                sock = socket.socket(socket.AF_UNIX)
+                sock.settimeout(10)
+                sock.connect(sdir + '/attach.sock')
+                if not no_go:
+                    os.write(control_w, b'go\n')
+                os.close(control_w)
+            if line == 'ready':
+                init_pid = int(next(l for l in lines if l.startswith('pid ')).split()[1])
+                for chunk in send:  # split frames at odd places: the shim must reassemble them
+                    for i in range(0, len(chunk), 3):
+                        sock.sendall(chunk[i:i + 3])
+                        time.sleep(0.001)
+                if signal_shim:
+                    time.sleep(0.3)
+                    os.kill(shim_pid, signal_shim)
+                if kill_init:
+                    time.sleep(0.3)
+                    os.kill(init_pid, kill_init)
+    while sock:
+        kind, length = struct.unpack('>B3xI', recv_exact(sock, 8))
+        payload = recv_exact(sock, length)
+        if kind in (1, 2):
+            out += payload
+        elif kind == 3:
+            code = int(payload)
+            sock.close()
+            sock = None
+    os.waitpid(shim_pid, 0)  # we are a subreaper: the detached shim is our child again
+    if VERBOSE:
+        print('\n'.join('   | ' + l for l in lines), '\n   > ' + out.decode(errors='replace').replace('\n', '\n   > '))
+    return lines, out, code, sdir
+
+
+def check(what, ok):
+    print(('ok   ' if ok else 'FAIL ') + what)
+    if not ok:
+        failures.append(what)
+
+
+def main():
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    if not os.access(SHIM, os.X_OK):
+        sys.exit('build the shim first: make -C native')
+
+    lines, out, code, sdir = run('basic', ['sh', '-c', 'echo $$; hostname; tr "\\0" " " < /proc/1/cmdline; echo; ps -o pid,args'])
+    text = out.decode()
+    check('pid 1, hostname, cmdline', text.startswith('1\nglass-basic\nsh -c echo $$;'))
+    check('ps shows only the container', len(text.strip().split('\n')) == 5 and 'ps -o pid,args' in text)
+    check('status lines in order', [l.split()[0] for l in lines][:1] == ['shim'] and lines[-1] == 'ready'
+          and [l.split('\t')[0] for l in lines if l.startswith('step ')][-1] == 'step exec')
+    check('exit 0 frame', code == 0)
+    with open(sdir + '/exit.json') as f:
+        ex = json.load(f)
+    check('exit.json ' + json.dumps(ex), ex['exitCode'] == 0 and ex['signal'] == 0
+          and re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z', ex['finishedAt']))
+    with open(sdir + '/ctr-json.log') as f:
+        entries = [json.loads(l) for l in f]
+    check('json-file log', ''.join(e['log'] for e in entries) == text and all(
+        e['stream'] == 'stdout' and e['log'].count('\n') == 1 for e in entries))
+    check('attach.sock removed', not os.path.exists(sdir + '/attach.sock'))
+
+    _, out, code, _ = run('exit42', ['sh', '-c', 'echo to-stderr >&2; exit 42'])
+    check('exit code 42 and stderr', code == 42 and out == b'to-stderr\n')
+
+    lines, _, code, sdir = run('notfound', ['no-such-binary'])
+    check('not found: ' + lines[-1], lines[-1] == 'error 127 exec: "no-such-binary": executable file not found in $PATH')
+    check('no exit.json after a failed start', not os.path.exists(sdir + '/exit.json'))
+    lines, _, _, _ = run('noexec', ['/etc/passwd'])
+    check('not executable: ' + lines[-1], lines[-1] == 'error 126 exec: "/etc/passwd": permission denied')
+    lines, _, _, _ = run('nouser', ['true'], user='nosuchuser')
+    check('unknown user: ' + lines[-1], lines[-1].startswith('error 125 unable to find user nosuchuser'))
+    lines, _, code, sdir = run('nogo', ['true'], no_go=True)
+    check('control pipe closed without go: ' + lines[-1], lines[-1].startswith('error 125 ')
+          and not os.path.exists(sdir + '/attach.sock'))
+
+    _, out, code, _ = run('tty', ['tty'], tty=True)
+    check('tty prints /dev/pts/0', out == b'/dev/pts/0\r\n' and code == 0)
+    _, out, code, _ = run('interactive', ['sh'], tty=True, stdin=True,
+                          send=[frame(4, b'40 100'), frame(0, b'stty size; echo hi; exit 3\n')])
+    check('interactive sh over the socket', code == 3 and b'40 100\r\n' in out and b'hi\r\n' in out)
+
+    _, out, code, _ = run('stdin', ['sh', '-c', 'cat; echo done'], stdin=True,
+                          send=[frame(0, b'hello\n'), frame(0, b'world\n'), frame(5)])
+    check('stdin pipe and close (type 5)', out == b'hello\nworld\ndone\n' and code == 0)
+
+    _, out, _, _ = run('user', ['sh', '-c', 'id -u; id -g; id -G; pwd; echo $HOME'], user='nobody', cwd='/newdir')
+    check('user nobody, -w /newdir: ' + repr(out), out == b'65534\n65534\n65534 100\n/newdir\n/nonexistent\n')
+    _, out, _, _ = run('uidgid', ['sh', '-c', 'id -u; id -g; echo $HOME'], user='1234:tty')
+    check('uid:group without passwd entry', out == b'1234\n5\n/\n')
+
+    host_file = os.path.join(TMP, 'hostname-file')
+    with open(host_file, 'w') as f:
+        f.write('from-the-host\n')
+    _, out, _, _ = run('bind', ['sh', '-c', 'cat /etc/hostname /data/x; echo no > /etc/hostname || echo read-only'],
+                       binds=[host_file + '\t/etc/hostname\tro', TMP + '/rootfs/etc\t/data/x\trw'])
+    check('bind mounts (ro file, rw dir): ' + repr(out), out.startswith(b'from-the-host\n') and b'read-only' in out)
+
+    cg = '/sys/fs/cgroup/pids/glass-shim-test-%d' % os.getpid()
+    os.mkdir(cg)
+    marker = os.path.join(TMP, 'hook-ran')
+    _, out, code, _ = run('cgroup', ['sh', '-c', 'grep pids /proc/self/cgroup'], cgroups=[cg],
+                          hook=['/bin/sh', '-c', 'echo "$0" > ' + marker, 'hook-arg'])
+    check('cgroup namespace rooted at the container cgroup: ' + repr(out), out == b'8:pids:/\n')
+    check('cgroup dir removed', not os.path.exists(cg) or os.rmdir(cg))
+    os.waitpid(-1, 0)  # the exit hook, adopted by us
+    check('exit hook ran', open(marker).read() == 'hook-arg\n')
+
+    _, out, code, _ = run('sigterm', ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; while :; do sleep 0.05; done'],
+                          signal_shim=signal.SIGTERM)
+    check('SIGTERM forwarded to the init', out == b'got TERM\n' and code == 7)
+    _, _, code, sdir = run('killed', ['sleep', '100'], kill_init=signal.SIGKILL)
+    with open(sdir + '/exit.json') as f:
+        ex = json.load(f)
+    check('killed by SIGKILL: 137, signal 9', code == 137 and ex['exitCode'] == 137 and ex['signal'] == 9)
+
+    with open('/proc/mounts') as f:
+        check('nothing left mounted', TMP not in f.read())
+
+
+try:
+    ROOTFS = make_rootfs()
+    main()
+finally:
+    shutil.rmtree(TMP, ignore_errors=True)
+print('%d failure(s)' % len(failures) if failures else 'all passed')
+sys.exit(1 if failures else 0)

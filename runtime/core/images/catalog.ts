@@ -1,0 +1,81 @@
+import { readJsonIfExists, writeJson } from '../fsutil.js';
+import type { Paths } from '../paths.js';
+import { ANNOTATION, MEDIA, readIndex, writeIndex, type Descriptor } from './oci.js';
+import { fullyQualifiedName, splitTag } from './reference.js';
+
+/**
+ * Which images the store holds and what they are called, kept in two files:
+ *
+ *   oci/index.json      every image's manifest; a tagged image appears once
+ *                       per tag, annotated with its name (as `docker save`
+ *                       writes it), an untagged one once without a name.
+ *                       Blobs not reachable from here are garbage.
+ *   repositories.json   the tags, in Docker's shape
+ *                       { "Repositories": { "busybox": { "busybox:latest": <manifest digest> } } }
+ *
+ * Both are rewritten together, under the image lock, each atomically.
+ */
+export interface Catalog {
+  /** One descriptor per image manifest, in the order they were added. */
+  manifests: Descriptor[];
+  /** "busybox:latest" -> manifest digest. */
+  tags: Map<string, string>;
+}
+
+interface RepositoriesFile {
+  Repositories: Record<string, Record<string, string>>;
+}
+
+export async function loadCatalog(paths: Paths): Promise<Catalog> {
+  const entries = await readIndex(paths);
+  const manifests: Descriptor[] = [];
+  for (const d of entries) {
+    if (!manifests.some((m) => m.digest === d.digest)) {
+      manifests.push({ mediaType: d.mediaType, digest: d.digest, size: d.size });
+    }
+  }
+  const tags = new Map<string, string>();
+  const repos = await readJsonIfExists<RepositoriesFile>(paths.repositories);
+  if (repos) {
+    for (const byTag of Object.values(repos.Repositories ?? {})) {
+      for (const [repoTag, digest] of Object.entries(byTag)) tags.set(repoTag, digest);
+    }
+  } else {
+    // A layout written by another tool: take the names from the annotations.
+    for (const d of entries) {
+      const name = d.annotations?.[ANNOTATION.imageName];
+      if (name) tags.set(name.replace(/^docker\.io\/(library\/)?/, ''), d.digest);
+    }
+  }
+  for (const digest of tags.values()) {
+    if (!manifests.some((m) => m.digest === digest)) manifests.push({ mediaType: MEDIA.manifest, digest, size: 0 });
+  }
+  return { manifests, tags };
+}
+
+export async function saveCatalog(paths: Paths, catalog: Catalog): Promise<void> {
+  const entries: Descriptor[] = [];
+  for (const m of catalog.manifests) {
+    const names = tagsOf(catalog, m.digest);
+    if (names.length === 0) entries.push(m);
+    for (const repoTag of names) {
+      const { repository, tag } = splitTag(repoTag);
+      entries.push({
+        ...m,
+        annotations: { [ANNOTATION.imageName]: `${fullyQualifiedName(repository)}:${tag}`, [ANNOTATION.refName]: tag },
+      });
+    }
+  }
+  const repositories: RepositoriesFile = { Repositories: {} };
+  for (const [repoTag, digest] of [...catalog.tags].sort(([a], [b]) => a.localeCompare(b))) {
+    const { repository } = splitTag(repoTag);
+    (repositories.Repositories[repository] ??= {})[repoTag] = digest;
+  }
+  await writeIndex(paths, entries);
+  await writeJson(paths.repositories, repositories);
+}
+
+/** The tags pointing at one manifest, sorted. */
+export function tagsOf(catalog: Catalog, manifestDigest: string): string[] {
+  return [...catalog.tags].filter(([, d]) => d === manifestDigest).map(([t]) => t).sort();
+}

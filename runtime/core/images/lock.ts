@@ -1,0 +1,35 @@
+import { promises as fs } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * A lock between glass processes sharing one state root. mkdir(2) either
+ * creates a directory or fails because it exists, atomically, so whichever
+ * process creates the lock directory holds the lock; the rest wait. A process
+ * killed while holding it leaves the directory behind: a lock older than
+ * STALE_MS is taken to be such a leftover and broken. Critical sections are
+ * kept to a few renames and JSON writes, far below that age.
+ */
+const STALE_MS = 10_000;
+const RETRY_MS = 20;
+
+export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await fs.mkdir(lockDir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const age = await fs.stat(lockDir).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
+    if (age > STALE_MS) await fs.rm(lockDir, { recursive: true, force: true });
+    else await sleep(RETRY_MS + Math.random() * RETRY_MS);
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lockDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanRoot, glass, isRoot, newRoot } from '../helpers.js';
+
+/** --explain narrates every kernel step: what, why, and the command to type. */
+describe.skipIf(!isRoot)('--explain', () => {
+  let root: string;
+  beforeAll(() => {
+    root = newRoot();
+  });
+  afterAll(() => cleanRoot(root));
+
+  it('shows overlay, namespaces, pivot_root, /proc, hostname, cgroup placement and exec with why and command', async () => {
+    const r = await glass(root, ['--explain', 'run', '--rm', '-h', 'explained', 'busybox', 'echo', 'hi']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('hi\n'); // the trace goes to stderr, the container's output stays clean
+    const t = r.stderr;
+    const step = (title: RegExp, command: RegExp) => {
+      const blocks = t.split('▸').filter((b) => title.test(b));
+      expect(blocks.length, `step ${title}`).toBeGreaterThan(0);
+      const b = blocks[0]!;
+      expect(b, `why of ${title}`).toMatch(/\n {4}why: \S/);
+      expect(b, `command of ${title}`).toMatch(command);
+    };
+    step(/Mount the overlay root filesystem/, /\$ mount -t overlay overlay -o lowerdir=\/tmp\/glass-test-[^,]+\/images\/layers\/[0-9a-f]{64},upperdir=[^,]+\/fs\/upper,workdir=[^ ]+\/fs\/work /);
+    step(/Create the container process in new namespaces/, /CLONE_NEWPID.*CLONE_NEWNS|CLONE_NEWNS.*CLONE_NEWPID/);
+    step(/pivot_root/, /pivot_root/);
+    step(/Mount \/proc/, /mount -t proc/);
+    step(/hostname/i, /hostname explained|sethostname\("explained"/);
+    step(/Place pid \d+ in \/sys\/fs\/cgroup\//, /echo \d+ > \/sys\/fs\/cgroup\/.*glass-[0-9a-f]{64}\/cgroup\.procs/);
+    step(/Execute the container's command/, /echo/);
+    step(/Enter a new cgroup namespace/, /unshare/);
+  });
+});

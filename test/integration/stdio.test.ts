@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { cleanRoot, GLASS, glass, isRoot, newRoot } from '../helpers.js';
+
+/**
+ * Interactive sessions go through a real pseudo-terminal: util-linux
+ * `script` runs glass on a pty, as a learner's terminal would.
+ */
+function inTerminal(root: string, args: string[], input: string) {
+  const cmd = [GLASS, '--root', root, '--no-color', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return execa('script', ['-qefc', cmd, '/dev/null'], { input, reject: false, timeout: 30_000 });
+}
+
+describe.skipIf(!isRoot)('stdio', () => {
+  let root: string;
+  beforeAll(() => {
+    root = newRoot();
+  });
+  afterAll(() => cleanRoot(root));
+
+  it('run -it gives an interactive shell on a tty; exit 3 returns 3', async () => {
+    const r = await inTerminal(root, ['run', '-it', '--rm', 'busybox', 'sh'], 'tty; echo "cols=$(stty size)"; echo $((6*7)); exit 3\n');
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toContain('/dev/pts/0');
+    expect(r.stdout).toContain('42');
+    expect(r.stdout).toMatch(/cols=\d+ \d+/);
+  });
+
+  it('run -i pipes stdin through and closes it at EOF', async () => {
+    const r = await execa(GLASS, ['--root', root, 'run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z; echo done'], { input: 'hello\nworld\n', reject: false });
+    expect(r.stdout).toBe('HELLO\nWORLD\ndone');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('without -i the container gets no stdin', async () => {
+    const r = await execa(GLASS, ['--root', root, 'run', '--rm', 'busybox', 'sh', '-c', 'cat; echo eof'], { input: 'ignored\n', reject: false });
+    expect(r.stdout).toBe('eof');
+  });
+
+  it('keeps stdout and stderr apart in the foreground', async () => {
+    const r = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'echo to-out; echo to-err >&2']);
+    expect(r.stdout).toBe('to-out\n');
+    expect(r.stderr).toBe('to-err\n');
+  });
+
+  it('attach follows a running container to its exit code', async () => {
+    const id = (await glass(root, ['run', '-d', 'busybox', 'sh', '-c', 'sleep 0.5; echo late; exit 4'])).stdout.trim();
+    const a = await glass(root, ['attach', id]);
+    expect(a.stdout).toBe('late\n');
+    expect(a.exitCode).toBe(4);
+    await glass(root, ['rm', id]);
+  });
+
+  it('run -dit keeps a shell alive that attach can drive', async () => {
+    const id = (await glass(root, ['run', '-dit', 'busybox', 'sh'])).stdout.trim();
+    const r = await inTerminal(root, ['attach', id], 'echo attached-$((1+1)); exit 9\n');
+    expect(r.stdout).toContain('attached-2');
+    expect(r.exitCode).toBe(9);
+    await glass(root, ['rm', '-f', id]);
+  });
+});
