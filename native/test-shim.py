@@ -5,18 +5,21 @@ Usage (as root, after `make -C native`; needs a static /bin/busybox):
 
     python3 native/test-shim.py            # run every scenario
     python3 native/test-shim.py -v         # ... and print status lines and output
+    GLASS_SHIM=/path/to/glass-shim python3 native/test-shim.py   # test another build
 
 It builds a busybox root filesystem in a temporary directory, then for each
 scenario writes a shim.spec, starts the shim with fd 3 (status) and fd 4
-(control) as pipes, answers "pid" by connecting to attach.sock and sending
-"go", and decodes the attach frames. Everything is removed at the end.
+(control) as socketpairs (what Node's stdio 'pipe' gives it), answers "pid" by
+connecting to attach.sock and sending "go", and decodes the attach frames.
+Everything is removed at the end, and any container left running is killed.
 """
-import ctypes, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+import ctypes, json, os, re, shutil, signal, socket, struct, subprocess, sys, tempfile, threading, time
 
-SHIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'build', 'glass-shim')
+SHIM = os.environ.get('GLASS_SHIM') or os.path.join(os.path.dirname(os.path.abspath(__file__)), 'build', 'glass-shim')
 VERBOSE = '-v' in sys.argv
 TMP = tempfile.mkdtemp(prefix='glass-shim-test-')
-failures = []
+CGROUP = '/sys/fs/cgroup/pids/glass-shim-test-%d' % os.getpid()
+failures, running = [], {}  # running: shim pid -> init pid, while a scenario runs
 
 
 def make_rootfs():
@@ -50,13 +53,13 @@ def frame(kind, payload=b''):
 
 
 def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=(), hook=None,
-        send=(), signal_shim=None, kill_init=None, no_go=False):
+        send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None):
     """Start one container; return (status lines, output bytes, exit code or None, state dir)."""
     state = os.path.join(TMP, name)
     for d in ('upper', 'work', 'merged', 'state'):
         os.makedirs(os.path.join(state, d))
     sdir = os.path.join(state, 'state')
-    spec = [('id', name.ljust(64, '0')), ('lower', ROOTFS), ('upper', state + '/upper'),
+    spec = [('id', name.ljust(64, '0')), ('lower', lower or ROOTFS), ('upper', state + '/upper'),
             ('work', state + '/work'), ('merged', state + '/merged'), ('hostname', 'glass-' + name),
             ('env', 'PATH=/bin'), ('cwd', cwd), ('user', user), ('tty', '1' if tty else '0'),
             ('stdin', '1' if stdin else '0'), ('log', sdir + '/ctr-json.log')]
@@ -65,8 +68,8 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
     with open(sdir + '/shim.spec', 'wb') as f:
         f.write(b''.join(k.encode() + b'\0' + v.encode() + b'\0' for k, v in spec))
 
-    status_r, status_w = os.pipe()
-    control_r, control_w = os.pipe()
+    status_r, status_w = (s.detach() for s in socket.socketpair())
+    control_w, control_r = (s.detach() for s in socket.socketpair())
     hi_status, hi_control = os.dup(status_w), os.dup(control_r)
 
     def fds():
@@ -87,7 +90,9 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
             lines.append(line)
             if line.startswith('shim '):
                 shim_pid = int(line.split()[1])
+                running[shim_pid] = None
             if line.startswith('pid '):
+                running[shim_pid] = int(line.split()[1])
                 for c in cgroups:
                     with open(c + '/cgroup.procs', 'w') as f:
                         f.write(line.split()[1])
@@ -99,6 +104,9 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
                 os.close(control_w)
             if line == 'ready':
                 init_pid = int(next(l for l in lines if l.startswith('pid ')).split()[1])
+                if feed:  # a big stdin, sent while we read the output
+                    chunks = [frame(0, feed[i:i + 65536]) for i in range(0, len(feed), 65536)] + [frame(5)]
+                    threading.Thread(target=lambda s=sock: [s.sendall(c) for c in chunks], daemon=True).start()
                 for chunk in send:  # split frames at odd places: the shim must reassemble them
                     for i in range(0, len(chunk), 3):
                         sock.sendall(chunk[i:i + 3])
@@ -119,6 +127,7 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
             sock.close()
             sock = None
     os.waitpid(shim_pid, 0)  # we are a subreaper: the detached shim is our child again
+    del running[shim_pid]
     if VERBOSE:
         print('\n'.join('   | ' + l for l in lines), '\n   > ' + out.decode(errors='replace').replace('\n', '\n   > '))
     return lines, out, code, sdir
@@ -130,15 +139,17 @@ def check(what, ok):
         failures.append(what)
 
 
-def main():
-    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    if not os.access(SHIM, os.X_OK):
-        sys.exit('build the shim first: make -C native')
+def parent(pid):
+    with open('/proc/%d/stat' % pid) as f:
+        return int(f.read().rsplit(')', 1)[1].split()[1])
 
-    lines, out, code, sdir = run('basic', ['sh', '-c', 'echo $$; hostname; tr "\\0" " " < /proc/1/cmdline; echo; ps -o pid,args'])
+
+def main():
+    lines, out, code, sdir = run('basic', ['sh', '-c', 'echo $$; hostname; tr "\\0" " " < /proc/1/cmdline; echo; ps -o pid,args; true'])
     text = out.decode()
     check('pid 1, hostname, cmdline', text.startswith('1\nglass-basic\nsh -c echo $$;'))
-    check('ps shows only the container', len(text.strip().split('\n')) == 5 and 'ps -o pid,args' in text)
+    ps = text.split('PID')[1].strip().split('\n')[1:]
+    check('ps shows only the container: %r' % ps, len(ps) == 2 and ps[0].split()[0] == '1' and 'ps -o' in ps[1])
     check('status lines in order', [l.split()[0] for l in lines][:1] == ['shim'] and lines[-1] == 'ready'
           and [l.split('\t')[0] for l in lines if l.startswith('step ')][-1] == 'step exec')
     check('exit 0 frame', code == 0)
@@ -149,11 +160,15 @@ def main():
     with open(sdir + '/ctr-json.log') as f:
         entries = [json.loads(l) for l in f]
     check('json-file log', ''.join(e['log'] for e in entries) == text and all(
-        e['stream'] == 'stdout' and e['log'].count('\n') == 1 for e in entries))
+        e['stream'] == 'stdout' and '\n' not in e['log'][:-1] for e in entries))
     check('attach.sock removed', not os.path.exists(sdir + '/attach.sock'))
 
-    _, out, code, _ = run('exit42', ['sh', '-c', 'echo to-stderr >&2; exit 42'])
-    check('exit code 42 and stderr', code == 42 and out == b'to-stderr\n')
+    _, out, code, sdir = run('exit42', ['sh', '-c', r'''echo to-stderr >&2; printf 'q"b\\\001\303\251\r\n'; exit 42'''])
+    check('exit code 42, stdout and stderr', code == 42 and sorted(out.split(b'\n')) == [b'', b'q"b\\\x01\xc3\xa9\r', b'to-stderr'])
+    with open(sdir + '/ctr-json.log', 'rb') as f:
+        log = f.read()
+    check('log escaping', rb'{"log":"q\"b\\\u0001' + b'\xc3\xa9' + rb'\r\n","stream":"stdout"' in log
+          and rb'{"log":"to-stderr\n","stream":"stderr"' in log)
 
     lines, _, code, sdir = run('notfound', ['no-such-binary'])
     check('not found: ' + lines[-1], lines[-1] == 'error 127 exec: "no-such-binary": executable file not found in $PATH')
@@ -162,6 +177,8 @@ def main():
     check('not executable: ' + lines[-1], lines[-1] == 'error 126 exec: "/etc/passwd": permission denied')
     lines, _, _, _ = run('nouser', ['true'], user='nosuchuser')
     check('unknown user: ' + lines[-1], lines[-1].startswith('error 125 unable to find user nosuchuser'))
+    lines, _, _, _ = run('badlower', ['true'], lower=TMP + '/missing')
+    check('overlay failure: ' + lines[-1], re.fullmatch('error 125 mount overlay on .*/merged: No such file or directory', lines[-1]))
     lines, _, code, sdir = run('nogo', ['true'], no_go=True)
     check('control pipe closed without go: ' + lines[-1], lines[-1].startswith('error 125 ')
           and not os.path.exists(sdir + '/attach.sock'))
@@ -175,6 +192,9 @@ def main():
     _, out, code, _ = run('stdin', ['sh', '-c', 'cat; echo done'], stdin=True,
                           send=[frame(0, b'hello\n'), frame(0, b'world\n'), frame(5)])
     check('stdin pipe and close (type 5)', out == b'hello\nworld\ndone\n' and code == 0)
+    big = os.urandom(3 << 20)
+    _, out, code, _ = run('bigstdin', ['cat'], stdin=True, feed=big)
+    check('3 MiB through stdin and stdout', out == big and code == 0)
 
     _, out, _, _ = run('user', ['sh', '-c', 'id -u; id -g; id -G; pwd; echo $HOME'], user='nobody', cwd='/newdir')
     check('user nobody, -w /newdir: ' + repr(out), out == b'65534\n65534\n65534 100\n/newdir\n/nonexistent\n')
@@ -184,17 +204,16 @@ def main():
     host_file = os.path.join(TMP, 'hostname-file')
     with open(host_file, 'w') as f:
         f.write('from-the-host\n')
-    _, out, _, _ = run('bind', ['sh', '-c', 'cat /etc/hostname /data/x; echo no > /etc/hostname || echo read-only'],
+    _, out, _, _ = run('bind', ['sh', '-c', 'cat /etc/hostname; ls /data/x; echo no 2>&- > /etc/hostname || echo read-only'],
                        binds=[host_file + '\t/etc/hostname\tro', TMP + '/rootfs/etc\t/data/x\trw'])
-    check('bind mounts (ro file, rw dir): ' + repr(out), out.startswith(b'from-the-host\n') and b'read-only' in out)
+    check('bind mounts (ro file, rw dir): ' + repr(out), out == b'from-the-host\ngroup\npasswd\nread-only\n')
 
-    cg = '/sys/fs/cgroup/pids/glass-shim-test-%d' % os.getpid()
-    os.mkdir(cg)
+    os.mkdir(CGROUP)  # the runtime's job; the shim removes it
     marker = os.path.join(TMP, 'hook-ran')
-    _, out, code, _ = run('cgroup', ['sh', '-c', 'grep pids /proc/self/cgroup'], cgroups=[cg],
+    _, out, code, _ = run('cgroup', ['sh', '-c', 'grep pids /proc/self/cgroup'], cgroups=[CGROUP],
                           hook=['/bin/sh', '-c', 'echo "$0" > ' + marker, 'hook-arg'])
     check('cgroup namespace rooted at the container cgroup: ' + repr(out), out == b'8:pids:/\n')
-    check('cgroup dir removed', not os.path.exists(cg) or os.rmdir(cg))
+    check('cgroup dir removed', not os.path.exists(CGROUP))
     os.waitpid(-1, 0)  # the exit hook, adopted by us
     check('exit hook ran', open(marker).read() == 'hook-arg\n')
 
@@ -210,10 +229,29 @@ def main():
         check('nothing left mounted', TMP not in f.read())
 
 
+if os.geteuid() != 0 or not os.access(SHIM, os.X_OK):
+    sys.exit('run as root, after `make -C native`')
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphaned shims become our children
 try:
     ROOTFS = make_rootfs()
     main()
 finally:
+    for shim, init in running.items():  # a scenario broke off half-way: kill what it started
+        try:
+            if init and parent(init) == shim:
+                os.kill(init, signal.SIGKILL)  # ends the whole container
+            os.kill(shim, signal.SIGKILL)
+            os.waitpid(shim, 0)
+        except (OSError, ValueError):
+            pass
     shutil.rmtree(TMP, ignore_errors=True)
+    for _ in range(100):  # EBUSY until the kernel has finished tearing the container down
+        try:
+            os.rmdir(CGROUP)
+            break
+        except FileNotFoundError:
+            break
+        except OSError:
+            time.sleep(0.01)
 print('%d failure(s)' % len(failures) if failures else 'all passed')
 sys.exit(1 if failures else 0)

@@ -42,11 +42,23 @@ export interface AttachEvents {
 
 /** A live connection to a running container's stdio. */
 export class Attachment extends EventEmitter<AttachEvents> {
+  private started = false;
+
   private constructor(private readonly socket: Socket) {
     super();
+    socket.on('error', () => {});
+  }
+
+  /**
+   * Start reading frames. Until then the bytes wait in the socket, so output
+   * the container writes before the caller has subscribed is not lost.
+   */
+  begin(): void {
+    if (this.started) return;
+    this.started = true;
     const decoder = new FrameDecoder();
     let exited = false;
-    socket.on('data', (chunk: Buffer) =>
+    this.socket.on('data', (chunk: Buffer) =>
       decoder.push(chunk, (type, payload) => {
         if (type === FRAME.stdout) this.emit('stdout', payload);
         else if (type === FRAME.stderr) this.emit('stderr', payload);
@@ -56,8 +68,7 @@ export class Attachment extends EventEmitter<AttachEvents> {
         }
       }),
     );
-    socket.on('error', () => {});
-    socket.on('close', () => {
+    this.socket.on('close', () => {
       if (!exited) this.emit('close');
     });
   }
@@ -87,6 +98,7 @@ export class Attachment extends EventEmitter<AttachEvents> {
     return new Promise((resolve) => {
       this.once('exit', (code) => resolve(code));
       this.once('close', () => resolve(undefined));
+      this.begin();
     });
   }
 

@@ -155,7 +155,9 @@ export async function packDirectory(
  * strips a leading "/" and skips names containing "..", and it will not write
  * through a symlink the archive itself planted. glass goes further and
  * rejects the whole archive when tar had to do either, because such an
- * archive was either made by mistake or made to attack.
+ * archive was either made by mistake or made to attack. On any failure
+ * `destDir` may hold part of the archive: unpack into a fresh scratch
+ * directory and remove it when this throws.
  */
 export async function unpackArchive(
   trace: Tracer,

@@ -121,10 +121,16 @@ export async function isStaticallyLinked(path: string): Promise<boolean> {
   }
 }
 
-/** The first statically linked busybox on the host, or MISSING_BUSYBOX. */
-export async function findStaticBusybox(trace: Tracer): Promise<string> {
+/**
+ * The first statically linked busybox on the host, or MISSING_BUSYBOX.
+ * GLASS_BUSYBOX=/path names the one to use instead of searching.
+ */
+export async function findStaticBusybox(
+  trace: Tracer,
+  candidates: string[] = process.env.GLASS_BUSYBOX ? [process.env.GLASS_BUSYBOX] : CANDIDATES,
+): Promise<string> {
   const dynamic: string[] = [];
-  for (const candidate of CANDIDATES) {
+  for (const candidate of candidates) {
     const st = await fs.stat(candidate).catch(() => undefined);
     if (!st?.isFile()) continue;
     if (await isStaticallyLinked(candidate)) {
