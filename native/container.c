@@ -343,15 +343,16 @@ static int lookup(const char *file, const char *name, unsigned id, char *line, s
   return found;
 }
 
-/* Supplementary groups: every /etc/group entry listing `user` as a member. */
-static int member_groups(const char *user, gid_t *groups, int max) {
+/* Supplementary groups: every /etc/group entry listing `user` as a member
+ * (except `primary`, which the caller already has). */
+static int member_groups(const char *user, gid_t primary, gid_t *groups, int max) {
   char line[4096], *f[4];
   unsigned gid;
   int n = 0;
   FILE *fp = fopen("/etc/group", "re");
   while (fp && n < max && fgets(line, sizeof line, fp))
     for (char *m = split(line, f, 4) && parse_id(f[2], &gid) ? f[3] : NULL; m && n < max;)
-      if (strcmp(strsep(&m, ","), user) == 0) groups[n++] = gid;
+      if (strcmp(strsep(&m, ","), user) == 0 && gid != primary) groups[n++] = gid;
   if (fp) fclose(fp);
   return n;
 }
@@ -384,8 +385,9 @@ static void switch_user(void) {
     if (!lookup("/etc/group", g, 0, grline, sizeof grline, gr, 4) || !parse_id(gr[2], &gid))
       fail(125, "unable to find group %s: no matching entries in group file", g);
   }
-  gid_t groups[64];
-  int n = known ? member_groups(pw[0], groups, 64) : 0;
+  /* Like runc: the primary group first, then every group listing the user. */
+  gid_t groups[64] = { gid };
+  int n = 1 + (known ? member_groups(pw[0], gid, groups + 1, 63) : 0);
   for (int i = 0, len = 0; i < n; i++)
     len += snprintf(groups_text + len, sizeof groups_text - len, "%s%u", i ? "," : "--groups=", groups[i]);
   if (setgroups(n, groups) < 0) fail_sys("setgroups");

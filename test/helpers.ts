@@ -20,7 +20,7 @@ export function newRoot(): string {
 
 /** Run the real CLI against a state root. */
 export async function glass(root: string, args: string[], opts: Options = {}): Promise<Result> {
-  const r = await execa(GLASS, ['--root', root, '--no-color', ...args], { reject: false, timeout: 60_000, stdin: 'ignore', ...opts });
+  const r = await execa(GLASS, ['--root', root, '--no-color', ...args], { reject: false, timeout: 60_000, stdin: 'ignore', stripFinalNewline: false, ...opts });
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
 }
 

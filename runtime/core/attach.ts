@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 
 /**
  * The shim's attach socket carries the container's stdio as frames: an
@@ -73,12 +75,24 @@ export class Attachment extends EventEmitter<AttachEvents> {
     });
   }
 
+  /**
+   * A unix socket address holds at most 107 bytes of path, and a state root
+   * can make the socket's path longer than that. Opening its directory and
+   * connecting through /proc/self/fd/<dirfd>/attach.sock keeps the address
+   * short whatever the real path is (runc uses the same trick).
+   */
   static open(socketPath: string): Promise<Attachment> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(socketPath);
+    let dirFd: number;
+    try {
+      dirFd = openSync(dirname(socketPath), 'r');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<Attachment>((resolve, reject) => {
+      const socket = connect(`/proc/self/fd/${dirFd}/${basename(socketPath)}`);
       socket.once('connect', () => resolve(new Attachment(socket)));
       socket.once('error', reject);
-    });
+    }).finally(() => closeSync(dirFd));
   }
 
   write(data: Uint8Array | string): void {

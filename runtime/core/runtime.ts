@@ -429,5 +429,5 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
 function defaultRemoveCommand(root: string): string[] | undefined {
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   if (!existsSync(cli)) return undefined;
-  return [process.execPath, cli, '--root', root, 'rm', '-f'];
+  return [process.execPath, '--', cli, '--root', root, 'rm', '-f'];
 }

@@ -91,7 +91,7 @@ describe.skipIf(!isRoot)('bad input', () => {
   });
 
   it('refuses to run without root, with a one-line hint', async () => {
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', `${REPO}dist/runtime/cli/main.js`, '--root', root, 'ps'], { reject: false });
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', '--', `${REPO}dist/runtime/cli/main.js`, '--root', root, 'ps'], { reject: false, stripFinalNewline: false });
     expect(r.exitCode).toBe(125);
     expect(r.stderr).toBe('Error: glass needs root to create namespaces, cgroups and mounts: run it with sudo\n');
   });

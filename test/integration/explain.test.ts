@@ -25,7 +25,7 @@ describe.skipIf(!isRoot)('--explain', () => {
     step(/Create the container process in new namespaces/, /CLONE_NEWPID.*CLONE_NEWNS|CLONE_NEWNS.*CLONE_NEWPID/);
     step(/pivot_root/, /pivot_root/);
     step(/Mount \/proc/, /mount -t proc/);
-    step(/hostname/i, /hostname explained|sethostname\("explained"/);
+    step(/Set the container's hostname/, /\$ hostname explained/);
     step(/Place pid \d+ in \/sys\/fs\/cgroup\//, /echo \d+ > \/sys\/fs\/cgroup\/.*glass-[0-9a-f]{64}\/cgroup\.procs/);
     step(/Execute the container's command/, /echo/);
     step(/Enter a new cgroup namespace/, /unshare/);

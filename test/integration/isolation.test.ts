@@ -15,7 +15,8 @@ describe.skipIf(!isRoot)('isolation', () => {
     const r = await glass(root, ['run', '--rm', '-h', 'box1', 'busybox', 'sh', '-c', 'echo $$; hostname; cat /proc/1/cmdline | tr "\\0" " "']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n')).toEqual(['1', 'box1', 'sh -c echo $$; hostname; cat /proc/1/cmdline | tr "\\0" " " ', '']);
+    // /proc/1/cmdline is NUL-separated with no final newline.
+    expect(r.stdout).toBe('1\nbox1\nsh -c echo $$; hostname; cat /proc/1/cmdline | tr "\\0" " " ');
   });
 
   it('defaults the hostname to the short container ID', async () => {
@@ -27,7 +28,7 @@ describe.skipIf(!isRoot)('isolation', () => {
   });
 
   it('shows only its own processes', async () => {
-    const r = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'sleep 30 & ps -o pid,comm']);
+    const r = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'sleep 30 & sleep 0.2; ps -o pid,comm; :']);
     expect(r.exitCode).toBe(0);
     const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
     expect(rows.map((x) => x[1]).sort()).toEqual(['ps', 'sh', 'sleep']);

@@ -40,7 +40,7 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     const [header, row] = ps.stdout.split('\n');
     expect(header).toMatch(/^CONTAINER ID {3}IMAGE {3,}COMMAND {3,}CREATED {3,}STATUS {3,}PORTS {3,}NAMES$/);
     expect(row).toContain(id.slice(0, 12));
-    expect(row).toContain('"sh -c \'echo starte…"');
+    expect(row).toContain('"sh -c \'echo started…"');
     expect(row).toMatch(/Up (Less than a second|\d+ seconds?)/);
     expect(row!.endsWith('ticker')).toBe(true);
 
@@ -57,9 +57,9 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     expect(JSON.parse(raw)).toMatchObject({ log: 'out 1\n', stream: 'stdout' });
 
     // logs -f streams until the container stops.
-    const follow = execa(GLASS, ['--root', root, 'logs', '-f', 'ticker'], { reject: false });
+    const follow = execa(GLASS, ['--root', root, 'logs', '-f', 'ticker'], { reject: false, stripFinalNewline: false });
     await sleep(400);
-    expect(follow.exitCode).toBeUndefined(); // still following
+    expect(follow.exitCode).toBeNull(); // still following
 
     const t0 = Date.now();
     const stop = await glass(root, ['stop', '-t', '1', 'ticker']);
@@ -130,6 +130,7 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
   });
 
   it('ps -q, -l, -n and --no-trunc; unique-prefix lookup; generated names', async () => {
+    const root = newRoot(); // its own root: ps lists every container of a root
     const a = (await glass(root, ['run', '-d', 'busybox', 'sleep', '100'])).stdout.trim();
     const b = (await glass(root, ['create', 'busybox', 'true'])).stdout.trim();
     expect((await glass(root, ['ps', '-q'])).stdout).toBe(`${a.slice(0, 12)}\n`);
@@ -139,6 +140,7 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     const name = JSON.parse((await glass(root, ['inspect', a.slice(0, 6)])).stdout)[0].Name;
     expect(name).toMatch(/^\/[a-z]+_[a-z]+\d*$/);
     expect((await glass(root, ['rm', '-f', a, b])).exitCode).toBe(0);
+    await cleanRoot(root);
   });
 
   it('run -d --rm removes itself when the container exits', async () => {
