@@ -1,10 +1,20 @@
-import { promises as fs, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassError } from './errors.js';
 import { readJson, readJsonIfExists, writeJson } from './fsutil.js';
 import type { Paths } from './paths.js';
 import type { ContainerConfig, ContainerInfo, ContainerRunState, ExitRecord } from './container-types.js';
 import { isSameProcessAlive } from '../kernel/proc.js';
+import { isValidName } from './names.js';
+
+/** A small file's trimmed text, or '' if it cannot be read. */
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
 
 /**
  * Containers on disk: one directory per id. Names are reserved by creating
@@ -18,15 +28,15 @@ export class ContainerStore {
   private namesDir() { return join(this.paths.root, 'names'); }
 
   async reserveName(name: string, id: string): Promise<void> {
-    await fs.mkdir(this.namesDir(), { recursive: true });
+    mkdirSync(this.namesDir(), { recursive: true });
     try {
-      await fs.writeFile(join(this.namesDir(), name), id, { flag: 'wx' });
+      writeFileSync(join(this.namesDir(), name), id, { flag: 'wx' });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = (await fs.readFile(join(this.namesDir(), name), 'utf8').catch(() => '')).trim();
+      const owner = readOr(join(this.namesDir(), name));
       if (owner && !existsSync(join(this.dir(owner), 'config.json'))) {
         // Left over by a create that died half-way: take it over.
-        await fs.writeFile(join(this.namesDir(), name), id);
+        writeFileSync(join(this.namesDir(), name), id);
         return;
       }
       throw new GlassError(
@@ -38,13 +48,12 @@ export class ContainerStore {
 
   async releaseName(name: string, id: string): Promise<void> {
     const file = join(this.namesDir(), name);
-    const owner = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
-    if (owner === id) await fs.rm(file, { force: true });
+    if (readOr(file) === id) rmSync(file, { force: true });
   }
 
   async ids(): Promise<string[]> {
     try {
-      const entries = await fs.readdir(this.paths.containers);
+      const entries = readdirSync(this.paths.containers);
       return entries.filter((e) => /^[0-9a-f]{64}$/.test(e));
     } catch {
       return [];
@@ -101,7 +110,8 @@ export class ContainerStore {
   async resolve(ref: string): Promise<string> {
     const ids = await this.ids();
     if (ids.includes(ref)) return ref;
-    const byName = (await fs.readFile(join(this.namesDir(), ref.replace(/^\//, '')), 'utf8').catch(() => '')).trim();
+    const name = ref.replace(/^\//, ''); // Docker shows names as "/web"
+    const byName = isValidName(name) ? readOr(join(this.namesDir(), name)) : '';
     if (byName && ids.includes(byName)) return byName;
     if (/^[0-9a-f]+$/.test(ref)) {
       const matches = ids.filter((id) => id.startsWith(ref));

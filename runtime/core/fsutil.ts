@@ -1,6 +1,12 @@
-import { promises as fs, writeFileSync, renameSync, readFileSync } from 'node:fs';
+import { writeFileSync, renameSync, readFileSync, lstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+/*
+ * These helpers handle small metadata files (a few hundred bytes). They keep
+ * async signatures but do synchronous I/O: for tiny files a thread-pool round
+ * trip per call costs more than the I/O itself, and `glass run` does dozens.
+ */
 
 /**
  * Atomic write: write a sibling temp file, then rename over the target.
@@ -8,9 +14,7 @@ import { randomBytes } from 'node:crypto';
  * the new one, never half of either, even if glass is killed mid-write.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, path);
+  writeFileAtomicSync(path, data);
 }
 
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
@@ -24,7 +28,7 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 }
 
 export async function readJson<T>(path: string): Promise<T> {
-  return JSON.parse(await fs.readFile(path, 'utf8')) as T;
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
 export function readJsonSync<T>(path: string): T {
@@ -43,7 +47,7 @@ export async function readJsonIfExists<T>(path: string): Promise<T | undefined> 
 
 export async function exists(path: string): Promise<boolean> {
   try {
-    await fs.lstat(path);
+    lstatSync(path);
     return true;
   } catch {
     return false;

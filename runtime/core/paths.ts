@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /**
  * Where everything lives under one state root (default /var/lib/glass).
@@ -36,5 +36,6 @@ export class Paths {
 export const DEFAULT_ROOT = '/var/lib/glass';
 
 export function resolveRoot(explicit?: string): string {
-  return explicit ?? process.env.GLASS_ROOT ?? DEFAULT_ROOT;
+  // Absolute, so the shim's exit hook (run from /) finds the same root.
+  return resolve(explicit ?? process.env.GLASS_ROOT ?? DEFAULT_ROOT);
 }

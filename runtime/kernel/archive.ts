@@ -1,10 +1,12 @@
-import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GlassError } from '../core/errors.js';
 import { step, type Tracer } from './step.js';
+
+/** execa is loaded on first use: it costs ~130 ms of start-up that most commands never need. */
+const loadExeca = async () => (await import('execa')).execa;
 
 /**
  * Tar archives: the one file format every container image is made of. An
@@ -122,6 +124,7 @@ export async function packDirectory(
       command: shellJoin(shown),
     },
     async () => {
+      const execa = await loadExeca();
       const tar = execa('tar', args, { env: TAR_ENV, stdin: 'ignore', buffer: { stdout: false } });
       const hash = createHash('sha256');
       let size = 0;
@@ -202,6 +205,7 @@ export async function unpackArchive(
       command: shellJoin(['tar', ...args]),
     },
     async () => {
+      const execa = await loadExeca();
       const tar = execa('tar', args, {
         env: TAR_ENV,
         stdin: input ? 'pipe' : 'ignore',

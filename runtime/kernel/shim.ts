@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { GlassError } from '../core/errors.js';
 import { report, type Tracer } from './step.js';
 import { NATIVE_STEPS } from './native-steps.js';
+import { installRoot } from './install.js';
 
 /**
  * Starting a container means starting its shim (native/shim.c): the small C
@@ -17,15 +17,11 @@ import { NATIVE_STEPS } from './native-steps.js';
 export type ShimSpec = [key: string, value: string][];
 
 export function shimBinary(): string {
-  if (process.env.GLASS_SHIM) return process.env.GLASS_SHIM;
-  // Walk up from this module (runtime/kernel or dist/runtime/kernel) to the repo root.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'native', 'build', 'glass-shim');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
+  const bin = process.env.GLASS_SHIM ?? join(installRoot(), 'native', 'build', 'glass-shim');
+  if (!existsSync(bin)) {
+    throw new GlassError('NATIVE_NOT_BUILT', `the glass shim is not built (${bin} is missing): run \`npm run setup\` (it compiles native/ with make) and try again`);
   }
-  throw new GlassError('NATIVE_NOT_BUILT', 'the glass shim is not built: run `npm run setup` (it compiles native/ with make) and try again');
+  return bin;
 }
 
 /** key\0value\0 pairs: values may contain spaces, quotes and newlines without escaping. */

@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { detectLayout } from '../../kernel/cgroup/index.js';
+import { glassVersion } from '../../kernel/install.js';
 import type { Handler } from '../context.js';
 import { findCommand } from '../catalog.js';
 import { formatHelp } from '../help.js';
-
-export function glassVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    try {
-      return (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      return 'dev';
-    }
-  }
-}
 
 export const version: Handler = async (ctx) => {
   let cgroup = 'unknown';

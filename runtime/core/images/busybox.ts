@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +7,9 @@ import { GlassError } from '../errors.js';
 import type { Paths } from '../paths.js';
 import { MEDIA, hostArchitecture, rfc3339, type PreparedImage } from './oci.js';
 import type { OciImageConfig } from './types.js';
+
+/** execa is loaded on first use: it costs ~130 ms of start-up that most commands never need. */
+const loadExeca = async () => (await import('execa')).execa;
 
 /**
  * The default image, `busybox:latest`, built from the host's own busybox so
@@ -163,9 +165,9 @@ export async function buildBusybox(trace: Tracer, paths: Paths): Promise<Prepare
         why: 'busybox is one program acting as many commands; it picks which one from the name it was started as, so the image needs one link per command.',
         command: `${busybox} --list`,
       },
-      async () => (await execa(busybox, ['--list'])).stdout.split('\n').filter(isAppletName),
+      async () => (await (await loadExeca())(busybox, ['--list'])).stdout.split('\n').filter(isAppletName),
     );
-    const banner = (await execa(busybox, ['--help'], { reject: false })).stdout.split('\n')[0] ?? 'BusyBox';
+    const banner = (await (await loadExeca())(busybox, ['--help'], { reject: false })).stdout.split('\n')[0] ?? 'BusyBox';
     const binaryDigest = createHash('sha256').update(await fs.readFile(busybox)).digest('hex');
 
     const rootfs = join(workDir, 'rootfs');
