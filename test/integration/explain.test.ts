@@ -26,7 +26,8 @@ describe.skipIf(!isRoot)('--explain', () => {
     step(/pivot_root/, /pivot_root/);
     step(/Mount \/proc/, /mount -t proc/);
     step(/Set the container's hostname/, /\$ hostname explained/);
-    step(/Place pid \d+ in \/sys\/fs\/cgroup\//, /echo \d+ > \/sys\/fs\/cgroup\/.*glass-[0-9a-f]{64}\/cgroup\.procs/);
+    step(/Place pid \d+ in the container's cgroup/, /echo \d+ > (\$f|\/sys\/fs\/cgroup\/\S*glass-[0-9a-f]{64}\/cgroup\.procs)/);
+    step(/Create the container's cgroup glass-/, /mkdir \/sys\/fs\/cgroup\/\S*glass-[0-9a-f]{64}/);
     step(/Execute the container's command/, /echo/);
     step(/Enter a new cgroup namespace/, /unshare/);
   });

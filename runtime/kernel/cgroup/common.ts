@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, rmdirSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { report, stepSync, type Tracer } from '../step.js';
 import type { ContainerCgroup } from './driver.js';
@@ -13,20 +13,49 @@ export function readProcs(dir: string): number[] {
   }
 }
 
-export function mkdirCgroup(trace: Tracer, dir: string, why: string): void {
-  stepSync(trace, { title: `Create cgroup ${dir}`, why, command: `mkdir ${dir}` }, () => {
-    try {
-      mkdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+/**
+ * "/sys/fs/cgroup/{cpu,memory}/glass-x" for many directories with one name,
+ * so a step reads as one command a learner could type.
+ */
+export function braced(dirs: string[], file = ''): string {
+  const suffix = file ? `/${file}` : '';
+  if (dirs.length === 1) return dirs[0]! + suffix;
+  const parents = dirs.map((d) => dirname(d));
+  const name = basename(dirs[0]!);
+  const top = dirname(parents[0]!);
+  if (dirs.every((d) => basename(d) === name) && parents.every((p) => dirname(p) === top)) {
+    return `${top}/{${parents.map((p) => basename(p)).join(',')}}/${name}${suffix}`;
+  }
+  return dirs.map((d) => d + suffix).join(' ');
+}
+
+export function mkdirCgroups(trace: Tracer, name: string, dirs: string[], why: string): void {
+  stepSync(trace, { title: `Create the container's cgroup ${name}`, why, command: `mkdir ${braced(dirs)}` }, () => {
+    for (const dir of dirs) {
+      try {
+        mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
     }
   });
 }
 
-export function writePid(trace: Tracer, dir: string, pid: number, why: string): void {
-  const file = join(dir, 'cgroup.procs');
-  stepSync(trace, { title: `Place pid ${pid} in ${dir}`, why, command: `echo ${pid} > ${file}` }, () =>
-    writeFileSync(file, String(pid)),
+export function writePid(trace: Tracer, dirs: string[], pid: number): void {
+  const command =
+    dirs.length === 1
+      ? `echo ${pid} > ${dirs[0]}/cgroup.procs`
+      : `for f in ${braced(dirs, 'cgroup.procs')}; do echo ${pid} > $f; done`;
+  stepSync(
+    trace,
+    {
+      title: `Place pid ${pid} in the container's cgroup`,
+      why: 'Writing a pid to cgroup.procs moves that process into the cgroup; everything it forks is born there, so the runtime can always find (and kill) all of the container\'s processes.',
+      command,
+    },
+    () => {
+      for (const dir of dirs) writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+    },
   );
 }
 
@@ -67,6 +96,6 @@ export async function rmdirCgroups(trace: Tracer, cg: ContainerCgroup): Promise<
   report(trace, {
     title: `Remove cgroup ${cg.name}`,
     why: 'An empty cgroup directory is removed with rmdir; it leaves no trace of the container in the cgroup tree.',
-    command: `rmdir ${present.join(' ')}`,
+    command: `rmdir ${braced(present)}`,
   });
 }

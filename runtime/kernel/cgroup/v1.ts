@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stepSync, type Tracer } from '../step.js';
 import type { CgroupDriver, ContainerCgroup } from './driver.js';
 import type { CgroupLayout } from './layout.js';
-import { killPids, mkdirCgroup, readProcs, rmdirCgroups, writePid } from './common.js';
+import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './common.js';
 
 /**
  * cgroup v1 (and the v1 half of a hybrid host): every controller has its own
@@ -20,16 +20,18 @@ export class CgroupV1Driver implements CgroupDriver {
 
   create(trace: Tracer, name: string): ContainerCgroup {
     const cg = this.plan(name);
-    const made: string[] = [];
     try {
+      mkdirCgroups(
+        trace,
+        name,
+        cg.dirs,
+        `cgroup v1 has one tree per controller (${this.layout.hierarchies.map((h) => (h.version === 2 ? 'the v2 tree' : h.controllers.join(','))).join(', ')}); the container gets a directory in each.`,
+      );
       this.layout.hierarchies.forEach((h, i) => {
-        const dir = cg.dirs[i]!;
-        mkdirCgroup(trace, dir, `cgroup v1 has one tree per controller (${h.controllers.join(',') || 'v2'}); the container gets a directory in each.`);
-        made.push(dir);
-        if (h.controllers.includes('cpuset')) this.inheritCpuset(trace, h.mountpoint, dir);
+        if (h.controllers.includes('cpuset')) this.inheritCpuset(trace, h.mountpoint, cg.dirs[i]!);
       });
     } catch (e) {
-      void rmdirCgroups(() => {}, { name, dirs: made });
+      void rmdirCgroups(() => {}, cg);
       throw e;
     }
     return cg;
@@ -55,7 +57,7 @@ export class CgroupV1Driver implements CgroupDriver {
   }
 
   place(trace: Tracer, cg: ContainerCgroup, pid: number): void {
-    for (const dir of cg.dirs) writePid(trace, dir, pid, 'Every process the container forks inherits this cgroup, so the runtime can always find all of them.');
+    writePid(trace, cg.dirs, pid);
   }
 
   pids(cg: ContainerCgroup): number[] {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { report, type Tracer } from '../step.js';
 import type { CgroupDriver, ContainerCgroup } from './driver.js';
 import type { CgroupLayout } from './layout.js';
-import { killPids, mkdirCgroup, readProcs, rmdirCgroups, writePid } from './common.js';
+import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './common.js';
 
 /**
  * cgroup v2 ("unified"): a single tree at /sys/fs/cgroup, every controller in
@@ -23,12 +23,12 @@ export class CgroupV2Driver implements CgroupDriver {
 
   create(trace: Tracer, name: string): ContainerCgroup {
     const cg = this.plan(name);
-    mkdirCgroup(trace, cg.dirs[0]!, 'cgroup v2 has a single tree; the container gets one directory in it.');
+    mkdirCgroups(trace, name, cg.dirs, 'cgroup v2 has a single tree; the container gets one directory in it.');
     return cg;
   }
 
   place(trace: Tracer, cg: ContainerCgroup, pid: number): void {
-    writePid(trace, cg.dirs[0]!, pid, 'Every process the container forks inherits this cgroup, so the runtime can always find all of them.');
+    writePid(trace, cg.dirs, pid);
   }
 
   pids(cg: ContainerCgroup): number[] {

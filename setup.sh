@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# glass set-up, run once as root from the repository root:
+#   sudo ./setup.sh
+# Installs the system packages glass needs (Debian/Ubuntu), the npm packages,
+# and builds the native shim and the CLI. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (sudo ./setup.sh): glass creates namespaces, cgroups and mounts" >&2
+  exit 1
+fi
+
+# busybox-static: the default image is built from the host's static busybox.
+# gcc, make, libc6-dev: build native/ (the shim). tar: image layers.
+# bsdutils (script): terminal tests. util-linux: setpriv, mount.
+need=(busybox-static gcc make libc6-dev tar bsdutils util-linux)
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" </dev/null
+fi
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "setup: glass needs Node.js 20 or newer" >&2
+  exit 1
+fi
+
+npm ci --no-audit --no-fund </dev/null
+npm run build </dev/null
+echo "setup: done. Try: bin/glass run --rm busybox echo hello"
