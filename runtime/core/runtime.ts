@@ -36,6 +36,13 @@ export interface RuntimeOptions {
   removeCommand?: string[];
 }
 
+export interface RunResult {
+  id: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface StartResult {
   id: string;
   /** Connected before the process ran, so no output is missed. */
@@ -224,6 +231,34 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
       await this.containers.writeState(id, { status: 'created', error: (e as Error).message, exitCode, restartCount: info.state.restartCount });
       throw e;
     }
+  }
+
+  /**
+   * Create, start and wait for a container, collecting its output — the
+   * one-call form a notebook cell wants. `input` is written to its stdin.
+   * With `autoRemove` (the default here) the container is removed afterwards.
+   */
+  async run(opts: CreateOptions & { input?: string | Uint8Array }): Promise<RunResult> {
+    const c = await this.create({ autoRemove: true, ...opts, interactive: opts.interactive ?? opts.input !== undefined });
+    let started: StartResult;
+    try {
+      started = await this.start(c.id, { attach: true });
+    } catch (e) {
+      await this.remove(c.id, { force: true }).catch(() => {});
+      throw e;
+    }
+    const att = started.attachment!;
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    att.on('stdout', (b) => stdout.push(b));
+    att.on('stderr', (b) => stderr.push(b));
+    const exited = att.exited();
+    if (opts.input !== undefined) att.write(opts.input);
+    if (c.openStdin) att.closeStdin();
+    const exitCode = (await exited) ?? (await this.waitExit(c.id, Infinity)) ?? -1;
+    att.detach();
+    if (c.autoRemove) await this.remove(c.id, { force: true });
+    return { id: c.id, exitCode, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
   }
 
   /** Connect to a running container's stdio. */

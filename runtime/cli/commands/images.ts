@@ -11,7 +11,8 @@ export const rmi: Handler = (ctx) =>
     const force = bool(ctx.flags.force);
     const result = await ctx.rt.images.remove(ref, {
       force,
-      isInUse: async (imageId) => (await ctx.rt.imageUsers(imageId)).length > 0,
+      // The first container using it, so the error can name it as Docker does.
+      isInUse: async (imageId) => (await ctx.rt.imageUsers(imageId))[0]?.id ?? false,
     });
     return result.lines.join('\n');
   });

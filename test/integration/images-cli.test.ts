@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { cleanRoot, GLASS, glass, isRoot, newRoot } from '../helpers.js';
+
+describe.skipIf(!isRoot)('images from the CLI', () => {
+  let root: string;
+  beforeAll(() => {
+    root = newRoot();
+  });
+  afterAll(() => cleanRoot(root));
+
+  it('images, tag, rmi (refused while in use, then -f), like docker', async () => {
+    expect((await glass(root, ['images'])).stdout).toBe('REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n'); // nothing until first use
+    await glass(root, ['run', '--rm', 'busybox', 'true']); // builds busybox from the host's static busybox
+    const list = await glass(root, ['images']);
+    expect(list.exitCode).toBe(0);
+    const [header, row] = list.stdout.split('\n');
+    expect(header).toMatch(/^REPOSITORY {3}TAG {7}IMAGE ID {7}CREATED {3,}SIZE$/);
+    expect(row).toMatch(/^busybox {6}latest {4}[0-9a-f]{12} {3}.+ago {3}\d(\.\d+)?MB$/);
+    expect((await glass(root, ['tag', 'busybox', 'mine:v1'])).exitCode).toBe(0);
+    expect((await glass(root, ['images'])).stdout).toMatch(/\nmine {9}v1 /);
+    expect((await glass(root, ['run', '--rm', 'mine:v1', 'echo', 'tagged'])).stdout).toBe('tagged\n');
+    expect((await glass(root, ['rmi', 'mine:v1'])).stdout).toBe('Untagged: mine:v1\n');
+
+    const id = (await glass(root, ['create', 'busybox', 'true'])).stdout.trim();
+    const refused = await glass(root, ['rmi', 'busybox']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/conflict: unable to remove repository reference "busybox" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}/);
+    await glass(root, ['rm', id]);
+    const gone = await glass(root, ['rmi', 'busybox']);
+    expect(gone.stdout).toMatch(/^Untagged: busybox:latest\nDeleted: sha256:[0-9a-f]{64}\n/);
+    expect((await glass(root, ['images', '-q'])).stdout).toBe('');
+  });
+
+  it('import a rootfs tarball from a file and from stdin, with --change', async () => {
+    const rootfs = `${root}/rootfs`;
+    mkdirSync(`${rootfs}/bin`, { recursive: true });
+    await execa('cp', ['/bin/busybox', `${rootfs}/bin/busybox`]);
+    await execa('ln', ['-s', 'busybox', `${rootfs}/bin/sh`]);
+    await execa('ln', ['-s', 'busybox', `${rootfs}/bin/cat`]);
+    writeFileSync(`${rootfs}/hello`, 'imported!\n');
+    await execa('tar', ['-C', rootfs, '-cf', `${root}/rootfs.tar`, '.']);
+
+    const imp = await glass(root, ['import', '-c', 'CMD ["cat","/hello"]', `${root}/rootfs.tar`, 'imported:1']);
+    expect(imp.exitCode).toBe(0);
+    expect(imp.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect((await glass(root, ['run', '--rm', 'imported:1'])).stdout).toBe('imported!\n');
+
+    const piped = await execa('sh', ['-c', `gzip -c ${root}/rootfs.tar | ${GLASS} --root ${root} import - piped`], { reject: false });
+    expect(piped.exitCode).toBe(0);
+    expect((await glass(root, ['run', '--rm', 'piped', 'cat', '/hello'])).stdout).toBe('imported!\n');
+    const inspect = JSON.parse((await glass(root, ['inspect', '--type', 'image', 'imported:1'])).stdout)[0];
+    expect(inspect.Config.Cmd).toEqual(['cat', '/hello']);
+
+    const bad = await glass(root, ['import', `${root}/nope.tar`]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('help and version describe glass', async () => {
+    const help = await glass(root, ['help']);
+    for (const cmd of ['run', 'ps', 'logs', 'images', 'export']) expect(help.stdout).toMatch(new RegExp(`\\n  ${cmd}\\s+\\S`));
+    const run = await glass(root, ['run', '--help']);
+    expect(run.stdout).toMatch(/Usage:\s+glass run \[OPTIONS\] IMAGE \[COMMAND\] \[ARG\.\.\.\]/);
+    expect(run.stdout).toMatch(/-d, --detach/);
+    const v = await glass(root, ['version']);
+    expect(v.stdout).toMatch(/Cgroup layout:\s+(v1|v2|hybrid)/);
+  });
+});
