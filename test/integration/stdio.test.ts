@@ -27,6 +27,13 @@ describe.skipIf(!isRoot)('stdio', () => {
     expect(r.stdout).toContain('cols=40 100'); // the window size reached the container's tty
   });
 
+  it('run -it without a terminal refuses, like Docker, and leaves nothing', async () => {
+    const r = await execa(GLASS, ['--root', root, 'run', '-it', 'busybox', 'sh'], { input: 'exit 0\n', reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('glass: the input device is not a TTY: drop -t, or run glass from a terminal');
+    expect((await glass(root, ['ps', '-a', '-q'])).stdout).toBe('');
+  });
+
   it('run -i pipes stdin through and closes it at EOF', async () => {
     const r = await execa(GLASS, ['--root', root, 'run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z; echo done'], { input: 'hello\nworld\n', reject: false });
     expect(r.stdout).toBe('HELLO\nWORLD\ndone');

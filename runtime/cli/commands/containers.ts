@@ -54,9 +54,17 @@ async function attachAndWait(ctx: Ctx, id: string, att: NonNullable<Awaited<Retu
   }
 }
 
+/** -it needs a terminal to put into raw mode; Docker refuses the same way. */
+function requireTerminal(tty: boolean, stdin: boolean): void {
+  if (tty && stdin && !process.stdin.isTTY) {
+    throw new GlassError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run glass from a terminal', 1);
+  }
+}
+
 export const run: Handler = async (ctx) => {
   const opts = createOptions(ctx);
   const detach = bool(ctx.flags.detach);
+  if (!detach) requireTerminal(!!opts.tty, !!opts.interactive);
   const c = await ctx.rt.create(opts);
   if (detach) {
     try {
@@ -86,6 +94,7 @@ export const start: Handler = async (ctx) => {
   if (bool(ctx.flags.attach) || bool(ctx.flags.interactive)) {
     if (ctx.args.length > 1) throw new GlassError('INVALID_ARGUMENT', 'you cannot start and attach multiple containers at once');
     const info = await ctx.rt.info(ctx.args[0]!);
+    requireTerminal(info.config.tty, bool(ctx.flags.interactive) && info.config.openStdin);
     const { id, attachment } = await ctx.rt.start(info.config.id, { attach: true });
     const code = await attachAndWait(ctx, id, attachment!, info.config.tty, bool(ctx.flags.interactive) && info.config.openStdin);
     if (info.config.autoRemove) await ctx.rt.remove(id, { force: true }).catch(() => {});
@@ -141,6 +150,7 @@ export const wait: Handler = (ctx) =>
 export const attach: Handler = async (ctx) => {
   const { id, attachment, config } = await ctx.rt.attach(ctx.args[0]!);
   const stdin = config.openStdin && !bool(ctx.flags['no-stdin']);
+  requireTerminal(config.tty, stdin);
   return attachAndWait(ctx, id, attachment, config.tty, stdin);
 };
 
