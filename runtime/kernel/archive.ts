@@ -93,6 +93,23 @@ export async function peekStream(src: NodeJS.ReadableStream, n: number): Promise
 
 const TAR_ENV = { LC_ALL: 'C' }; // English messages, which unpackArchive inspects
 
+/**
+ * A pass-through stream that computes the sha256 digest and size of the
+ * bytes flowing through it: content addressing without a second read.
+ */
+export function digestingStream(): { stream: Transform; result: () => { digest: string; size: number } } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ digest: `sha256:${hash.digest('hex')}`, size }) };
+}
+
 /** Pack the contents of `dir` (not `dir` itself) as a tar archive. */
 export async function packDirectory(
   trace: Tracer,
@@ -126,24 +143,16 @@ export async function packDirectory(
     async () => {
       const execa = await loadExeca();
       const tar = execa('tar', args, { env: TAR_ENV, stdin: 'ignore', buffer: { stdout: false } });
-      const hash = createHash('sha256');
-      let size = 0;
-      const measure = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          done(null, chunk);
-        },
-      });
+      const measure = digestingStream();
       const sink = typeof out === 'string' ? createWriteStream(out, { flags: 'wx', mode: 0o644 }) : out;
       const [piped, ran] = await Promise.allSettled([
-        pipeline(tar.stdout, measure, sink, { end: opts.end ?? true }),
+        pipeline(tar.stdout, measure.stream, sink, { end: opts.end ?? true }),
         tar,
       ]);
       // A failing sink also kills tar (broken pipe), so report the sink first.
       if (piped.status === 'rejected') throw piped.reason;
       if (ran.status === 'rejected') throw tarFailed('pack', dir, ran.reason);
-      return { digest: `sha256:${hash.digest('hex')}`, size };
+      return measure.result();
     },
   );
 }

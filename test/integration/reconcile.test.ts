@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { cleanRoot, glass, isRoot, newRoot, sleep } from '../helpers.js';
+import { isSameProcessAlive } from '../../runtime/kernel/proc.js';
 
 /** Alive = exists and is not a zombie waiting for the host's init to reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = (pid: number) => isSameProcessAlive(pid, undefined);
 
 /**
  * If a container's shim dies (killed, OOM, a host crash of the monitor), the

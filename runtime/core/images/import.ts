@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { detectCompression, peekStream, shellJoin, unpackArchive } from '../../kernel/archive.js';
+import { detectCompression, digestingStream, peekStream, shellJoin, unpackArchive } from '../../kernel/archive.js';
 import { report, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import type { Paths } from '../paths.js';
@@ -91,23 +90,15 @@ async function storeUncompressed(
       `the tarball is compressed with ${compression}; glass import reads plain or gzip tarballs, so decompress it first`,
     );
   }
-  const hash = createHash('sha256');
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const measure = digestingStream();
   const stages: (Readable | Transform)[] = [stream];
   if (compression === 'gzip') stages.push(createGunzip());
   try {
-    await pipeline([...stages, measure, createWriteStream(dest, { flags: 'wx', mode: 0o644 })]);
+    await pipeline([...stages, measure.stream, createWriteStream(dest, { flags: 'wx', mode: 0o644 })]);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     if (code.startsWith('Z_')) throw new GlassError('INVALID_ARGUMENT', `the tarball is not valid gzip: ${(e as Error).message}`);
     throw e;
   }
-  return { digest: `sha256:${hash.digest('hex')}`, size, gzip: compression === 'gzip' };
+  return { ...measure.result(), gzip: compression === 'gzip' };
 }
