@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ShimSpec } from '../kernel/shim.js';
 import type { ContainerCgroup } from '../kernel/cgroup/index.js';
@@ -26,8 +26,8 @@ export function containerFiles(dir: string, id: string) {
  */
 export async function writeEtcFiles(dir: string, c: ContainerConfig): Promise<void> {
   const f = containerFiles(dir, c.id);
-  await fs.writeFile(f.hostname, `${c.hostname}\n`);
-  await fs.writeFile(
+  writeFileSync(f.hostname, `${c.hostname}\n`);
+  writeFileSync(
     f.hosts,
     ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters', `127.0.1.1\t${c.hostname}`, ''].join('\n'),
   );
@@ -35,7 +35,7 @@ export async function writeEtcFiles(dir: string, c: ContainerConfig): Promise<vo
   try {
     resolv = readFileSync('/etc/resolv.conf', 'utf8');
   } catch { /* the host has none */ }
-  await fs.writeFile(f.resolvConf, resolv);
+  writeFileSync(f.resolvConf, resolv);
 }
 
 /** The shim's instructions for one start of this container (see native/README.md). */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { promises as fs, existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
@@ -78,8 +78,8 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
   ready(): Promise<void> {
     this.prepared ??= (async () => {
       if (!isRoot()) throw new GlassError('NOT_ROOT', 'glass needs root to create namespaces, cgroups and mounts: run it with sudo');
-      await fs.mkdir(this.paths.containers, { recursive: true });
-      await fs.mkdir(this.paths.tmp, { recursive: true });
+      mkdirSync(this.paths.containers, { recursive: true });
+      mkdirSync(this.paths.tmp, { recursive: true });
       for (const id of await this.containers.ids()) {
         const info = await this.containers.info(id);
         if (info?.status === 'dead') await this.reconcile(info);
@@ -101,7 +101,7 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     await this.cgroups.remove(this.trace, cg);
     const exit: ExitRecord = { exitCode: leftover.length ? 137 : 255, signal: leftover.length ? 9 : 0, finishedAt: new Date().toISOString() };
     await writeFileAtomic(join(this.containers.dir(config.id), 'exit.json'), JSON.stringify(exit));
-    await fs.rm(containerFiles(this.containers.dir(config.id), config.id).socket, { force: true });
+    rmSync(containerFiles(this.containers.dir(config.id), config.id).socket, { force: true });
     if (config.autoRemove) await this.removeFiles(config);
   }
 
@@ -171,13 +171,13 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     const dir = this.containers.dir(id);
     try {
       const f = containerFiles(dir, id);
-      await fs.mkdir(f.upper, { recursive: true });
-      await fs.mkdir(f.work, { recursive: true });
-      await fs.mkdir(f.merged, { recursive: true });
+      mkdirSync(f.upper, { recursive: true });
+      mkdirSync(f.work, { recursive: true });
+      mkdirSync(f.merged, { recursive: true });
       await this.containers.writeConfig(config);
       await this.containers.writeState(id, { status: 'created', restartCount: 0 });
     } catch (e) {
-      await fs.rm(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       await this.containers.releaseName(config.name, id);
       throw e;
     }
@@ -194,8 +194,12 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     const c = info.config;
     const dir = this.containers.dir(id);
     const files = containerFiles(dir, id);
-    await fs.rm(join(dir, 'exit.json'), { force: true });
-    await fs.rm(files.socket, { force: true });
+    // Forget the previous run before removing its exit record: otherwise another
+    // glass process could see "started, no exit, shim gone" and reconcile
+    // (kill) this container while it starts.
+    await this.containers.writeState(id, { status: 'created', restartCount: info.state.restartCount });
+    rmSync(join(dir, 'exit.json'), { force: true });
+    rmSync(files.socket, { force: true });
     await writeEtcFiles(dir, c);
     const cg = this.cgroups.create(this.trace, cgroupName(id));
     // A detached --rm container is removed by its shim's exit hook; an attached
@@ -212,21 +216,26 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
           if (opts.attach) attachment = await Attachment.open(files.socket);
         },
       });
-      await this.containers.writeState(id, {
-        status: 'started',
-        shimPid: started.shimPid,
-        shimStartTime: processStartTime(started.shimPid),
-        pid: started.initPid,
-        startedAt: new Date().toISOString(),
-        restartCount: info.state.restartCount,
-      });
+      try {
+        await this.containers.writeState(id, {
+          status: 'started',
+          shimPid: started.shimPid,
+          shimStartTime: processStartTime(started.shimPid),
+          pid: started.initPid,
+          startedAt: new Date().toISOString(),
+          restartCount: info.state.restartCount,
+        });
+      } catch (e) {
+        // A detached --rm container that already exited may be gone already.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
       return { id, attachment };
     } catch (e) {
       attachment?.detach();
       this.cgroups.killAll(this.trace, cg, 'SIGKILL');
       await this.cgroups.remove(this.trace, cg).catch(() => {});
-      await fs.rm(files.socket, { force: true });
-      await fs.rm(join(dir, 'exit.json'), { force: true });
+      rmSync(files.socket, { force: true });
+      rmSync(join(dir, 'exit.json'), { force: true });
       const exitCode = e instanceof GlassError ? e.exitCode : 125;
       await this.containers.writeState(id, { status: 'created', error: (e as Error).message, exitCode, restartCount: info.state.restartCount });
       throw e;
