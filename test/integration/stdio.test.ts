@@ -45,6 +45,13 @@ describe.skipIf(!isRoot)('stdio', () => {
     expect(r.stdout).toBe('eof');
   });
 
+  it('stops the container when its reader goes away (| head), and still removes it', async () => {
+    const r = await execa('sh', ['-c', `${GLASS} --root ${root} run --rm busybox yes | head -2`], { reject: false, timeout: 20_000 });
+    expect(r.stdout).toBe('y\ny');
+    expect(r.stderr).toBe('');
+    expect((await glass(root, ['ps', '-a', '-q'])).stdout).toBe('');
+  });
+
   it('keeps stdout and stderr apart in the foreground', async () => {
     const r = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'echo to-out; echo to-err >&2']);
     expect(r.stdout).toBe('to-out\n');

@@ -47,7 +47,7 @@ function proxySignals(ctx: Ctx, id: string): () => void {
 async function attachAndWait(ctx: Ctx, id: string, att: NonNullable<Awaited<ReturnType<Ctx['rt']['start']>>['attachment']>, tty: boolean, stdin: boolean): Promise<number> {
   const unproxy = tty ? () => {} : proxySignals(ctx, id);
   try {
-    const code = await pump(att, { stdin, tty });
+    const code = await pump(att, { stdin, tty, onOutputClosed: () => void ctx.rt.kill(id, 'SIGKILL').catch(() => {}) });
     return code ?? (await ctx.rt.wait(id)) ?? 0;
   } finally {
     unproxy();
