@@ -1,4 +1,5 @@
 import { execa, type Options } from 'execa';
+import { afterAll } from 'vitest';
 import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TEST_ROOT_PREFIX } from './leaks.js';
@@ -22,6 +23,13 @@ export function newRoot(): string {
 export async function glass(root: string, args: string[], opts: Options = {}): Promise<Result> {
   const r = await execa(GLASS, ['--root', root, '--no-color', ...args], { reject: false, timeout: 60_000, stdin: 'ignore', stripFinalNewline: false, ...opts });
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
+}
+
+/** A state root for the tests of one describe block, removed after them. */
+export function useRoot(): string {
+  const root = newRoot();
+  afterAll(() => cleanRoot(root));
+  return root;
 }
 
 /** Remove every container of the root (force), then the root itself. */

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanRoot, glass, isRoot, newRoot } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { glass, isRoot, useRoot } from '../helpers.js';
 
 /** --explain narrates every kernel step: what, why, and the command to type. */
 describe.skipIf(!isRoot)('--explain', () => {
-  let root: string;
-  beforeAll(() => {
-    root = newRoot();
-  });
-  afterAll(() => cleanRoot(root));
+  const root = useRoot();
 
   it('shows overlay, namespaces, pivot_root, /proc, hostname, cgroup placement and exec with why and command', async () => {
     const r = await glass(root, ['--explain', 'run', '--rm', '-h', 'explained', 'busybox', 'echo', 'hi']);

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { cleanRoot, GLASS, glass, isRoot, newRoot } from '../helpers.js';
+import { GLASS, glass, isRoot, useRoot } from '../helpers.js';
 
 describe.skipIf(!isRoot)('images from the CLI', () => {
-  let root: string;
-  beforeAll(() => {
-    root = newRoot();
-  });
-  afterAll(() => cleanRoot(root));
+  const root = useRoot();
 
   it('images, tag, rmi (refused while in use, then -f), like docker', async () => {
     expect((await glass(root, ['images'])).stdout).toBe('REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n'); // nothing until first use

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { execa } from 'execa';
-import { cleanRoot, glass, isRoot, newRoot } from '../helpers.js';
+import { glass, isRoot, useRoot } from '../helpers.js';
 
 /** The container sees its own PID 1, hostname, filesystem and nothing of the host. */
 describe.skipIf(!isRoot)('isolation', () => {
-  let root: string;
-  beforeAll(() => {
-    root = newRoot();
-  });
-  afterAll(() => cleanRoot(root));
+  const root = useRoot();
 
   it('runs as PID 1 with its own hostname and command line', async () => {
     const r = await glass(root, ['run', '--rm', '-h', 'box1', 'busybox', 'sh', '-c', 'echo $$; hostname; cat /proc/1/cmdline | tr "\\0" " "']);

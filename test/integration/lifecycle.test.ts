@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execa } from 'execa';
-import { cleanRoot, GLASS, glass, isRoot, newRoot, sleep } from '../helpers.js';
+import { GLASS, cleanRoot, glass, isRoot, newRoot, sleep, useRoot } from '../helpers.js';
 
 function cgroupDirsFor(id: string): string[] {
   const out: string[] = [];
@@ -14,11 +14,7 @@ function cgroupDirsFor(id: string): string[] {
 }
 
 describe.skipIf(!isRoot)('detached lifecycle', () => {
-  let root: string;
-  beforeAll(() => {
-    root = newRoot();
-  });
-  afterAll(() => cleanRoot(root));
+  const root = useRoot();
 
   it('run -d → ps → logs -f → stop → ps -a → start → rm', async () => {
     const r = await glass(root, ['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'echo started >> /count; for i in 1 2 3; do echo out $i; echo err $i >&2; done; sleep 1000']);

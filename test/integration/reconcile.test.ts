@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { cleanRoot, glass, isRoot, newRoot, sleep } from '../helpers.js';
+import { glass, isRoot, sleep, useRoot } from '../helpers.js';
 import { isSameProcessAlive } from '../../runtime/kernel/proc.js';
 
 /** Alive = exists and is not a zombie waiting for the host's init to reap it. */
@@ -12,11 +12,7 @@ const alive = (pid: number) => isSameProcessAlive(pid, undefined);
  * left running is killed through its cgroup, and the cgroup is removed.
  */
 describe.skipIf(!isRoot)('reconciliation', () => {
-  let root: string;
-  beforeAll(() => {
-    root = newRoot();
-  });
-  afterAll(() => cleanRoot(root));
+  const root = useRoot();
 
   it('marks a container whose shim was killed as exited and kills what it left', async () => {
     const id = (await glass(root, ['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '1000'])).stdout.trim();

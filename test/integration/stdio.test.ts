@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { cleanRoot, GLASS, glass, isRoot, newRoot } from '../helpers.js';
+import { GLASS, glass, isRoot, useRoot } from '../helpers.js';
 
 /**
  * Interactive sessions go through a real pseudo-terminal: util-linux
@@ -13,11 +13,7 @@ function inTerminal(root: string, args: string[], input: string) {
 }
 
 describe.skipIf(!isRoot)('stdio', () => {
-  let root: string;
-  beforeAll(() => {
-    root = newRoot();
-  });
-  afterAll(() => cleanRoot(root));
+  const root = useRoot();
 
   it('run -it gives an interactive shell on a tty; exit 3 returns 3', async () => {
     const r = await inTerminal(root, ['run', '-it', '--rm', 'busybox', 'sh'], 'tty; echo "cols=$(stty size)"; echo $((6*7)); exit 3\n');
