@@ -1,6 +1,5 @@
 import type { Runtime } from '../core/runtime.js';
-
-export type FlagValue = string | number | boolean | string[];
+import type { FlagValue } from './parse.js';
 
 /** What every command handler gets. Handlers return the exit code. */
 export interface Ctx {

@@ -2,7 +2,7 @@
 import chalk from 'chalk';
 import { Runtime } from '../core/runtime.js';
 import { isGlassError } from '../core/errors.js';
-import { parseArgs, UsageError } from './parse.js';
+import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
 import { printStep } from './explain.js';
 import type { Ctx, Handler } from './context.js';
@@ -45,8 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`glass: ${e.message}\nSee 'glass ${e.command ? e.command + ' ' : ''}--help'.\n`);
-      return 125;
+      err(formatUsageError(e) + '\n');
+      return e.exitCode;
     }
     throw e;
   }
