@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
  *       attach.sock             live stdio of a running container (shim)
  *       <id>-json.log           Docker json-file style log (shim)
  *       fs/upper fs/work fs/merged   overlay upperdir, workdir, mount point
+ *   <root>/locks/<id>           held while a container starts or is deleted
  *   <root>/tmp/                 scratch space on the same filesystem (atomic renames)
  */
 export class Paths {
@@ -30,7 +31,8 @@ export class Paths {
   get containers() { return join(this.root, 'containers'); }
   container(id: string) { return join(this.containers, id); }
   get tmp() { return join(this.root, 'tmp'); }
-  get lock() { return join(this.root, 'lock'); }
+  /** Per-container locks (outside the container's directory, which rm deletes). */
+  containerLock(id: string) { return join(this.root, 'locks', id); }
 }
 
 export const DEFAULT_ROOT = '/var/lib/glass';

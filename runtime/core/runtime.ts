@@ -18,6 +18,7 @@ import type { ContainerConfig, ContainerInfo, CreateOptions, ExitRecord } from '
 import { mergeEnv, parseEnvFile, resolveEnvArg } from './env.js';
 import { GlassError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
+import { withLock } from './lock.js';
 import { readLog, type LogEntry } from './logs.js';
 import { isValidName, newId, randomName } from './names.js';
 import { Paths, resolveRoot } from './paths.js';
@@ -187,6 +188,12 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
   async start(ref: string, opts: { attach?: boolean } = {}): Promise<StartResult> {
     await this.ready();
     const id = await this.containers.resolve(ref);
+    // One start at a time per container: two glass processes must not both
+    // see it stopped and launch two shims.
+    return this.locked(id, () => this.startLocked(id, opts));
+  }
+
+  private async startLocked(id: string, opts: { attach?: boolean }): Promise<StartResult> {
     const info = await this.mustInfo(id);
     if (info.running) {
       return { id, attachment: opts.attach ? await Attachment.open(containerFiles(this.containers.dir(id), id).socket) : undefined };
@@ -385,7 +392,13 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     } else if (info.status === 'dead') {
       await this.reconcile(info);
     }
-    await this.removeFiles(info.config);
+    await this.locked(id, async () => {
+      // Started again meanwhile by another glass process? Then it is not ours to delete.
+      if ((await this.containers.info(id))?.running) {
+        throw new GlassError('CONTAINER_RUNNING', `container ${id} was started again while being removed; try again`, 1);
+      }
+      await this.removeFiles(info.config);
+    });
     return id;
   }
 
@@ -403,6 +416,11 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     // rmSync: a few dozen entries go ~3x faster without an event-loop hop per file.
     rmSync(dir, { recursive: true, force: true });
     await this.containers.releaseName(c.name, c.id);
+  }
+
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    mkdirSync(join(this.paths.root, 'locks'), { recursive: true });
+    return withLock(this.paths.containerLock(id), fn);
   }
 
   /** Containers, newest first. */

@@ -139,6 +139,15 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     await cleanRoot(root);
   });
 
+  it('two concurrent starts of one container launch one shim', async () => {
+    const id = (await glass(root, ['create', 'busybox', 'sleep', '100'])).stdout.trim();
+    const [a, b] = await Promise.all([glass(root, ['start', id]), glass(root, ['start', id])]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
+    const shims = (await execa('pgrep', ['-f', `glass-shim ${root}/containers/${id}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    expect(shims).toHaveLength(1);
+    await glass(root, ['rm', '-f', id]);
+  });
+
   it('run -d --rm removes itself when the container exits', async () => {
     const id = (await glass(root, ['run', '-d', '--rm', 'busybox', 'sh', '-c', 'sleep 0.2'])).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);

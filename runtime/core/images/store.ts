@@ -9,7 +9,7 @@ import { buildBusybox } from './busybox.js';
 import { loadCatalog, saveCatalog, tagsOf, type Catalog } from './catalog.js';
 import { prepareImport } from './import.js';
 import { toInspect, type ImageInspect } from './inspect.js';
-import { withLock } from './lock.js';
+import { withLock } from '../lock.js';
 import {
   MEDIA,
   canonicalJson,

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -15,21 +15,21 @@ const RETRY_MS = 20;
 export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
-      await fs.mkdir(lockDir);
+      mkdirSync(lockDir);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const age = await fs.stat(lockDir).then(
-      (st) => Date.now() - st.mtimeMs,
-      () => 0,
-    );
-    if (age > STALE_MS) await fs.rm(lockDir, { recursive: true, force: true });
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lockDir).mtimeMs;
+    } catch { /* released meanwhile */ }
+    if (age > STALE_MS) rmSync(lockDir, { recursive: true, force: true });
     else await sleep(RETRY_MS + Math.random() * RETRY_MS);
   }
   try {
     return await fn();
   } finally {
-    await fs.rm(lockDir, { recursive: true, force: true });
+    rmSync(lockDir, { recursive: true, force: true });
   }
 }
