@@ -401,6 +401,12 @@ export const COMMANDS: CommandSpec[] = [
         default: -1,
         summary: 'Show n last created containers (includes all states)',
       },
+      {
+        name: 'format',
+        type: 'string',
+        summary: 'Pretty-print containers using a Go template',
+        explain: 'e.g. --format \'{{.Names}}\\t{{.Status}}\'; start it with "table " for aligned columns with headers. Fields: .ID .Image .Command .CreatedAt .RunningFor .Ports .Status .State .Names.',
+      },
       { name: 'latest', short: 'l', type: 'bool', summary: 'Show the latest created container (includes all states)' },
       noTrunc,
       { name: 'quiet', short: 'q', type: 'bool', summary: 'Only display container IDs' },
@@ -598,6 +604,13 @@ export const COMMANDS: CommandSpec[] = [
     kernel: [],
     lesson: '02-container-lifecycle',
     flags: [
+      {
+        name: 'format',
+        short: 'f',
+        type: 'string',
+        summary: 'Format the output using the given Go template',
+        explain: 'Prints one field instead of the whole JSON, e.g. -f \'{{.State.Pid}}\' for the host PID of the container\'s process. Supports {{.Field}}, {{json .Field}} and {{join .Field "sep"}}.',
+      },
       {
         name: 'type',
         type: 'string',

@@ -133,6 +133,12 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     expect((await glass(root, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort()).toEqual([a, b].sort());
     expect((await glass(root, ['ps', '-l', '-q'])).stdout).toBe(`${b.slice(0, 12)}\n`);
     expect((await glass(root, ['ps', '-n', '2', '-q'])).stdout).toBe(`${b.slice(0, 12)}\n${a.slice(0, 12)}\n`);
+    const f = await glass(root, ['inspect', '-f', '{{.State.Status}} {{.State.Pid}} {{json .Config.Cmd}}', a]);
+    expect(f.stdout).toMatch(/^running [1-9]\d* \["sleep","100"\]\n$/);
+    const table = await glass(root, ['ps', '-a', '--format', 'table {{.ID}}\t{{.State}}']);
+    expect(table.stdout).toBe(`CONTAINER ID   STATE\n${b.slice(0, 12)}   created\n${a.slice(0, 12)}   running\n`);
+    const plain = await glass(root, ['ps', '--format', '{{.Names}}|{{.Command}}']);
+    expect(plain.stdout).toMatch(/^[a-z]+_[a-z]+\d*\|"sleep 100"\n$/);
     const name = JSON.parse((await glass(root, ['inspect', a.slice(0, 6)])).stdout)[0].Name;
     expect(name).toMatch(/^\/[a-z]+_[a-z]+\d*$/);
     expect((await glass(root, ['rm', '-f', a, b])).exitCode).toBe(0);

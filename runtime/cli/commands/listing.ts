@@ -2,6 +2,7 @@ import { GlassError } from '../../core/errors.js';
 import type { ContainerInfo } from '../../core/container-types.js';
 import { bool, type Handler } from '../context.js';
 import { createdAgo, humanSize, psCommand, psStatus, shortId, table } from '../format.js';
+import { parseTemplate, render } from '../template.js';
 
 function statusOf(i: ContainerInfo) {
   return {
@@ -25,18 +26,50 @@ export const ps: Handler = async (ctx) => {
     return 0;
   }
   const now = new Date();
-  const rows = items.map((i) => [
-    noTrunc ? i.config.id : shortId(i.config.id),
-    i.config.image,
-    psCommand(i.config.path, i.config.args, noTrunc),
-    createdAgo(i.config.created, now),
-    psStatus(statusOf(i), now),
-    '',
-    i.config.name,
-  ]);
-  ctx.out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
+  const records = items.map((i) => ({
+    ID: noTrunc ? i.config.id : shortId(i.config.id),
+    Image: i.config.image,
+    Command: psCommand(i.config.path, i.config.args, noTrunc),
+    CreatedAt: goTime(i.config.created),
+    RunningFor: createdAgo(i.config.created, now),
+    Ports: '',
+    Status: psStatus(statusOf(i), now),
+    State: statusOf(i).status,
+    Names: i.config.name,
+  }));
+  const format = String(ctx.flags.format ?? '');
+  if (format) {
+    ctx.out(formatted(format, records, PS_HEADERS));
+    return 0;
+  }
+  const columns = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names'] as const;
+  ctx.out(table(columns.map((c) => PS_HEADERS[c]!), records.map((r) => columns.map((c) => r[c]))));
   return 0;
 };
+
+/** Column headers for `ps --format 'table ...'`, as Docker names them. */
+const PS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
+  Ports: 'PORTS', Status: 'STATUS', State: 'STATE', Names: 'NAMES',
+};
+
+/** Docker prints times in --format output the way Go prints a time.Time. */
+function goTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' +0000 UTC');
+}
+
+/**
+ * Render rows with a --format template. "table " in front means aligned
+ * columns under a header row, as in Docker.
+ */
+function formatted(format: string, records: object[], headers: Record<string, string>): string {
+  const isTable = format.startsWith('table ') || format === 'table';
+  const parts = parseTemplate(isTable ? format.slice(5).trimStart() || '{{.ID}}' : format);
+  const lines = records.map((r) => render(parts, r));
+  if (!isTable) return lines.map((l) => l + '\n').join('');
+  const header = render(parts, new Proxy({}, { get: (_t, k) => headers[String(k)] ?? String(k).toUpperCase(), has: () => true }));
+  return table(header.split('\t'), lines.map((l) => l.split('\t')));
+}
 
 export const images: Handler = async (ctx) => {
   const list = await ctx.rt.images.list();
@@ -74,6 +107,12 @@ export const inspect: Handler = async (ctx) => {
       ctx.err(`Error: No such ${type === 'image' ? 'image' : type === 'container' ? 'container' : 'object'}: ${ref}\n`);
     } else found.push(obj);
   }
-  ctx.out(JSON.stringify(found, null, 4) + '\n');
+  const format = String(ctx.flags.format ?? '');
+  if (format) {
+    const parts = parseTemplate(format);
+    ctx.out(found.map((o) => render(parts, o) + '\n').join(''));
+  } else {
+    ctx.out(JSON.stringify(found, null, 4) + '\n');
+  }
   return failed ? 1 : 0;
 };

@@ -1,0 +1,78 @@
+import { GlassError } from '../core/errors.js';
+
+/**
+ * A small subset of Go's text/template, the language of Docker's --format:
+ *
+ *   {{.State.Pid}}            a field (path of keys)
+ *   {{json .Config.Env}}      the value as compact JSON
+ *   {{join .Args " "}}        a list joined by a separator
+ *
+ * Text around the actions is copied, with \t and \n turned into a tab and a
+ * newline as Docker does. Anything else ({{range}}, {{if}}, pipelines) is
+ * refused with a clear message rather than printed wrong.
+ */
+type Part = { text: string } | { fn: 'field' | 'json'; path: string[] } | { fn: 'join'; path: string[]; sep: string };
+
+const UNSUPPORTED = 'glass --format understands {{.Field}}, {{json .Field}} and {{join .Field "sep"}}';
+
+function parsePath(s: string, action: string): string[] {
+  if (s === '.') return [];
+  if (!/^(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(s)) throw new GlassError('INVALID_ARGUMENT', `template: cannot read "${action}": ${UNSUPPORTED}`);
+  return s.slice(1).split('.');
+}
+
+export function parseTemplate(format: string): Part[] {
+  const src = format.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  const parts: Part[] = [];
+  let rest = src;
+  for (;;) {
+    const open = rest.indexOf('{{');
+    if (open < 0) break;
+    const close = rest.indexOf('}}', open);
+    if (close < 0) throw new GlassError('INVALID_ARGUMENT', `template: unclosed action in "${format}"`);
+    if (open > 0) parts.push({ text: rest.slice(0, open) });
+    const action = rest.slice(open + 2, close).trim();
+    const words = action.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+    if (words.length === 1) parts.push({ fn: 'field', path: parsePath(words[0]!, action) });
+    else if (words[0] === 'json' && words.length === 2) parts.push({ fn: 'json', path: parsePath(words[1]!, action) });
+    else if (words[0] === 'join' && words.length === 3 && words[2]!.startsWith('"')) {
+      parts.push({ fn: 'join', path: parsePath(words[1]!, action), sep: JSON.parse(words[2]!) as string });
+    } else throw new GlassError('INVALID_ARGUMENT', `template: "{{${action}}}" is not supported: ${UNSUPPORTED}`);
+    rest = rest.slice(close + 2);
+  }
+  if (rest) parts.push({ text: rest });
+  return parts;
+}
+
+function lookup(value: unknown, path: string[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || !(key in (v as object))) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/** How Go's fmt prints a value with %v: "[a b]", "map[k:v]", "<no value>". */
+function goString(v: unknown): string {
+  if (v === undefined) return '<no value>';
+  if (v === null) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    return `map[${entries.map(([k, x]) => `${k}:${goString(x)}`).join(' ')}]`;
+  }
+  return String(v);
+}
+
+export function render(parts: Part[], value: unknown): string {
+  return parts
+    .map((p) => {
+      if ('text' in p) return p.text;
+      const v = lookup(value, p.path);
+      if (p.fn === 'json') return JSON.stringify(v ?? null);
+      if (p.fn === 'join') return Array.isArray(v) ? v.map(String).join(p.sep) : goString(v);
+      return goString(v);
+    })
+    .join('');
+}
