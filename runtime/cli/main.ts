@@ -75,6 +75,9 @@ export async function main(argv: string[]): Promise<number> {
       err(`Error: ${e.message}\n`);
       return e.code === 'NOT_ROOT' ? 125 : 1;
     }
+    // Our reader went away (`glass export c | head`): end quietly, as a process
+    // killed by SIGPIPE would (128 + 13).
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 141;
     err(`glass: internal error: ${(e as Error).message}\n`);
     if (process.env.GLASS_DEBUG) err(String((e as Error).stack) + '\n');
     return 125;

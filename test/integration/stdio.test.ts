@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
 import { GLASS, glass, isRoot, useRoot } from '../helpers.js';
 
 /**
@@ -46,6 +47,15 @@ describe.skipIf(!isRoot)('stdio', () => {
     expect(r.stdout).toBe('y\ny');
     expect(r.stderr).toBe('');
     expect((await glass(root, ['ps', '-a', '-q'])).stdout).toBe('');
+  });
+
+  it('export into a pipe that closes early ends quietly and unmounts', async () => {
+    await glass(root, ['run', '--name', 'exported', 'busybox', 'true']);
+    const r = await execa('bash', ['-c', `${GLASS} --root ${root} export exported | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], { reject: false });
+    expect(r.stdout).toBe('141');
+    expect(r.stderr).toBe('');
+    expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(root);
+    await glass(root, ['rm', 'exported']);
   });
 
   it('keeps stdout and stderr apart in the foreground', async () => {
