@@ -5,6 +5,7 @@ import { isGlassError } from '../core/errors.js';
 import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
 import { printStep } from './explain.js';
+import { handleClosedOutput } from './stdio.js';
 import type { Ctx, Handler } from './context.js';
 import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
@@ -38,6 +39,7 @@ const HANDLERS: Record<string, Handler> = {
 const RUN_LIKE = new Set(['run', 'create']);
 
 export async function main(argv: string[]): Promise<number> {
+  handleClosedOutput();
   const out = (s: string) => void process.stdout.write(s);
   const err = (s: string) => void process.stderr.write(s);
   let parsed;

@@ -6,21 +6,34 @@ import type { Attachment } from '../core/attach.js';
  * reaches the container's own terminal, and window size changes follow.
  * Resolves with the container's exit code (undefined if the link dropped).
  */
+/**
+ * What to do when our reader goes away (`glass logs web | head -1`): a write
+ * fails with EPIPE. By default glass ends quietly like a process killed by
+ * SIGPIPE (exit 141); while attached to a container, `pump` swaps in
+ * "stop the container", since its output has nowhere to go.
+ */
+let onOutputClosed: () => void = () => process.exit(141);
+
+export function handleClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      onOutputClosed();
+    });
+  }
+}
+
 export async function pump(
   att: Attachment,
   opts: { stdin: boolean; tty: boolean; onOutputClosed?: () => void },
 ): Promise<number | undefined> {
-  // When our reader goes away (`glass run ... | head -1`), a write fails with
-  // EPIPE. A process writing to a closed pipe is killed by SIGPIPE, so glass
-  // stops the container the same way, instead of crashing mid-stream.
   let closed = false;
-  const onError = (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE' || closed) return;
+  const previous = onOutputClosed;
+  onOutputClosed = () => {
+    if (closed) return;
     closed = true;
     opts.onOutputClosed?.();
   };
-  process.stdout.on('error', onError);
-  process.stderr.on('error', onError);
   att.on('stdout', (b) => closed || process.stdout.write(b));
   att.on('stderr', (b) => closed || process.stderr.write(b));
   const stdin = process.stdin;
@@ -39,6 +52,7 @@ export async function pump(
   try {
     return await att.exited();
   } finally {
+    onOutputClosed = previous;
     if (raw) stdin.setRawMode(false);
     process.stdout.off('resize', onResize);
     if (opts.stdin) {

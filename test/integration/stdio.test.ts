@@ -49,13 +49,18 @@ describe.skipIf(!isRoot)('stdio', () => {
     expect((await glass(root, ['ps', '-a', '-q'])).stdout).toBe('');
   });
 
-  it('export into a pipe that closes early ends quietly and unmounts', async () => {
+  it('export and logs into a pipe that closes early end quietly (141), export unmounts', async () => {
     await glass(root, ['run', '--name', 'exported', 'busybox', 'true']);
     const r = await execa('bash', ['-c', `${GLASS} --root ${root} export exported | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], { reject: false });
     expect(r.stdout).toBe('141');
     expect(r.stderr).toBe('');
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(root);
     await glass(root, ['rm', 'exported']);
+    await glass(root, ['run', '--name', 'chatty', 'busybox', 'sh', '-c', 'seq 1 20000']);
+    const logs = await execa('bash', ['-c', `${GLASS} --root ${root} logs chatty | head -1; echo "\${PIPESTATUS[0]}"`], { reject: false });
+    expect(logs.stdout).toBe('1\n141');
+    expect(logs.stderr).toBe('');
+    await glass(root, ['rm', 'chatty']);
   });
 
   it('keeps stdout and stderr apart in the foreground', async () => {
