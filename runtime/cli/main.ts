@@ -5,7 +5,7 @@ import { isGlassError } from '../core/errors.js';
 import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
 import { printStep } from './explain.js';
-import { handleClosedOutput } from './stdio.js';
+import { handleClosedOutput, outputClosed } from './stdio.js';
 import type { Ctx, Handler } from './context.js';
 import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
@@ -40,8 +40,8 @@ const RUN_LIKE = new Set(['run', 'create']);
 
 export async function main(argv: string[]): Promise<number> {
   handleClosedOutput();
-  const out = (s: string) => void process.stdout.write(s);
-  const err = (s: string) => void process.stderr.write(s);
+  const out = (s: string) => void (outputClosed() || process.stdout.write(s));
+  const err = (s: string) => void (outputClosed() || process.stderr.write(s));
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -67,7 +67,8 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.global.explain) rt.on('step', (s) => printStep(s));
   const ctx: Ctx = { rt, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
   try {
-    return await handler(ctx);
+    const code = await handler(ctx);
+    return outputClosed() ? 141 : code;
   } catch (e) {
     if (isGlassError(e)) {
       if (RUN_LIKE.has(cmd.name)) {
@@ -79,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Our reader went away (`glass export c | head`): end quietly, as a process
     // killed by SIGPIPE would (128 + 13).
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 141;
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE' || outputClosed()) return 141;
     err(`glass: internal error: ${(e as Error).message}\n`);
     if (process.env.GLASS_DEBUG) err(String((e as Error).stack) + '\n');
     return 125;
@@ -88,7 +89,8 @@ export async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // A lost reader wins: glass ends as a process killed by SIGPIPE would.
+    process.exitCode = outputClosed() ? 141 : code;
   },
   (e) => {
     process.stderr.write(`glass: ${(e as Error).stack ?? e}\n`);

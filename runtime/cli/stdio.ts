@@ -8,16 +8,27 @@ import type { Attachment } from '../core/attach.js';
  */
 /**
  * What to do when our reader goes away (`glass logs web | head -1`): a write
- * fails with EPIPE. By default glass ends quietly like a process killed by
- * SIGPIPE (exit 141); while attached to a container, `pump` swaps in
+ * fails with EPIPE. By default glass notes it, stops writing, lets the
+ * command wind down (so `export` still unmounts) and exits 141, as a process
+ * killed by SIGPIPE would. While attached to a container, `pump` swaps in
  * "stop the container", since its output has nowhere to go.
  */
-let onOutputClosed: () => void = () => process.exit(141);
+let closed = false;
+const quietExit = () => {
+  // Writes are flushed asynchronously, so EPIPE may arrive after the command returned.
+  process.exitCode = 141;
+};
+let onOutputClosed: () => void = quietExit;
+
+/** True once stdout or stderr has lost its reader. */
+export const outputClosed = () => closed;
 
 export function handleClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') throw e;
+      if (closed) return;
+      closed = true;
       onOutputClosed();
     });
   }
@@ -27,13 +38,8 @@ export async function pump(
   att: Attachment,
   opts: { stdin: boolean; tty: boolean; onOutputClosed?: () => void },
 ): Promise<number | undefined> {
-  let closed = false;
   const previous = onOutputClosed;
-  onOutputClosed = () => {
-    if (closed) return;
-    closed = true;
-    opts.onOutputClosed?.();
-  };
+  onOutputClosed = () => opts.onOutputClosed?.();
   att.on('stdout', (b) => closed || process.stdout.write(b));
   att.on('stderr', (b) => closed || process.stderr.write(b));
   const stdin = process.stdin;

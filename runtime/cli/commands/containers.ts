@@ -3,7 +3,7 @@ import { constants as osConstants } from 'node:os';
 import { GlassError } from '../../core/errors.js';
 import type { CreateOptions } from '../../core/container-types.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
-import { pump } from '../stdio.js';
+import { outputClosed, pump } from '../stdio.js';
 
 function createOptions(ctx: Ctx): CreateOptions {
   const [image, ...command] = ctx.args;
@@ -163,6 +163,7 @@ export const logs: Handler = async (ctx) => {
   }
   const timestamps = bool(ctx.flags.timestamps);
   for await (const e of ctx.rt.logs(ctx.args[0]!, { follow: bool(ctx.flags.follow), tail })) {
+    if (outputClosed()) break; // our reader is gone (logs | head)
     const text = timestamps ? `${e.time} ${e.log}` : e.log;
     if (e.stream === 'stderr') ctx.err(text);
     else ctx.out(text);
