@@ -34,10 +34,33 @@ export function handleClosedOutput(): void {
   }
 }
 
+/**
+ * Docker's default detach keys, Ctrl-P then Ctrl-Q: leave a terminal session
+ * and let the container run on. A Ctrl-P not followed by Ctrl-Q is passed on.
+ */
+export function detachKeys(): (chunk: Buffer) => { pass: Buffer; detach: boolean } {
+  const CTRL_P = 0x10;
+  const CTRL_Q = 0x11;
+  let held = false;
+  return (chunk) => {
+    const out: number[] = [];
+    for (const b of chunk) {
+      if (held) {
+        held = false;
+        if (b === CTRL_Q) return { pass: Buffer.from(out), detach: true };
+        out.push(CTRL_P);
+      }
+      if (b === CTRL_P) held = true;
+      else out.push(b);
+    }
+    return { pass: Buffer.from(out), detach: false };
+  };
+}
+
 export async function pump(
   att: Attachment,
   opts: { stdin: boolean; tty: boolean; onOutputClosed?: () => void },
-): Promise<number | undefined> {
+): Promise<number | undefined | 'detached'> {
   const previous = onOutputClosed;
   onOutputClosed = () => opts.onOutputClosed?.();
   att.on('stdout', (b) => closed || process.stdout.write(b));
@@ -49,14 +72,22 @@ export async function pump(
     onResize();
     process.stdout.on('resize', onResize);
   }
+  let detach: (v: 'detached') => void = () => {};
+  const detached = new Promise<'detached'>((resolve) => (detach = resolve));
   if (opts.stdin) {
     if (raw) stdin.setRawMode(true);
-    stdin.on('data', (d: Buffer) => att.write(d));
+    const keys = raw ? detachKeys() : undefined;
+    stdin.on('data', (d: Buffer) => {
+      if (!keys) return att.write(d);
+      const { pass, detach: leave } = keys(d);
+      if (pass.length) att.write(pass);
+      if (leave) detach('detached');
+    });
     stdin.on('end', () => att.closeStdin());
     stdin.resume();
   }
   try {
-    return await att.exited();
+    return await Promise.race([att.exited(), detached]);
   } finally {
     onOutputClosed = previous;
     if (raw) stdin.setRawMode(false);

@@ -13,6 +13,20 @@ function inTerminal(root: string, args: string[], input: string) {
   return execa('script', ['-qefc', `stty rows 40 cols 100; ${cmd}`, '/dev/null'], { input, reject: false, timeout: 30_000 });
 }
 
+/**
+ * Like inTerminal, but types the keys only after glass has put the terminal
+ * in raw mode, as a person would (before that, the tty's flow control would
+ * swallow Ctrl-Q).
+ */
+function typeLater(root: string, args: string[], keys: string, thenKeys = '') {
+  const cmd = ['stty rows 40 cols 100;', GLASS, '--root', root, '--no-color', ...args].join(' ');
+  return execa('sh', ['-c', '(sleep 1.5; printf "%s" "$KEYS"; sleep 0.5; printf "%s" "$THEN") | script -qefc "$CMD" /dev/null'], {
+    env: { KEYS: keys, THEN: thenKeys, CMD: cmd },
+    reject: false,
+    timeout: 30_000,
+  });
+}
+
 describe.skipIf(!isRoot)('stdio', () => {
   const root = useRoot();
 
@@ -75,6 +89,25 @@ describe.skipIf(!isRoot)('stdio', () => {
     expect(a.stdout).toBe('late\n');
     expect(a.exitCode).toBe(4);
     await glass(root, ['rm', id]);
+  });
+
+  it('Ctrl-P Ctrl-Q detaches from run -it; the container keeps running; --rm still removes it later', async () => {
+    const r = await typeLater(root, ['run', '-it', '--name', 'detachable', 'busybox', 'sh'], 'echo before\n', '\x10\x11');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('before');
+    expect(r.stdout).toMatch(/glass: detached from [0-9a-f]{12}; it keeps running/);
+    expect((await glass(root, ['inspect', '-f', '{{.State.Running}}', 'detachable'])).stdout).toBe('true\n');
+    await glass(root, ['rm', '-f', 'detachable']);
+
+    const rm = await typeLater(root, ['run', '-it', '--rm', '--name', 'detached-rm', 'busybox', 'sh'], '\x10\x11');
+    expect(rm.exitCode).toBe(0);
+    expect((await glass(root, ['kill', 'detached-rm'])).exitCode).toBe(0);
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      gone = (await glass(root, ['ps', '-a', '--format', '{{.Names}}'])).stdout === '';
+      if (!gone) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(gone).toBe(true);
   });
 
   it('run -dit keeps a shell alive that attach can drive', async () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { GlassError } from '../../core/errors.js';
@@ -48,6 +49,10 @@ async function attachAndWait(ctx: Ctx, id: string, att: NonNullable<Awaited<Retu
   const unproxy = tty ? () => {} : proxySignals(ctx, id);
   try {
     const code = await pump(att, { stdin, tty, onOutputClosed: () => void ctx.rt.kill(id, 'SIGKILL').catch(() => {}) });
+    if (code === 'detached') {
+      ctx.err(`glass: detached from ${id.slice(0, 12)}; it keeps running (glass attach ${id.slice(0, 12)} to come back)\n`);
+      return DETACHED;
+    }
     return code ?? (await ctx.rt.wait(id)) ?? 0;
   } finally {
     unproxy();
@@ -60,6 +65,28 @@ function requireTerminal(tty: boolean, stdin: boolean): void {
     throw new GlassError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run glass from a terminal', 1);
   }
 }
+
+/** attachAndWait's answer when the user detached (Ctrl-P Ctrl-Q) instead of waiting for an exit. */
+const DETACHED = -1;
+
+/**
+ * After an attached run: remove an --rm container. If the user detached, it
+ * still runs, so a small background `glass wait; glass rm` removes it later,
+ * as Docker's daemon would.
+ */
+async function finishAttached(ctx: Ctx, id: string, autoRemove: boolean, code: number): Promise<number> {
+  if (code === DETACHED) {
+    if (autoRemove) {
+      const self = [process.execPath, '--', process.argv[1]!, '--root', ctx.rt.paths.root].map(shellQuote).join(' ');
+      spawn('sh', ['-c', `${self} wait ${id} >/dev/null 2>&1; ${self} rm -f ${id} >/dev/null 2>&1`], { detached: true, stdio: 'ignore' }).unref();
+    }
+    return 0;
+  }
+  if (autoRemove) await ctx.rt.remove(id, { force: true }).catch(() => {});
+  return code;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const run: Handler = async (ctx) => {
   const opts = createOptions(ctx);
@@ -86,8 +113,7 @@ export const run: Handler = async (ctx) => {
     throw e;
   }
   code = await attachAndWait(ctx, c.id, attachment!, c.tty, c.openStdin);
-  if (c.autoRemove) await ctx.rt.remove(c.id, { force: true }).catch(() => {});
-  return code;
+  return finishAttached(ctx, c.id, c.autoRemove, code);
 };
 
 export const start: Handler = async (ctx) => {
@@ -97,8 +123,7 @@ export const start: Handler = async (ctx) => {
     requireTerminal(info.config.tty, bool(ctx.flags.interactive) && info.config.openStdin);
     const { id, attachment } = await ctx.rt.start(info.config.id, { attach: true });
     const code = await attachAndWait(ctx, id, attachment!, info.config.tty, bool(ctx.flags.interactive) && info.config.openStdin);
-    if (info.config.autoRemove) await ctx.rt.remove(id, { force: true }).catch(() => {});
-    return code;
+    return finishAttached(ctx, id, info.config.autoRemove, code);
   }
   return eachTarget(ctx, ctx.args, async (ref) => {
     await ctx.rt.start(ref);
@@ -151,7 +176,8 @@ export const attach: Handler = async (ctx) => {
   const { id, attachment, config } = await ctx.rt.attach(ctx.args[0]!);
   const stdin = config.openStdin && !bool(ctx.flags['no-stdin']);
   requireTerminal(config.tty, stdin);
-  return attachAndWait(ctx, id, attachment, config.tty, stdin);
+  // A container one attaches to was started detached: its --rm (if any) is already handled by its shim.
+  return finishAttached(ctx, id, false, await attachAndWait(ctx, id, attachment, config.tty, stdin));
 };
 
 export const logs: Handler = async (ctx) => {
