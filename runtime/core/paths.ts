@@ -15,7 +15,8 @@ import { join, resolve } from 'node:path';
  *       <id>-json.log           Docker json-file style log (shim)
  *       fs/upper fs/work fs/merged   overlay upperdir, workdir, mount point
  *   <root>/locks/<id>           held while a container starts or is deleted
- *   <root>/tmp/                 scratch space on the same filesystem (atomic renames)
+ *   <root>/tmp/<kind>-<pid>-<start>-*   scratch on the same filesystem (atomic renames), swept
+ *                               when its glass process is gone (see scratch.ts)
  */
 export class Paths {
   constructor(readonly root: string) {}

@@ -24,6 +24,7 @@ import { isValidName, newId, randomName } from './names.js';
 import { Paths, resolveRoot } from './paths.js';
 import { ImageStore } from './images/store.js';
 import { containerInspect } from './inspect.js';
+import { makeScratchDir, sweepScratch } from './scratch.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -75,12 +76,16 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     return cgroupDriver();
   }
 
-  /** Check privileges, make the state root, and reconcile containers whose shim died. */
+  /**
+   * Check privileges, make the state root, and clean up after glass processes
+   * that were killed: reconcile containers whose shim died, sweep orphaned scratch.
+   */
   ready(): Promise<void> {
     this.prepared ??= (async () => {
       if (!isRoot()) throw new GlassError('NOT_ROOT', 'glass needs root to create namespaces, cgroups and mounts: run it with sudo');
       mkdirSync(this.paths.containers, { recursive: true });
       mkdirSync(this.paths.tmp, { recursive: true });
+      await sweepScratch(this.trace, this.paths.tmp);
       for (const id of await this.containers.ids()) {
         const info = await this.containers.info(id);
         if (info?.status === 'dead') await this.reconcile(info);
@@ -469,7 +474,7 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     const info = await this.info(ref);
     const c = info.config;
     const files = containerFiles(this.containers.dir(c.id), c.id);
-    const target = join(this.paths.tmp, `export-${c.id.slice(0, 12)}-${process.pid}`);
+    const target = await makeScratchDir(this.paths.tmp, 'export');
     await mountReadOnlyOverlay(this.trace, [files.upper, ...[...c.layerDirs].reverse()], target);
     try {
       await packDirectory(this.trace, target, out);

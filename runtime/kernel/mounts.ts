@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { step, type Tracer } from './step.js';
 
 /**
@@ -29,13 +29,24 @@ export async function mountReadOnlyOverlay(trace: Tracer, lowersTopFirst: string
   );
 }
 
-export async function unmount(trace: Tracer, target: string): Promise<void> {
-  await step(
-    trace,
-    { title: `Unmount ${target}`, why: 'Leave nothing mounted on the host once the files have been read.', command: `umount ${target}` },
-    () => {
-      execFileSync('umount', [target], { stdio: ['ignore', 'ignore', 'pipe'] });
-      rmdirSync(target);
-    },
-  );
+export async function unmount(trace: Tracer, target: string, why = 'Leave nothing mounted on the host once the files have been read.'): Promise<void> {
+  await step(trace, { title: `Unmount ${target}`, why, command: `umount ${target}` }, () => {
+    execFileSync('umount', [target], { stdio: ['ignore', 'ignore', 'pipe'] });
+    rmdirSync(target);
+  });
+}
+
+/**
+ * Mount points at or below `dir` in this mount namespace, deepest first (the
+ * order they can be unmounted in). Field 5 of /proc/self/mountinfo is the
+ * mount point, with space, tab, newline and backslash written as octal escapes.
+ */
+export function mountPointsUnder(dir: string): string[] {
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => p !== undefined)
+    .map((p) => p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
+    .filter((p) => p === dir || p.startsWith(dir + '/'));
+  return points.sort((a, b) => b.length - a.length);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { glass, isRoot, sleep, useRoot } from '../helpers.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { GLASS, glass, isRoot, sleep, useRoot } from '../helpers.js';
 import { isSameProcessAlive } from '../../runtime/kernel/proc.js';
 
 /** Alive = exists and is not a zombie waiting for the host's init to reap it. */
@@ -32,5 +33,25 @@ describe.skipIf(!isRoot)('reconciliation', () => {
     expect((await glass(root, ['start', 'orphan'])).exitCode).toBe(0);
     expect(JSON.parse((await glass(root, ['inspect', 'orphan'])).stdout)[0].State.Running).toBe(true);
     await glass(root, ['rm', '-f', 'orphan']);
+  });
+
+  it('a glass killed in the middle of export leaves a mount that the next glass removes', async () => {
+    expect((await glass(root, ['run', '--name', 'big', 'busybox', 'dd', 'if=/dev/zero', 'of=/big', 'bs=1M', 'count=8'])).exitCode).toBe(0);
+    // Nobody reads glass's stdout: once the pipe is full, export stalls with the container's files mounted.
+    const exporting = execa(GLASS, ['--root', root, 'export', 'big'], { reject: false, stdin: 'ignore', buffer: false });
+    exporting.stdout!.pause();
+    const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').includes(`${root}/tmp/export-`);
+    for (let i = 0; i < 100 && !mounted(); i++) await sleep(50);
+    expect(mounted()).toBe(true);
+    exporting.kill('SIGKILL'); // only the glass we started
+    await exporting;
+    exporting.stdout!.destroy();
+    expect(mounted()).toBe(true); // nothing unmounted it
+
+    const ps = await glass(root, ['ps', '-a', '--format', '{{.Names}}']);
+    expect(ps.stdout).toBe('big\n');
+    expect(mounted()).toBe(false);
+    expect(readdirSync(`${root}/tmp`)).toEqual([]);
+    await glass(root, ['rm', 'big']);
   });
 });

@@ -5,6 +5,7 @@ import { packDirectory } from '../../kernel/archive.js';
 import { report, step, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import type { Paths } from '../paths.js';
+import { makeScratchDir } from '../scratch.js';
 import { MEDIA, hostArchitecture, rfc3339, type PreparedImage } from './oci.js';
 import type { OciImageConfig } from './types.js';
 
@@ -154,8 +155,7 @@ export async function findStaticBusybox(
 /** Build busybox:latest in a scratch directory under <root>/tmp. */
 export async function buildBusybox(trace: Tracer, paths: Paths): Promise<PreparedImage> {
   const busybox = await findStaticBusybox(trace);
-  await fs.mkdir(paths.tmp, { recursive: true });
-  const workDir = await fs.mkdtemp(join(paths.tmp, 'busybox-'));
+  const workDir = await makeScratchDir(paths.tmp, 'busybox');
   try {
     const mtime = new Date(Math.floor((await fs.stat(busybox)).mtimeMs / 1000) * 1000);
     const applets = await step(

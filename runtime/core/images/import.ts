@@ -7,6 +7,7 @@ import { detectCompression, digestingStream, peekStream, shellJoin, unpackArchiv
 import { report, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import type { Paths } from '../paths.js';
+import { makeScratchDir } from '../scratch.js';
 import { applyChanges } from './changes.js';
 import { MEDIA, hostArchitecture, type PreparedImage } from './oci.js';
 import type { OciImageConfig } from './types.js';
@@ -28,8 +29,7 @@ export interface ImportSource {
 export async function prepareImport(trace: Tracer, paths: Paths, opts: ImportSource): Promise<PreparedImage> {
   const runConfig = applyChanges({}, opts.changes ?? []); // reject bad --change before reading anything
   const label = typeof opts.source === 'string' ? opts.source : '-';
-  await fs.mkdir(paths.tmp, { recursive: true });
-  const workDir = await fs.mkdtemp(join(paths.tmp, 'import-'));
+  const workDir = await makeScratchDir(paths.tmp, 'import');
   try {
     const blobPath = join(workDir, 'layer.tar');
     const { digest, size, gzip } = await storeUncompressed(await open(opts.source), blobPath);

@@ -5,6 +5,7 @@ import { report, silentTracer, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import { exists } from '../fsutil.js';
 import type { Paths } from '../paths.js';
+import { makeScratchDir } from '../scratch.js';
 import { buildBusybox } from './busybox.js';
 import { loadCatalog, saveCatalog, tagsOf, type Catalog } from './catalog.js';
 import { prepareImport } from './import.js';
@@ -358,12 +359,11 @@ export class ImageStore {
           removedBlobs.push(this.paths.blob(blob));
         }
       }
-      await fs.mkdir(this.paths.tmp, { recursive: true });
       for (const diffId of new Set(image.record.config.rootfs.diff_ids)) {
         const tree = this.paths.layer(hexOf(diffId));
         if (keepLayers.has(diffId) || !(await exists(tree))) continue;
         // Renaming is instant; the slow recursive delete happens after the lock is released.
-        const away = await fs.mkdtemp(join(this.paths.tmp, 'rmi-'));
+        const away = await makeScratchDir(this.paths.tmp, 'rmi');
         await fs.rename(tree, join(away, 'layer'));
         removedTrees.push({ tree, away });
         lines.push(`Deleted: ${diffId}`);
