@@ -31,6 +31,11 @@ function measure(label, cmd, args) {
 }
 
 try {
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    // bin/glass unsets it (see there): show what it costs a plain Node start.
+    measure('node -e 0 with NODE_EXTRA_CA_CERTS', process.execPath, ['-e', '0']);
+    delete process.env.NODE_EXTRA_CA_CERTS;
+  }
   const node = measure('node -e 0 (Node.js start-up floor)', process.execPath, ['-e', '0']);
   const g = measure('glass run --rm busybox true', glass, ['--root', root, 'run', '--rm', 'busybox', 'true']);
   console.log(`glass minus Node start-up: ${(g - node).toFixed(1)} ms`);
