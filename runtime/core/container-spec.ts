@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ShimSpec } from '../kernel/shim.js';
+import { hostResolvConf } from '../kernel/host.js';
 import type { ContainerCgroup } from '../kernel/cgroup/index.js';
 import type { ContainerConfig } from './container-types.js';
 
@@ -31,11 +32,7 @@ export async function writeEtcFiles(dir: string, c: ContainerConfig): Promise<vo
     f.hosts,
     ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters', `127.0.1.1\t${c.hostname}`, ''].join('\n'),
   );
-  let resolv = '';
-  try {
-    resolv = readFileSync('/etc/resolv.conf', 'utf8');
-  } catch { /* the host has none */ }
-  writeFileSync(f.resolvConf, resolv);
+  writeFileSync(f.resolvConf, hostResolvConf());
 }
 
 /** The shim's instructions for one start of this container (see native/README.md). */
