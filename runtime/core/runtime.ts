@@ -23,6 +23,7 @@ import { readLog, type LogEntry } from './logs.js';
 import { isValidName, newId, randomName } from './names.js';
 import { Paths, resolveRoot } from './paths.js';
 import { ImageStore } from './images/store.js';
+import type { ImageRecord } from './images/types.js';
 import { containerInspect } from './inspect.js';
 import { makeScratchDir, sweepScratch } from './scratch.js';
 
@@ -127,7 +128,11 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
       const v = resolveEnvArg(e);
       if (v !== undefined) userEnv.push(v);
     }
-    const image = await this.images.resolve(opts.image);
+    // Recorded under the image store's lock: an rmi cannot take the layers away meanwhile.
+    return this.images.use(opts.image, (image) => this.createFrom(image, opts, userEnv));
+  }
+
+  private async createFrom(image: ImageRecord, opts: CreateOptions, userEnv: string[]): Promise<ContainerConfig> {
     const ic = image.config.config;
 
     // Docker's rule: --entrypoint replaces the image's entrypoint and drops its Cmd.

@@ -54,6 +54,28 @@ describe.skipIf(!isRoot)('images from the CLI', () => {
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('rmi racing creates: a container is only ever created on layers that stay', async () => {
+    const rootfs = `${root}/racefs`;
+    mkdirSync(`${rootfs}/bin`, { recursive: true });
+    await execa('cp', ['/bin/busybox', `${rootfs}/bin/cat`]);
+    writeFileSync(`${rootfs}/race`, 'still here\n');
+    await execa('tar', ['-C', rootfs, '-cf', `${root}/race.tar`, '.']);
+    expect((await glass(root, ['import', `${root}/race.tar`, 'racer'])).exitCode).toBe(0);
+
+    const [rmi, ...creates] = await Promise.all([
+      glass(root, ['rmi', 'racer']),
+      ...Array.from({ length: 4 }, () => glass(root, ['create', 'racer', 'cat', '/race'])),
+    ]);
+    const created = creates.filter((c) => c.exitCode === 0).map((c) => c.stdout.trim());
+    for (const c of creates.filter((c) => c.exitCode !== 0)) expect(c.stderr).toMatch(/No such image: racer/);
+    if (rmi.exitCode === 0) expect(created).toEqual([]); // deleted first: every create after it fails
+    else expect(rmi.stderr).toMatch(/conflict: unable to remove repository reference "racer"/);
+    for (const id of created) {
+      expect(await glass(root, ['start', '-a', id])).toMatchObject({ exitCode: 0, stdout: 'still here\n' });
+      await glass(root, ['rm', id]);
+    }
+  });
+
   it('help and version describe glass', async () => {
     const help = await glass(root, ['help']);
     for (const cmd of ['run', 'ps', 'logs', 'images', 'export']) expect(help.stdout).toMatch(new RegExp(`\\n  ${cmd}\\s+\\S`));

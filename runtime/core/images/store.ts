@@ -35,6 +35,13 @@ export interface RemoveOptions {
   isInUse: (imageId: string) => Promise<boolean | string>;
 }
 
+/** What a removal took away: blobs deleted, layer trees moved aside to delete after the lock. */
+interface Removed {
+  id?: string;
+  blobs: string[];
+  trees: { tree: string; away: string }[];
+}
+
 export interface ImportOptions {
   /** "name[:tag]" to tag the new image with; untagged when absent. */
   reference?: string;
@@ -130,6 +137,38 @@ export class ImageStore {
    * its layers.
    */
   async remove(ref: string, opts: RemoveOptions): Promise<RemoveResult> {
+    const removed: Removed = { blobs: [], trees: [] };
+    // The in-use check and the deletion happen under one lock, which `use`
+    // (container create) also takes: no container can start using the image in between.
+    const lines = await this.locked(() => this.removeLocked(ref, opts, removed));
+    // Renaming was instant; the slow recursive delete happens after the lock is released.
+    for (const { away } of removed.trees) await fs.rm(away, { recursive: true, force: true });
+    if (removed.blobs.length || removed.trees.length) {
+      report(this.trace, {
+        title: `Delete image ${shortId(removed.id!)} and the layers only it used`,
+        why: 'Once no name and no other image refers to these blobs and layer directories, nothing can reach them any more: they are garbage.',
+        command: shellJoin(['rm', '-rf', ...removed.trees.map((t) => t.tree), ...removed.blobs]),
+      });
+    }
+    return { lines };
+  }
+
+  /**
+   * Resolve an image (building busybox if needed) and run `fn` while holding
+   * the store's lock, so that `rmi` cannot delete the image's layers before
+   * `fn` has recorded that a container uses them.
+   */
+  async use<T>(ref: string, fn: (image: ImageRecord) => Promise<T>): Promise<T> {
+    const image = await this.resolve(ref);
+    return this.locked(async () => {
+      const { images } = await this.snapshot();
+      const still = images.find((i) => i.record.id === image.id);
+      if (!still) throw noSuchImage(ref);
+      return fn(still.record);
+    });
+  }
+
+  private async removeLocked(ref: string, opts: RemoveOptions, removed: Removed): Promise<string[]> {
     const force = opts.force ?? false;
     const { images, catalog } = await this.snapshot();
     const match = this.find(ref, images, catalog);
@@ -137,7 +176,7 @@ export class ImageStore {
     const { id, repoTags } = match.image.record;
     const short = shortId(id);
 
-    if (match.tag && repoTags.length > 1) return this.untagAndDelete(ref, id, [match.tag], false);
+    if (match.tag && repoTags.length > 1) return this.untagAndDelete(ref, id, [match.tag], false, removed);
     if (!match.tag && repoTags.length > 1 && !force) {
       throw conflict(`unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
     }
@@ -152,9 +191,9 @@ export class ImageStore {
         );
       }
       if (repoTags.length === 0) throw conflict(`unable to delete ${short} (cannot be forced) - image is being used by ${who}`);
-      return this.untagAndDelete(ref, id, match.tag ? [match.tag] : repoTags, false);
+      return this.untagAndDelete(ref, id, match.tag ? [match.tag] : repoTags, false, removed);
     }
-    return this.untagAndDelete(ref, id, match.tag ? [match.tag] : repoTags, true);
+    return this.untagAndDelete(ref, id, match.tag ? [match.tag] : repoTags, true, removed);
   }
 
   /** `docker import`: a root filesystem tarball (plain or gzip) becomes a one-layer image. */
@@ -317,68 +356,59 @@ export class ImageStore {
     }
   }
 
-  /** Drop `untag` from the image; then, if `del` and no tag is left, delete it and collect garbage. */
-  private async untagAndDelete(ref: string, id: string, untag: string[], del: boolean): Promise<RemoveResult> {
-    const removedBlobs: string[] = [];
-    const removedTrees: { tree: string; away: string }[] = [];
-    const lines = await this.locked(async () => {
-      const { catalog, images } = await this.snapshot();
-      const image = images.find((i) => i.record.id === id);
-      if (!image) throw noSuchImage(ref);
-      const mine = new Set(image.manifests.map((m) => m.digest));
-      const lines: string[] = [];
-      for (const t of untag) {
-        if (mine.has(catalog.tags.get(t) ?? '')) {
-          catalog.tags.delete(t);
-          lines.push(`Untagged: ${t}`);
-        }
+  /**
+   * Drop `untag` from the image; then, if `del` and no tag is left, delete it
+   * and collect garbage (layer trees are only moved aside into `removed`).
+   * The caller holds the lock.
+   */
+  private async untagAndDelete(ref: string, id: string, untag: string[], del: boolean, removed: Removed): Promise<string[]> {
+    removed.id = id;
+    const { catalog, images } = await this.snapshot();
+    const image = images.find((i) => i.record.id === id);
+    if (!image) throw noSuchImage(ref);
+    const mine = new Set(image.manifests.map((m) => m.digest));
+    const lines: string[] = [];
+    for (const t of untag) {
+      if (mine.has(catalog.tags.get(t) ?? '')) {
+        catalog.tags.delete(t);
+        lines.push(`Untagged: ${t}`);
       }
-      const stillTagged = [...catalog.tags.values()].some((d) => mine.has(d));
-      if (!del || stillTagged) {
-        await saveCatalog(this.paths, catalog);
-        return lines;
-      }
-      catalog.manifests = catalog.manifests.filter((m) => !mine.has(m.digest));
-      await saveCatalog(this.paths, catalog);
-      lines.push(`Deleted: ${id}`);
-
-      // Garbage: this image's blobs and layer trees that no remaining image uses.
-      const keepBlobs = new Set<string>();
-      const keepLayers = new Set<string>();
-      for (const other of images.filter((i) => i !== image)) {
-        for (const { digest, manifest } of other.manifests) {
-          keepBlobs.add(digest).add(manifest.config.digest);
-          for (const l of manifest.layers) keepBlobs.add(l.digest);
-        }
-        for (const d of other.record.config.rootfs.diff_ids) keepLayers.add(d);
-      }
-      for (const { digest, manifest } of image.manifests) {
-        for (const blob of new Set([digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)])) {
-          if (keepBlobs.has(blob)) continue;
-          await fs.rm(this.paths.blob(blob), { force: true });
-          removedBlobs.push(this.paths.blob(blob));
-        }
-      }
-      for (const diffId of new Set(image.record.config.rootfs.diff_ids)) {
-        const tree = this.paths.layer(hexOf(diffId));
-        if (keepLayers.has(diffId) || !(await exists(tree))) continue;
-        // Renaming is instant; the slow recursive delete happens after the lock is released.
-        const away = await makeScratchDir(this.paths.tmp, 'rmi');
-        await fs.rename(tree, join(away, 'layer'));
-        removedTrees.push({ tree, away });
-        lines.push(`Deleted: ${diffId}`);
-      }
-      return lines;
-    });
-    for (const { away } of removedTrees) await fs.rm(away, { recursive: true, force: true });
-    if (removedBlobs.length || removedTrees.length) {
-      report(this.trace, {
-        title: `Delete image ${shortId(id)} and the layers only it used`,
-        why: 'Once no name and no other image refers to these blobs and layer directories, nothing can reach them any more: they are garbage.',
-        command: shellJoin(['rm', '-rf', ...removedTrees.map((t) => t.tree), ...removedBlobs]),
-      });
     }
-    return { lines };
+    const stillTagged = [...catalog.tags.values()].some((d) => mine.has(d));
+    if (!del || stillTagged) {
+      await saveCatalog(this.paths, catalog);
+      return lines;
+    }
+    catalog.manifests = catalog.manifests.filter((m) => !mine.has(m.digest));
+    await saveCatalog(this.paths, catalog);
+    lines.push(`Deleted: ${id}`);
+
+    // Garbage: this image's blobs and layer trees that no remaining image uses.
+    const keepBlobs = new Set<string>();
+    const keepLayers = new Set<string>();
+    for (const other of images.filter((i) => i !== image)) {
+      for (const { digest, manifest } of other.manifests) {
+        keepBlobs.add(digest).add(manifest.config.digest);
+        for (const l of manifest.layers) keepBlobs.add(l.digest);
+      }
+      for (const d of other.record.config.rootfs.diff_ids) keepLayers.add(d);
+    }
+    for (const { digest, manifest } of image.manifests) {
+      for (const blob of new Set([digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)])) {
+        if (keepBlobs.has(blob)) continue;
+        await fs.rm(this.paths.blob(blob), { force: true });
+        removed.blobs.push(this.paths.blob(blob));
+      }
+    }
+    for (const diffId of new Set(image.record.config.rootfs.diff_ids)) {
+      const tree = this.paths.layer(hexOf(diffId));
+      if (keepLayers.has(diffId) || !(await exists(tree))) continue;
+      const away = await makeScratchDir(this.paths.tmp, 'rmi');
+      await fs.rename(tree, join(away, 'layer'));
+      removed.trees.push({ tree, away });
+      lines.push(`Deleted: ${diffId}`);
+    }
+    return lines;
   }
 }
 
