@@ -55,6 +55,7 @@ struct client {
   uint32_t left;           /* payload bytes still to come */
   char arg[32];            /* a type-4 payload, "<rows> <cols>" */
   size_t arg_len;
+  int removes;             /* sent type 6: it removes the container itself once it exits */
 };
 static struct client *clients;
 static size_t nclients;
@@ -482,6 +483,8 @@ static void end_frame(struct client *c) {
   if (c->hdr[0] == 4 && spec.tty && out_fd[1] >= 0 &&
       sscanf(c->arg, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2)
     ioctl(out_fd[1], TIOCSWINSZ, &ws); /* the kernel sends SIGWINCH to the program */
+  if (c->hdr[0] == 6)
+    c->removes = 1;
   if (c->hdr[0] == 5) {
     if (spec.tty)
       to_stdin("\x04", 1); /* a terminal has no "close": type ^D, the EOF character */
@@ -534,11 +537,27 @@ static void write_exit_json(int code, int sig) {
     fprintf(stderr, "glass-shim: write %s: %s\n", path, strerror(errno));
 }
 
-/* `run -d --rm`: nobody waits for this container, so the shim starts the
- * runtime's clean-up command itself, in a session of its own, and does not
- * wait for it: the shim exits at once and init adopts the hook. */
-static void run_exit_hook(void) {
-  if (spec.exit_hook.n == 0 || fork() != 0) return;
+/* Is a client that promised to remove the container (type 6, sent by
+ * `glass run --rm` before "go") still connected? Frames it sent that the loop
+ * has not read yet are read now; a client that hung up (killed, or detached
+ * with Ctrl-P Ctrl-Q) no longer counts. */
+static int removal_promised(void) {
+  int promised = 0;
+  while (listen_fd >= 0 && accept_client()) ;
+  for (size_t i = 0; i < nclients; i++) {
+    struct pollfd pfd = { clients[i].fd, POLLIN, 0 };
+    while (clients[i].fd >= 0 && poll(&pfd, 1, 0) > 0) read_client(&clients[i]);
+    if (clients[i].fd >= 0 && clients[i].removes) promised = 1;
+  }
+  return promised;
+}
+
+/* `--rm`: when no client is left to remove the container (`run -d`, or a
+ * `run` whose CLI was killed or detached), the shim starts the runtime's
+ * clean-up command itself, in a session of its own, and does not wait for it:
+ * the shim exits at once and init adopts the hook. */
+static void run_exit_hook(int promised) {
+  if (spec.exit_hook.n == 0 || promised || fork() != 0) return;
   setsid();
   reset_signals();
   execvp(spec.exit_hook.v[0], spec.exit_hook.v);
@@ -564,9 +583,10 @@ static void init_exited(int wstatus) {
     while (out_fd[i] >= 0 && read_output(i) > 0 && time(NULL) <= deadline) ;
   write_exit_json(code, sig);
   fprintf(stderr, "glass-shim: container %.12s exited with %d\n", spec.id ? spec.id : "", code);
+  int promised = removal_promised();
   close_clients(code);
   remove_leftovers();
-  run_exit_hook();
+  run_exit_hook(promised);
   exit(0);
 }
 

@@ -53,7 +53,7 @@ def frame(kind, payload=b''):
 
 
 def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=(), hook=None,
-        send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None):
+        send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None, removes=False):
     """Start one container; return (status lines, output bytes, exit code or None, state dir)."""
     state = os.path.join(TMP, name)
     for d in ('upper', 'work', 'merged', 'state'):
@@ -99,6 +99,8 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
                 sock = socket.socket(socket.AF_UNIX)
                 sock.settimeout(10)
                 sock.connect(sdir + '/attach.sock')
+                if removes:  # like `glass run --rm`: this client removes the container itself
+                    sock.sendall(frame(6))
                 if not no_go:
                     os.write(control_w, b'go\n')
                 os.close(control_w)
@@ -216,6 +218,10 @@ def main():
     check('cgroup dir removed', not os.path.exists(CGROUP))
     os.waitpid(-1, 0)  # the exit hook, adopted by us
     check('exit hook ran', open(marker).read() == 'hook-arg\n')
+    os.remove(marker)
+    run('promised', ['true'], hook=['/bin/sh', '-c', 'echo ran > ' + marker], removes=True)
+    time.sleep(0.2)
+    check('no exit hook while a client that removes (type 6) is connected', not os.path.exists(marker))
 
     _, out, code, _ = run('sigterm', ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; while :; do sleep 0.05; done'],
                           signal_shim=signal.SIGTERM)

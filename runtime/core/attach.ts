@@ -8,7 +8,7 @@ import { basename, dirname } from 'node:path';
  * 8-byte header (type, three zero bytes, big-endian length) then the bytes.
  * Types 1 and 2 are Docker's own stdout/stderr stream types.
  */
-export const FRAME = { stdin: 0, stdout: 1, stderr: 2, exit: 3, resize: 4, closeStdin: 5 } as const;
+export const FRAME = { stdin: 0, stdout: 1, stderr: 2, exit: 3, resize: 4, closeStdin: 5, removes: 6 } as const;
 
 export function encodeFrame(type: number, payload: Uint8Array | string): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
@@ -101,6 +101,15 @@ export class Attachment extends EventEmitter<AttachEvents> {
 
   closeStdin(): void {
     if (!this.socket.destroyed) this.socket.write(encodeFrame(FRAME.closeStdin, ''));
+  }
+
+  /**
+   * Tell the shim this client removes the (--rm) container once it has the
+   * exit code, so the shim's exit hook stands by; if this client goes away
+   * first (killed, detached), the hook removes the container instead.
+   */
+  promiseRemoval(): void {
+    if (!this.socket.destroyed) this.socket.write(encodeFrame(FRAME.removes, ''));
   }
 
   resize(rows: number, cols: number): void {

@@ -219,9 +219,10 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     rmSync(files.socket, { force: true });
     await writeEtcFiles(dir, c);
     const cg = this.cgroups.create(this.trace, cgroupName(id));
-    // A detached --rm container is removed by its shim's exit hook; an attached
-    // caller removes it itself once it has the exit code.
-    const hook = c.autoRemove && !opts.attach ? this.removeCommand : undefined;
+    // An --rm container is removed by its shim's exit hook, unless an attached
+    // caller promises to remove it itself once it has the exit code (and is
+    // still there to keep that promise when the container exits).
+    const hook = c.autoRemove ? this.removeCommand : undefined;
     let attachment: Attachment | undefined;
     try {
       const started = await launchShim({
@@ -231,6 +232,7 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
         beforeGo: async (pid) => {
           this.cgroups.place(this.trace, cg, pid);
           if (opts.attach) attachment = await Attachment.open(files.socket);
+          if (attachment && c.autoRemove) attachment.promiseRemoval();
         },
       });
       try {

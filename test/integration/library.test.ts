@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Runtime } from '../../runtime/core/runtime.js';
 import { GlassError } from '../../runtime/core/errors.js';
 import type { Step } from '../../runtime/kernel/step.js';
-import { cleanRoot, isRoot, newRoot } from '../helpers.js';
+import { cleanRoot, isRoot, newRoot, sleep } from '../helpers.js';
 
 /** core as a notebook uses it: typed, promise-based, steps as events, no printing. */
 describe.skipIf(!isRoot)('core library', () => {
@@ -47,5 +47,20 @@ describe.skipIf(!isRoot)('core library', () => {
     expect(err.code).toBe('NO_SUCH_CONTAINER');
     const nf = await rt.run({ image: 'busybox', command: ['nope'] }).catch((e) => e);
     expect(nf).toMatchObject({ code: 'COMMAND_NOT_FOUND', exitCode: 127 });
+  });
+
+  it('--rm: the shim runs the remove hook only when no attached caller promised to remove', async () => {
+    const marker = `${root}/hook-ran`;
+    const hooked = new Runtime({ root, removeCommand: ['/bin/sh', '-c', `echo "$0" >> ${marker}`] });
+    const r = await hooked.run({ image: 'busybox', command: ['true'] }); // attached: run() removes it itself
+    expect(r.exitCode).toBe(0);
+    await sleep(300);
+    expect(existsSync(marker)).toBe(false);
+
+    const c = await hooked.create({ image: 'busybox', command: ['true'], autoRemove: true });
+    await hooked.start(c.id); // detached: nobody promised, so the shim's hook runs with the ID
+    for (let i = 0; i < 50 && !existsSync(marker); i++) await sleep(50);
+    expect(readFileSync(marker, 'utf8')).toBe(`${c.id}\n`);
+    await hooked.remove(c.id, { force: true });
   });
 });

@@ -160,4 +160,19 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     for (let i = 0; i < 100 && existsSync(`${root}/containers/${id}`); i++) await sleep(100);
     expect(existsSync(`${root}/containers/${id}`)).toBe(false);
   });
+
+  it('run --rm whose CLI is killed is still removed when the container exits', async () => {
+    const cli = execa(GLASS, ['--root', root, 'run', '--rm', '--name', 'orphaned-rm', 'busybox', 'sleep', '1'], { reject: false, stdin: 'ignore' });
+    const dir = () => readdirSync(`${root}/containers`).find((e) => readFileSync(`${root}/containers/${e}/config.json`, 'utf8').includes('"orphaned-rm"'));
+    const running = async () => (await glass(root, ['ps', '--format', '{{.Names}}'])).stdout.includes('orphaned-rm');
+    for (let i = 0; i < 50 && !(await running()); i++) await sleep(50);
+    expect(await running()).toBe(true);
+    const id = dir()!;
+    cli.kill('SIGKILL'); // only the CLI we started; the container runs on
+    await cli;
+    expect(await running()).toBe(true);
+    for (let i = 0; i < 100 && existsSync(`${root}/containers/${id}`); i++) await sleep(100);
+    expect(existsSync(`${root}/containers/${id}`)).toBe(false);
+    expect((await glass(root, ['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toContain('orphaned-rm');
+  });
 });

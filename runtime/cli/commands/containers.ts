@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { GlassError } from '../../core/errors.js';
@@ -70,23 +69,15 @@ function requireTerminal(tty: boolean, stdin: boolean): void {
 const DETACHED = -1;
 
 /**
- * After an attached run: remove an --rm container. If the user detached, it
- * still runs, so a small background `glass wait; glass rm` removes it later,
- * as Docker's daemon would.
+ * After an attached run: remove an --rm container, as promised to its shim.
+ * If the user detached, it still runs; having hung up, this CLI no longer
+ * holds the promise, so the shim's exit hook removes it when it exits.
  */
 async function finishAttached(ctx: Ctx, id: string, autoRemove: boolean, code: number): Promise<number> {
-  if (code === DETACHED) {
-    if (autoRemove) {
-      const self = [process.execPath, '--', process.argv[1]!, '--root', ctx.rt.paths.root].map(shellQuote).join(' ');
-      spawn('sh', ['-c', `${self} wait ${id} >/dev/null 2>&1; ${self} rm -f ${id} >/dev/null 2>&1`], { detached: true, stdio: 'ignore' }).unref();
-    }
-    return 0;
-  }
+  if (code === DETACHED) return 0;
   if (autoRemove) await ctx.rt.remove(id, { force: true }).catch(() => {});
   return code;
 }
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const run: Handler = async (ctx) => {
   const opts = createOptions(ctx);
