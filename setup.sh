@@ -15,7 +15,8 @@ fi
 # gcc, make, libc6-dev: build native/ (the shim). tar: image layers.
 # bsdutils (script): terminal tests. util-linux: setpriv, mount.
 # python3: native/test-shim.py drives the shim over its protocol in the tests.
-need=(busybox-static gcc make libc6-dev tar bsdutils util-linux python3)
+# iptables, iproute2: the tests' leak check lists rules and interfaces.
+need=(busybox-static gcc make libc6-dev tar bsdutils util-linux python3 iptables iproute2)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

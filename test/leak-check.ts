@@ -3,7 +3,8 @@ import { leaksSince, snapshot, type HostSnapshot } from './leaks.js';
 
 /**
  * vitest global setup: snapshot the host before the suite, and after it fail
- * the run if the suite left mounts, cgroups or processes behind.
+ * the run if the suite left mounts, cgroups, processes, network interfaces,
+ * iptables rules or state roots behind.
  */
 let before: HostSnapshot;
 
@@ -24,5 +25,5 @@ export async function teardown() {
     process.stderr.write(msg + '\n');
     throw new Error(msg);
   }
-  process.stdout.write('leak check: no mounts, cgroups or processes left behind\n');
+  process.stdout.write('leak check: no mounts, cgroups, processes, interfaces, iptables rules or state roots left behind\n');
 }

@@ -1,14 +1,19 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * What a glass test run may leave on the host, and must not: mounts, cgroup
- * directories, and shim or container processes.
+ * directories, shim or container processes, network interfaces (veths,
+ * bridges), iptables rules, and test state roots.
  */
 export interface HostSnapshot {
   mounts: string[];
   cgroups: string[];
   processes: string[];
+  links: string[];
+  iptables: string[];
+  roots: string[];
 }
 
 export const TEST_ROOT_PREFIX = '/tmp/glass-test-';
@@ -50,9 +55,31 @@ function glassProcesses(): string[] {
   return out;
 }
 
+/**
+ * Every rule and user-defined chain, as "table: line"; none when iptables is
+ * not installed. Built-in chains are left out: they appear as soon as anything
+ * loads a table, which is no leak.
+ */
+function iptablesRules(): string[] {
+  let out = '';
+  try {
+    out = execFileSync('iptables-save', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return [];
+  }
+  let table = '';
+  const rules: string[] = [];
+  for (const line of out.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    else if (line.startsWith('-A ') || /^:\S+ - /.test(line)) rules.push(`${table}: ${line.replace(/ \[\d+:\d+\]$/, '')}`);
+  }
+  return rules;
+}
+
 export function snapshot(): HostSnapshot {
   const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes('glass'));
-  return { mounts, cgroups: cgroupDirs(), processes: glassProcesses() };
+  const roots = readdirSync('/tmp').map((e) => `/tmp/${e}`).filter((p) => p.startsWith(TEST_ROOT_PREFIX));
+  return { mounts, cgroups: cgroupDirs(), processes: glassProcesses(), links: readdirSync('/sys/class/net'), iptables: iptablesRules(), roots };
 }
 
 /** Things present now that were not in `before`. */
@@ -63,5 +90,8 @@ export function leaksSince(before: HostSnapshot, after: HostSnapshot): string[] 
     ...diff(before.mounts, after.mounts).map((m) => `mount: ${m}`),
     ...diff(before.cgroups, after.cgroups).map((c) => `cgroup: ${c}`),
     ...diff(pidless(before.processes), pidless(after.processes)).map((p) => `process: ${p}`),
+    ...diff(before.links, after.links).map((l) => `network interface: ${l}`),
+    ...diff(before.iptables, after.iptables).map((r) => `iptables rule: ${r}`),
+    ...diff(before.roots, after.roots).map((r) => `state root: ${r}`),
   ];
 }
