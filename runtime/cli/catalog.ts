@@ -524,6 +524,12 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'all', short: 'a', type: 'bool', summary: 'Show all images (default hides intermediate images)' },
       noTrunc,
       { name: 'quiet', short: 'q', type: 'bool', summary: 'Only show image IDs' },
+      {
+        name: 'format',
+        type: 'string',
+        summary: 'Pretty-print images using a Go template',
+        explain: 'e.g. --format \'{{.Repository}}:{{.Tag}}\'; start it with "table " for aligned columns with headers. Fields: .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size .Containers.',
+      },
     ],
     args: [{ name: 'REPOSITORY[:TAG]', required: false }],
     interspersed: true,

@@ -44,6 +44,19 @@ export function parseTemplate(format: string): Part[] {
   return parts;
 }
 
+/**
+ * `ps` and `images` format a fixed set of fields (Go structs in Docker, where
+ * an unknown field is an error, unlike inspect's maps, which print <no value>).
+ */
+export function checkFields(parts: Part[], fields: string[], command: string): void {
+  for (const p of parts) {
+    if ('text' in p || p.path.length === 0) continue;
+    if (!fields.includes(p.path[0]!) || p.path.length > 1) {
+      throw new GlassError('INVALID_ARGUMENT', `template: can't evaluate field ${p.path.join('.')}: ${command} --format knows ${fields.map((f) => `.${f}`).join(' ')}`);
+    }
+  }
+}
+
 function lookup(value: unknown, path: string[]): unknown {
   let v = value;
   for (const key of path) {

@@ -54,6 +54,23 @@ describe.skipIf(!isRoot)('images from the CLI', () => {
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('images REPOSITORY[:TAG] pattern and --format, like docker', async () => {
+    // After the import test: imported:1 and piped:latest.
+    const names = (await glass(root, ['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter(Boolean).sort();
+    expect(names).toEqual(expect.arrayContaining(['imported:1', 'piped:latest']));
+    const one = await glass(root, ['images', 'imported']);
+    expect(one.stdout.split('\n').filter(Boolean)).toHaveLength(2); // header + imported:1
+    expect(one.stdout).toMatch(/\nimported {3,}1 /);
+    expect((await glass(root, ['images', '--format', '{{.Tag}}', 'imp*'])).stdout).toBe('1\n');
+    expect((await glass(root, ['images', '--format', '{{.Repository}}', 'docker.io/library/piped:latest'])).stdout).toBe('piped\n');
+    expect((await glass(root, ['images', 'nothing-like-it'])).stdout).toBe('REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n');
+    const tbl = await glass(root, ['images', '--format', 'table {{.Repository}}\t{{.ID}}', 'piped']);
+    expect(tbl.stdout).toMatch(/^REPOSITORY {3}IMAGE ID\npiped {8}[0-9a-f]{12}\n$/);
+    const bad = await glass(root, ['images', '--format', '{{.Names}}']);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/can't evaluate field Names: images --format knows \.ID \.Repository/);
+  });
+
   it('rmi racing creates: a container is only ever created on layers that stay', async () => {
     const rootfs = `${root}/racefs`;
     mkdirSync(`${rootfs}/bin`, { recursive: true });

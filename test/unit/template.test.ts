@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, render } from '../../runtime/cli/template.js';
+import { checkFields, parseTemplate, render } from '../../runtime/cli/template.js';
 
 const obj = { Id: 'abc', State: { Pid: 42, Running: true }, Args: ['-f', '-p', '80'], Config: { Env: ['A=1'], Labels: { b: '2', a: '1' } } };
 const fmt = (f: string) => render(parseTemplate(f), obj);
@@ -24,5 +24,11 @@ describe('--format templates (Go text/template subset)', () => {
     expect(() => parseTemplate('{{range .Args}}{{.}}{{end}}')).toThrow(/not supported: glass --format understands/);
     expect(() => parseTemplate('{{.State.Pid')).toThrow(/unclosed action/);
     expect(() => parseTemplate('{{upper .Id}}')).toThrow(/not supported/);
+  });
+
+  it('ps and images know a fixed set of fields: an unknown one is an error, not <no value>', () => {
+    expect(() => checkFields(parseTemplate('{{.Names}}\t{{json .ID}}'), ['ID', 'Names'], 'ps')).not.toThrow();
+    expect(() => checkFields(parseTemplate('{{.Nmes}}'), ['ID', 'Names'], 'ps')).toThrow(/can't evaluate field Nmes: ps --format knows \.ID \.Names/);
+    expect(() => checkFields(parseTemplate('{{.Names.X}}'), ['ID', 'Names'], 'ps')).toThrow(/can't evaluate field Names\.X/);
   });
 });

@@ -2,7 +2,8 @@ import { GlassError } from '../../core/errors.js';
 import type { ContainerInfo } from '../../core/container-types.js';
 import { bool, type Handler } from '../context.js';
 import { createdAgo, humanSize, psCommand, psStatus, shortId, table } from '../format.js';
-import { parseTemplate, render } from '../template.js';
+import { checkFields, parseTemplate, render } from '../template.js';
+import { parseReference } from '../../core/images/reference.js';
 
 function statusOf(i: ContainerInfo) {
   return {
@@ -39,7 +40,7 @@ export const ps: Handler = async (ctx) => {
   }));
   const format = String(ctx.flags.format ?? '');
   if (format) {
-    ctx.out(formatted(format, records, PS_HEADERS));
+    ctx.out(formatted('ps', format, records, PS_HEADERS));
     return 0;
   }
   const columns = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names'] as const;
@@ -62,9 +63,10 @@ function goTime(iso: string): string {
  * Render rows with a --format template. "table " in front means aligned
  * columns under a header row, as in Docker.
  */
-function formatted(format: string, records: object[], headers: Record<string, string>): string {
+function formatted(command: string, format: string, records: object[], headers: Record<string, string>): string {
   const isTable = format.startsWith('table ') || format === 'table';
   const parts = parseTemplate(isTable ? format.slice(5).trimStart() || '{{.ID}}' : format);
+  checkFields(parts, Object.keys(headers), command);
   const lines = records.map((r) => render(parts, r));
   if (!isTable) return lines.map((l) => l + '\n').join('');
   const header = render(parts, new Proxy({}, { get: (_t, k) => headers[String(k)] ?? String(k).toUpperCase(), has: () => true }));
@@ -72,25 +74,63 @@ function formatted(format: string, records: object[], headers: Record<string, st
 }
 
 export const images: Handler = async (ctx) => {
-  const list = await ctx.rt.images.list();
+  const pattern = ctx.args[0];
+  const matches = pattern === undefined ? () => true : referenceMatcher(pattern);
   const noTrunc = bool(ctx.flags['no-trunc']);
   const idOf = (id: string) => (noTrunc ? id : shortId(id));
+  const now = new Date();
+  // One row per name; an image with no name is one <none> row (hidden by a pattern).
+  const records = (await ctx.rt.images.list()).flatMap((img) =>
+    (img.repoTags.length ? img.repoTags : pattern === undefined ? ['<none>:<none>'] : [])
+      .filter((t) => matches(t))
+      .map((t) => ({
+        ID: idOf(img.id),
+        Repository: t.slice(0, t.lastIndexOf(':')),
+        Tag: t.slice(t.lastIndexOf(':') + 1),
+        Digest: '<none>',
+        CreatedSince: createdAgo(img.created, now),
+        CreatedAt: goTime(img.created),
+        Size: humanSize(img.size),
+        Containers: 'N/A',
+      })),
+  );
   if (bool(ctx.flags.quiet)) {
-    ctx.out([...new Set(list.map((i) => idOf(i.id)))].map((l) => l + '\n').join(''));
+    ctx.out([...new Set(records.map((r) => r.ID))].map((l) => l + '\n').join(''));
     return 0;
   }
-  const now = new Date();
-  const rows: string[][] = [];
-  for (const img of list) {
-    const tags = img.repoTags.length ? img.repoTags : ['<none>:<none>'];
-    for (const t of tags) {
-      const at = t.lastIndexOf(':');
-      rows.push([t.slice(0, at), t.slice(at + 1), idOf(img.id), createdAgo(img.created, now), humanSize(img.size)]);
-    }
+  const format = String(ctx.flags.format ?? '');
+  if (format) {
+    ctx.out(formatted('images', format, records, IMAGE_HEADERS));
+    return 0;
   }
-  ctx.out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
+  const columns = ['Repository', 'Tag', 'ID', 'CreatedSince', 'Size'] as const;
+  ctx.out(table(columns.map((c) => IMAGE_HEADERS[c]!), records.map((r) => columns.map((c) => r[c]))));
   return 0;
 };
+
+const IMAGE_HEADERS: Record<string, string> = {
+  ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS',
+};
+
+/**
+ * `docker images PATTERN`: the pattern is matched, shell-glob style (`*`, `?`
+ * within one path component), against "name:tag" and against the bare name,
+ * so `busybox` lists every busybox tag and `busybox:1.*` some of them.
+ */
+function referenceMatcher(pattern: string): (repoTag: string) => boolean {
+  if (!/[*?]/.test(pattern)) {
+    // A plain reference may be written in full: docker.io/library/busybox is busybox.
+    try {
+      const r = parseReference(pattern);
+      if (!r.digest) pattern = r.repository + (r.tag ? `:${r.tag}` : '');
+    } catch { /* not a valid name: it matches nothing */ }
+  }
+  const re = new RegExp(
+    '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$',
+  );
+  return (repoTag) => re.test(repoTag) || re.test(repoTag.slice(0, repoTag.lastIndexOf(':')));
+}
 
 /** Containers first, then images, like `docker inspect` without --type. */
 export const inspect: Handler = async (ctx) => {
