@@ -407,6 +407,15 @@ export const COMMANDS: CommandSpec[] = [
         summary: 'Pretty-print containers using a Go template',
         explain: 'e.g. --format \'{{.Names}}\\t{{.Status}}\'; start it with "table " for aligned columns with headers. Fields: .ID .Image .Command .CreatedAt .RunningFor .Ports .Status .State .Names.',
       },
+      {
+        name: 'filter',
+        short: 'f',
+        type: 'list',
+        summary: 'Filter output based on conditions provided',
+        explain:
+          'KEY=VALUE, repeatable: id=PREFIX, name=REGEXP, status=created|running|exited, exited=CODE, ancestor=IMAGE. ' +
+          'Values of one key are alternatives; different keys must all match. A status filter looks at stopped containers too.',
+      },
       { name: 'latest', short: 'l', type: 'bool', summary: 'Show the latest created container (includes all states)' },
       noTrunc,
       { name: 'quiet', short: 'q', type: 'bool', summary: 'Only display container IDs' },

@@ -70,6 +70,11 @@ export async function main(argv: string[]): Promise<number> {
     const code = await handler(ctx);
     return outputClosed() ? 141 : code;
   } catch (e) {
+    // A handler may find a flag's value malformed only once it reads it (ps --filter).
+    if (e instanceof UsageError) {
+      err(formatUsageError(e) + '\n');
+      return e.exitCode;
+    }
     if (isGlassError(e)) {
       if (RUN_LIKE.has(cmd.name)) {
         err(`glass: ${e.message}\n`);

@@ -25,6 +25,7 @@ import { Paths, resolveRoot } from './paths.js';
 import { ImageStore } from './images/store.js';
 import type { ImageRecord } from './images/types.js';
 import { containerInspect } from './inspect.js';
+import { containerMatcher, type ContainerFilters } from './filters.js';
 import { makeScratchDir, sweepScratch } from './scratch.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -436,12 +437,24 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
   }
 
   /** Containers, newest first. */
-  async list(opts: { all?: boolean } = {}): Promise<ContainerInfo[]> {
+  /**
+   * Containers, newest first: running ones, or all with `all`. `filters` are
+   * `ps --filter`'s (see filters.ts); a status filter looks at all containers.
+   */
+  async list(opts: { all?: boolean; filters?: ContainerFilters } = {}): Promise<ContainerInfo[]> {
     await this.ready();
+    const filters = opts.filters ?? {};
+    const ancestorIds: string[] = [];
+    for (const ref of filters.ancestor ?? []) {
+      const image = await this.images.lookup(ref).catch(() => undefined);
+      if (image) ancestorIds.push(image.id);
+    }
+    const matches = containerMatcher(filters, ancestorIds);
+    const all = opts.all || (filters.status?.length ?? 0) > 0;
     const out: ContainerInfo[] = [];
     for (const id of await this.containers.ids()) {
       const info = await this.containers.info(id);
-      if (info && (opts.all || info.running)) out.push(info);
+      if (info && (all || info.running) && matches(info)) out.push(info);
     }
     return out.sort((a, b) => b.config.created.localeCompare(a.config.created));
   }

@@ -141,6 +141,12 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     expect(plain.stdout).toMatch(/^[a-z]+_[a-z]+\d*\|"sleep 100"\n$/);
     const name = JSON.parse((await glass(root, ['inspect', a.slice(0, 6)])).stdout)[0].Name;
     expect(name).toMatch(/^\/[a-z]+_[a-z]+\d*$/);
+    // --filter: a status filter looks past running containers, like docker's.
+    expect((await glass(root, ['ps', '-q', '-f', 'status=created'])).stdout).toBe(`${b.slice(0, 12)}\n`);
+    expect((await glass(root, ['ps', '-aq', '-f', `id=${a.slice(0, 5)}`, '-f', 'ancestor=busybox'])).stdout).toBe(`${a.slice(0, 12)}\n`);
+    const badFilter = await glass(root, ['ps', '--filter', 'colour=red']);
+    expect(badFilter).toMatchObject({ exitCode: 1, stdout: '' });
+    expect(badFilter.stderr).toMatch(/^Error: Invalid filter 'colour'/);
     expect((await glass(root, ['rm', '-f', a, b])).exitCode).toBe(0);
     await cleanRoot(root);
   });

@@ -1,6 +1,8 @@
 import { GlassError } from '../../core/errors.js';
 import type { ContainerInfo } from '../../core/container-types.js';
-import { bool, type Handler } from '../context.js';
+import { bool, list, type Handler } from '../context.js';
+import { UsageError } from '../parse.js';
+import { parseFilters } from '../../core/filters.js';
 import { createdAgo, humanSize, psCommand, psStatus, shortId, table } from '../format.js';
 import { checkFields, parseTemplate, render } from '../template.js';
 import { parseReference } from '../../core/images/reference.js';
@@ -19,7 +21,10 @@ export const ps: Handler = async (ctx) => {
   const latest = bool(ctx.flags.latest);
   const limit = latest ? 1 : last;
   // -n and -l imply -a, as in Docker.
-  let items = await ctx.rt.list({ all: bool(ctx.flags.all) || limit > 0 });
+  const filterArgs = list(ctx.flags.filter);
+  const bad = filterArgs.find((f) => !/^[^=]+=/.test(f));
+  if (bad !== undefined) throw new UsageError(`invalid argument "${bad}" for "-f, --filter" flag: bad format of filter (expected name=value)`, 'ps');
+  let items = await ctx.rt.list({ all: bool(ctx.flags.all) || limit > 0, filters: parseFilters(filterArgs) });
   if (limit > 0) items = items.slice(0, limit);
   const noTrunc = bool(ctx.flags['no-trunc']);
   if (bool(ctx.flags.quiet)) {
