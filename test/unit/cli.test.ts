@@ -153,7 +153,7 @@ describe('parseArgs', () => {
     expect(parseArgs(['stop', 'web']).flags).toEqual({ time: 10 });
     expect(parseArgs(['restart', 'web']).flags).toEqual({ time: 10 });
     expect(parseArgs(['kill', 'web']).flags).toEqual({ signal: 'KILL' });
-    expect(parseArgs(['ps']).flags).toEqual({ all: false, format: '', last: -1, latest: false, 'no-trunc': false, quiet: false });
+    expect(parseArgs(['ps']).flags).toEqual({ all: false, filter: [], format: '', last: -1, latest: false, 'no-trunc': false, quiet: false });
     expect(parseArgs(['logs', 'logger']).flags).toEqual({ follow: false, tail: 'all', timestamps: false });
     expect(parseArgs(['attach', 'web']).flags).toEqual({ 'no-stdin': false, 'sig-proxy': true });
     const run = parseArgs(['run', 'busybox']).flags;
