@@ -18,9 +18,11 @@ function inTerminal(root: string, args: string[], input: string) {
  * in raw mode, as a person would (before that, the tty's flow control would
  * swallow Ctrl-Q).
  */
-function typeLater(root: string, args: string[], keys: string, thenKeys = '') {
-  const cmd = ['stty rows 40 cols 100;', GLASS, '--root', root, '--no-color', ...args].join(' ');
-  return execa('sh', ['-c', '(sleep 1.5; printf "%s" "$KEYS"; sleep 0.5; printf "%s" "$THEN") | script -qefc "$CMD" /dev/null'], {
+function typeLater(root: string, name: string, args: string[], keys: string, thenKeys = '') {
+  const cmd = ['stty rows 40 cols 100;', GLASS, '--root', root, '--no-color', 'run', '--name', name, ...args].join(' ');
+  // Wait until the container runs (glass goes raw right after), then a little more.
+  const running = `until ${GLASS} --root ${root} ps -q -f name=^/${name}$ | grep -q .; do sleep 0.05; done; sleep 0.3`;
+  return execa('sh', ['-c', `(${running}; printf "%s" "$KEYS"; sleep 0.5; printf "%s" "$THEN") | script -qefc "$CMD" /dev/null`], {
     env: { KEYS: keys, THEN: thenKeys, CMD: cmd },
     reject: false,
     timeout: 30_000,
@@ -92,14 +94,14 @@ describe.skipIf(!isRoot)('stdio', () => {
   });
 
   it('Ctrl-P Ctrl-Q detaches from run -it; the container keeps running; --rm still removes it later', async () => {
-    const r = await typeLater(root, ['run', '-it', '--name', 'detachable', 'busybox', 'sh'], 'echo before\n', '\x10\x11');
+    const r = await typeLater(root, 'detachable', ['-it', 'busybox', 'sh'], 'echo before\n', '\x10\x11');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('before');
     expect(r.stdout).toMatch(/glass: detached from [0-9a-f]{12}; it keeps running/);
     expect((await glass(root, ['inspect', '-f', '{{.State.Running}}', 'detachable'])).stdout).toBe('true\n');
     await glass(root, ['rm', '-f', 'detachable']);
 
-    const rm = await typeLater(root, ['run', '-it', '--rm', '--name', 'detached-rm', 'busybox', 'sh'], '\x10\x11');
+    const rm = await typeLater(root, 'detached-rm', ['-it', '--rm', 'busybox', 'sh'], '\x10\x11');
     expect(rm.exitCode).toBe(0);
     expect((await glass(root, ['kill', 'detached-rm'])).exitCode).toBe(0);
     let gone = false;
