@@ -16,18 +16,6 @@ export type ContainerFilters = Record<string, string[]>;
 const KEYS = ['id', 'name', 'status', 'exited', 'ancestor'];
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
-/** Parse "key=value" arguments as the CLI receives them. */
-export function parseFilters(args: string[]): ContainerFilters {
-  const filters: ContainerFilters = {};
-  for (const arg of args) {
-    const eq = arg.indexOf('=');
-    if (eq <= 0) throw new GlassError('INVALID_ARGUMENT', `bad format of filter (expected name=value): ${arg}`);
-    const key = arg.slice(0, eq).trim().toLowerCase();
-    (filters[key] ??= []).push(arg.slice(eq + 1));
-  }
-  return filters;
-}
-
 /** Check the filters and build a predicate; `ancestorIds` are the image IDs the ancestor values name. */
 export function containerMatcher(filters: ContainerFilters, ancestorIds: string[]): (c: ContainerInfo) => boolean {
   for (const key of Object.keys(filters)) {

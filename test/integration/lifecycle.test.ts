@@ -147,6 +147,9 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     const badFilter = await glass(root, ['ps', '--filter', 'colour=red']);
     expect(badFilter).toMatchObject({ exitCode: 1, stdout: '' });
     expect(badFilter.stderr).toMatch(/^Error: Invalid filter 'colour'/);
+    const noValue = await glass(root, ['ps', '-f', 'colour']);
+    expect(noValue.exitCode).toBe(125);
+    expect(noValue.stderr).toBe(`glass: invalid argument "colour" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'glass ps --help'.\n`);
     expect((await glass(root, ['rm', '-f', a, b])).exitCode).toBe(0);
     await cleanRoot(root);
   });

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { containerMatcher, parseFilters } from '../../runtime/core/filters.js';
+import { containerMatcher, type ContainerFilters } from '../../runtime/core/filters.js';
 import type { ContainerInfo } from '../../runtime/core/container-types.js';
 
 const ctr = (name: string, status: ContainerInfo['status'], exitCode: number, image = 'busybox', imageId = 'sha256:aa'): ContainerInfo =>
   ({ config: { id: `${name.length}`.repeat(64), name, image, imageId }, status, exitCode, running: status === 'running' }) as unknown as ContainerInfo;
 const all = [ctr('web', 'running', 0), ctr('ok', 'exited', 0), ctr('bad', 'dead', 3, 'other', 'sha256:bb'), ctr('new', 'created', 0)];
-const names = (args: string[], ancestorIds: string[] = []) => all.filter(containerMatcher(parseFilters(args), ancestorIds)).map((c) => c.config.name);
+const filters = (args: string[]): ContainerFilters => {
+  const f: ContainerFilters = {};
+  for (const a of args) (f[a.slice(0, a.indexOf('='))] ??= []).push(a.slice(a.indexOf('=') + 1));
+  return f;
+};
+const names = (args: string[], ancestorIds: string[] = []) => all.filter(containerMatcher(filters(args), ancestorIds)).map((c) => c.config.name);
 
 describe('ps --filter', () => {
   it('matches each key the way docker does', () => {
@@ -28,6 +33,5 @@ describe('ps --filter', () => {
     expect(() => names(['status=zombie'])).toThrow(/the states are created, restarting, running/);
     expect(() => names(['exited=x'])).toThrow(/give an exit code/);
     expect(() => names(['name=('])).toThrow(/not a valid regular expression/);
-    expect(() => parseFilters(['novalue'])).toThrow(/expected name=value/);
   });
 });

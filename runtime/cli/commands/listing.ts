@@ -2,7 +2,7 @@ import { GlassError } from '../../core/errors.js';
 import type { ContainerInfo } from '../../core/container-types.js';
 import { bool, list, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
-import { parseFilters } from '../../core/filters.js';
+import type { ContainerFilters } from '../../core/filters.js';
 import { createdAgo, humanSize, psCommand, psStatus, shortId, table } from '../format.js';
 import { checkFields, parseTemplate, render } from '../template.js';
 import { parseReference } from '../../core/images/reference.js';
@@ -21,10 +21,7 @@ export const ps: Handler = async (ctx) => {
   const latest = bool(ctx.flags.latest);
   const limit = latest ? 1 : last;
   // -n and -l imply -a, as in Docker.
-  const filterArgs = list(ctx.flags.filter);
-  const bad = filterArgs.find((f) => !/^[^=]+=/.test(f));
-  if (bad !== undefined) throw new UsageError(`invalid argument "${bad}" for "-f, --filter" flag: bad format of filter (expected name=value)`, 'ps');
-  let items = await ctx.rt.list({ all: bool(ctx.flags.all) || limit > 0, filters: parseFilters(filterArgs) });
+  let items = await ctx.rt.list({ all: bool(ctx.flags.all) || limit > 0, filters: parseFilters(list(ctx.flags.filter)) });
   if (limit > 0) items = items.slice(0, limit);
   const noTrunc = bool(ctx.flags['no-trunc']);
   if (bool(ctx.flags.quiet)) {
@@ -52,6 +49,17 @@ export const ps: Handler = async (ctx) => {
   ctx.out(table(columns.map((c) => PS_HEADERS[c]!), records.map((r) => columns.map((c) => r[c]))));
   return 0;
 };
+
+/** `--filter KEY=VALUE` arguments, grouped by key (the runtime checks keys and values). */
+function parseFilters(args: string[]): ContainerFilters {
+  const filters: ContainerFilters = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid argument "${arg}" for "-f, --filter" flag: bad format of filter (expected name=value)`, 'ps');
+    (filters[arg.slice(0, eq).trim().toLowerCase()] ??= []).push(arg.slice(eq + 1));
+  }
+  return filters;
+}
 
 /** Column headers for `ps --format 'table ...'`, as Docker names them. */
 const PS_HEADERS: Record<string, string> = {
