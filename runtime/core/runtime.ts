@@ -196,6 +196,12 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     return config;
   }
 
+  /**
+   * Start a created or stopped container. With `attach`, the caller gets its
+   * stdio, connected before the command runs; for an --rm container the caller
+   * then promises to remove it once it has the exit code (if the caller is
+   * gone by then, the shim's exit hook removes it).
+   */
   async start(ref: string, opts: { attach?: boolean } = {}): Promise<StartResult> {
     await this.ready();
     const id = await this.containers.resolve(ref);
@@ -436,7 +442,6 @@ export class Runtime extends EventEmitter<{ step: [Step] }> {
     return withLock(this.paths.containerLock(id), fn);
   }
 
-  /** Containers, newest first. */
   /**
    * Containers, newest first: running ones, or all with `all`. `filters` are
    * `ps --filter`'s (see filters.ts); a status filter looks at all containers.
