@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { glass, isRoot, useRoot } from '../helpers.js';
 
@@ -21,6 +21,13 @@ describe.skipIf(!isRoot)('isolation', () => {
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(id)[0].Id.slice(0, 12)).toBe(r.stdout.trim());
     await glass(root, ['rm', 'hn-default']);
+  });
+
+  it('gets its own /etc/hosts and a copy of the host\'s /etc/resolv.conf', async () => {
+    const r = await glass(root, ['run', '--rm', '-h', 'box2', 'busybox', 'sh', '-c', 'cat /etc/resolv.conf; echo ---; grep box2 /etc/hosts']);
+    expect(r.exitCode).toBe(0);
+    const host = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
+    expect(r.stdout).toBe(`${host}---\n127.0.1.1\tbox2\n`);
   });
 
   it('shows only its own processes', async () => {
