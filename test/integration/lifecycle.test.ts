@@ -171,7 +171,7 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
   });
 
   it('run --rm whose CLI is killed is still removed when the container exits', async () => {
-    const cli = execa(GLASS, ['--root', root, 'run', '--rm', '--name', 'orphaned-rm', 'busybox', 'sleep', '1'], { reject: false, stdin: 'ignore' });
+    const cli = execa(GLASS, ['--root', root, 'run', '--rm', '--name', 'orphaned-rm', 'busybox', 'sleep', '3'], { reject: false, stdin: 'ignore' });
     const dir = () => readdirSync(`${root}/containers`).find((e) => readFileSync(`${root}/containers/${e}/config.json`, 'utf8').includes('"orphaned-rm"'));
     const running = async () => (await glass(root, ['ps', '--format', '{{.Names}}'])).stdout.includes('orphaned-rm');
     for (let i = 0; i < 50 && !(await running()); i++) await sleep(50);
