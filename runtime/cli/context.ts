@@ -1,4 +1,4 @@
-import type { Runtime } from '../core/runtime.js';
+import type { Runtime } from '../engine/engine.js';
 import type { FlagValue } from './parse.js';
 
 /** What every command handler gets. Handlers return the exit code. */

@@ -3,7 +3,7 @@
  * usage template and pflag's option table), with glass's additions: what the
  * command makes the kernel do, which features it touches, and its lesson.
  */
-import { COMMANDS, GLOBAL_FLAGS, type CommandGroup, type CommandSpec, type FlagSpec } from './catalog.js';
+import { COMMANDS, GLOBAL_FLAGS, type CommandGroup, type CommandSpec, type FlagSpec } from '../catalog/commands.js';
 
 /** docker wraps help to the terminal width minus one, 80 when it cannot tell. */
 const COLUMNS = 79;

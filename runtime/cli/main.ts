@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import chalk from 'chalk';
-import { Runtime } from '../core/runtime.js';
-import { isGlassError } from '../core/errors.js';
+import { Runtime } from '../engine/engine.js';
+import { isGlassError } from '../engine/errors.js';
 import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
 import { printStep } from './explain.js';

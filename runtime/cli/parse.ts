@@ -3,7 +3,7 @@
  * (the library behind the docker CLI) so that command lines and error
  * messages carry over from Docker unchanged.
  */
-import { COMMANDS, GLOBAL_FLAGS, findCommand, type CommandSpec, type FlagSpec } from './catalog.js';
+import { COMMANDS, GLOBAL_FLAGS, findCommand, type CommandSpec, type FlagSpec } from '../catalog/commands.js';
 
 export type FlagValue = string | number | boolean | string[];
 

@@ -1,4 +1,4 @@
-import type { Attachment } from '../core/attach.js';
+import type { Attachment } from '../shim/attach.js';
 
 /**
  * Connect this terminal to a container's stdio through its attachment. With

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GlassError } from '../core/errors.js';
+import { KernelError } from './errors.js';
 import { step, type Tracer } from './step.js';
 
 /** execa is loaded on first use: it costs ~130 ms of start-up that most commands never need. */
@@ -188,7 +188,7 @@ export async function unpackArchive(
   }
   const compression = detectCompression(head);
   if (compression && compression !== 'gzip') {
-    throw new GlassError(
+    throw new KernelError(
       'INVALID_ARGUMENT',
       `the archive is compressed with ${compression}; glass reads plain or gzip tar archives, so decompress it first`,
     );
@@ -231,13 +231,13 @@ export async function unpackArchive(
       const stderr = String(result?.stderr ?? '');
       const escape = stderr.match(/Removing leading `[^']*' from [^\n]*|[^\n]*Member name contains '\.\.'/);
       if (escape) {
-        throw new GlassError(
+        throw new KernelError(
           'INVALID_ARGUMENT',
           `refusing to unpack ${file === '-' ? 'the archive' : file}: it has members with absolute paths or '..' that would land outside the layer (tar: ${escape[0]})`,
         );
       }
       if (/does not look like a tar archive|Unexpected EOF|not in gzip format|Archive contains obsolescent/.test(stderr)) {
-        throw new GlassError('INVALID_ARGUMENT', `${file === '-' ? 'the input' : file} is not a readable tar archive: ${firstLine(stderr)}`);
+        throw new KernelError('INVALID_ARGUMENT', `${file === '-' ? 'the input' : file} is not a readable tar archive: ${firstLine(stderr)}`);
       }
       if (ran.status === 'rejected' || result?.failed) {
         throw tarFailed('unpack', file, ran.status === 'rejected' ? ran.reason : result);
@@ -258,10 +258,10 @@ async function readHead(path: string, n: number): Promise<Buffer> {
   }
 }
 
-function tarFailed(what: 'pack' | 'unpack', target: string, reason: unknown): GlassError {
+function tarFailed(what: 'pack' | 'unpack', target: string, reason: unknown): KernelError {
   const r = reason as { stderr?: unknown; shortMessage?: string; message?: string };
   const detail = firstLine(String(r?.stderr ?? '')) || r?.shortMessage || r?.message || String(reason);
-  return new GlassError('KERNEL', `tar could not ${what} ${target}: ${detail}`);
+  return new KernelError('KERNEL', `tar could not ${what} ${target}: ${detail}`);
 }
 
 function firstLine(s: string): string {

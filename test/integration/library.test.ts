@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { Runtime } from '../../runtime/core/runtime.js';
-import { GlassError } from '../../runtime/core/errors.js';
+import { Runtime } from '../../runtime/engine/engine.js';
+import { GlassError } from '../../runtime/engine/errors.js';
 import type { Step } from '../../runtime/kernel/step.js';
 import { cleanRoot, isRoot, newRoot, sleep } from '../helpers.js';
 

@@ -1,7 +1,7 @@
 // Unit tests for the command catalog, parser, help and Docker-exact formatters.
 // Expected strings come from /work/shared/reference/docker-20.10-transcript.md.
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, GLOBAL_FLAGS, findCommand, type FlagSpec } from '../../runtime/cli/catalog.js';
+import { COMMANDS, GLOBAL_FLAGS, findCommand, type FlagSpec } from '../../runtime/catalog/commands.js';
 import { UsageError, formatUsageError, parseArgs, parseGoDuration } from '../../runtime/cli/parse.js';
 import { formatFlags, formatHelp } from '../../runtime/cli/help.js';
 import {

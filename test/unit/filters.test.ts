@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { containerMatcher, type ContainerFilters } from '../../runtime/core/filters.js';
-import type { ContainerInfo } from '../../runtime/core/container-types.js';
+import { containerMatcher, type ContainerFilters } from '../../runtime/engine/containers/filters.js';
+import type { ContainerInfo } from '../../runtime/engine/containers/types.js';
 
 const ctr = (name: string, status: ContainerInfo['status'], exitCode: number, image = 'busybox', imageId = 'sha256:aa'): ContainerInfo =>
   ({ config: { id: `${name.length}`.repeat(64), name, image, imageId }, status, exitCode, running: status === 'running' }) as unknown as ContainerInfo;

@@ -6,11 +6,11 @@ import { createGzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GlassError } from '../../runtime/core/errors.js';
-import { findStaticBusybox, isStaticallyLinked } from '../../runtime/core/images/busybox.js';
-import { parseReference, parseTagTarget } from '../../runtime/core/images/reference.js';
-import { ImageStore } from '../../runtime/core/images/store.js';
-import { Paths } from '../../runtime/core/paths.js';
+import { GlassError, isGlassError } from '../../runtime/engine/errors.js';
+import { findStaticBusybox, isStaticallyLinked } from '../../runtime/engine/images/busybox.js';
+import { parseReference, parseTagTarget } from '../../runtime/engine/images/reference.js';
+import { ImageStore } from '../../runtime/engine/images/store.js';
+import { Paths } from '../../runtime/engine/state/paths.js';
 import { packDirectory, unpackArchive } from '../../runtime/kernel/archive.js';
 import type { Step } from '../../runtime/kernel/step.js';
 
@@ -26,7 +26,8 @@ async function expectGlassError(p: Promise<unknown>, code: string, message: RegE
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(GlassError);
+  // The kernel layer's errors (tar) are KernelErrors; the engine passes both on.
+  expect(isGlassError(err)).toBe(true);
   expect((err as GlassError).code).toBe(code);
   if (typeof message === 'string') expect((err as GlassError).message).toContain(message);
   else expect((err as GlassError).message).toMatch(message);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withLock } from '../../runtime/core/lock.js';
+import { withLock } from '../../runtime/engine/state/lock.js';
 import { processStartTime } from '../../runtime/kernel/proc.js';
 
 describe('withLock (mkdir lock between glass processes)', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { GlassError } from '../../core/errors.js';
-import type { CreateOptions } from '../../core/container-types.js';
+import { GlassError } from '../../engine/errors.js';
+import type { CreateOptions } from '../../engine/containers/types.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { outputClosed, pump } from '../stdio.js';
 

@@ -1,4 +1,4 @@
-import { GlassError } from '../../core/errors.js';
+import { GlassError } from '../../engine/errors.js';
 import { bool, eachTarget, list, str, type Handler } from '../context.js';
 
 export const tag: Handler = async (ctx) => {

@@ -1,11 +1,11 @@
-import { GlassError } from '../../core/errors.js';
-import type { ContainerInfo } from '../../core/container-types.js';
+import { GlassError } from '../../engine/errors.js';
+import type { ContainerInfo } from '../../engine/containers/types.js';
 import { bool, list, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
-import type { ContainerFilters } from '../../core/filters.js';
+import type { ContainerFilters } from '../../engine/containers/filters.js';
 import { createdAgo, humanSize, psCommand, psStatus, shortId, table } from '../format.js';
 import { checkFields, parseTemplate, render } from '../template.js';
-import { parseReference } from '../../core/images/reference.js';
+import { parseReference } from '../../engine/images/reference.js';
 
 function statusOf(i: ContainerInfo) {
   return {

@@ -2,7 +2,7 @@ import { release } from 'node:os';
 import { detectLayout } from '../../kernel/cgroup/index.js';
 import { glassVersion } from '../../kernel/install.js';
 import type { Handler } from '../context.js';
-import { findCommand } from '../catalog.js';
+import { findCommand } from '../../catalog/commands.js';
 import { formatHelp } from '../help.js';
 
 export const version: Handler = async (ctx) => {

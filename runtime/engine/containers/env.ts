@@ -1,4 +1,4 @@
-import { GlassError } from './errors.js';
+import { GlassError } from '../errors.js';
 
 /** Replace KEY=... in place if present, else append (Docker's ReplaceOrAppendEnvValues). */
 export function mergeEnv(base: string[], overrides: string[]): string[] {

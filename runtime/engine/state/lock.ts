@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isSameProcessAlive, processStartTime } from '../kernel/proc.js';
+import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
 
 /**
  * A lock between glass processes sharing one state root. mkdir(2) either

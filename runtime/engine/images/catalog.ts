@@ -1,5 +1,5 @@
-import { readJsonIfExists, writeJson } from '../fsutil.js';
-import type { Paths } from '../paths.js';
+import { readJsonIfExists, writeJson } from '../state/files.js';
+import type { Paths } from '../state/paths.js';
 import { ANNOTATION, MEDIA, readIndex, writeIndex, type Descriptor } from './oci.js';
 import { fullyQualifiedName, splitTag } from './reference.js';
 

@@ -1,5 +1,5 @@
-import { GlassError } from './errors.js';
-import type { ContainerInfo } from './container-types.js';
+import { GlassError } from '../errors.js';
+import type { ContainerInfo } from './types.js';
 
 /**
  * `docker ps --filter KEY=VALUE`. Values given for one key are alternatives

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { exists, readJson, readJsonIfExists, writeFileAtomic, writeJson } from '../fsutil.js';
-import type { Paths } from '../paths.js';
+import { exists, readJson, readJsonIfExists, writeFileAtomic, writeJson } from '../state/files.js';
+import type { Paths } from '../state/paths.js';
 import type { OciImageConfig } from './types.js';
 
 /**

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { GlassError } from '../core/errors.js';
-import { report, type Tracer } from './step.js';
-import { NATIVE_STEPS } from './native-steps.js';
-import { installRoot } from './install.js';
+import { KernelError } from '../kernel/errors.js';
+import { report, type Tracer } from '../kernel/step.js';
+import { NATIVE_STEPS } from './steps.js';
+import { installRoot } from '../kernel/install.js';
 
 /**
  * Starting a container means starting its shim (native/shim.c): the small C
@@ -19,7 +19,7 @@ export type ShimSpec = [key: string, value: string][];
 export function shimBinary(): string {
   const bin = process.env.GLASS_SHIM ?? join(installRoot(), 'native', 'build', 'glass-shim');
   if (!existsSync(bin)) {
-    throw new GlassError('NATIVE_NOT_BUILT', `the glass shim is not built (${bin} is missing): run \`npm run setup\` (it compiles native/ with make) and try again`);
+    throw new KernelError('NATIVE_NOT_BUILT', `the glass shim is not built (${bin} is missing): run \`npm run setup\` (it compiles native/ with make) and try again`);
   }
   return bin;
 }
@@ -27,7 +27,7 @@ export function shimBinary(): string {
 /** key\0value\0 pairs: values may contain spaces, quotes and newlines without escaping. */
 export function encodeSpec(spec: ShimSpec): Buffer {
   for (const [k, v] of spec) {
-    if (k.includes('\0') || v.includes('\0')) throw new GlassError('INVALID_ARGUMENT', `a NUL byte is not allowed in ${k}: ${JSON.stringify(v)}`);
+    if (k.includes('\0') || v.includes('\0')) throw new KernelError('INVALID_ARGUMENT', `a NUL byte is not allowed in ${k}: ${JSON.stringify(v)}`);
   }
   return Buffer.from(spec.map(([k, v]) => `${k}\0${v}\0`).join(''));
 }
@@ -113,7 +113,7 @@ export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
           const code = m ? Number(m[1]) : 125;
           const message = m ? m[2]! : rest;
           const kind = code === 127 ? 'COMMAND_NOT_FOUND' : code === 126 ? 'COMMAND_NOT_EXECUTABLE' : 'SHIM_FAILED';
-          finish(new GlassError(kind, message, code));
+          finish(new KernelError(kind, message, code));
           break;
         }
       }
@@ -135,7 +135,7 @@ export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
       try {
         log = readFileSync(join(stateDir, 'shim.log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
       } catch { /* none */ }
-      finish(new GlassError('SHIM_FAILED', `the container shim stopped before the container started${log ? `: ${log}` : ''}`));
+      finish(new KernelError('SHIM_FAILED', `the container shim stopped before the container started${log ? `: ${log}` : ''}`));
     });
   });
 }

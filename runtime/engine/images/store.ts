@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { shellJoin } from '../../kernel/archive.js';
 import { report, silentTracer, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
-import { exists } from '../fsutil.js';
-import type { Paths } from '../paths.js';
-import { makeScratchDir } from '../scratch.js';
+import { exists } from '../state/files.js';
+import type { Paths } from '../state/paths.js';
+import { makeScratchDir } from '../state/scratch.js';
 import { buildBusybox } from './busybox.js';
 import { loadCatalog, saveCatalog, tagsOf, type Catalog } from './catalog.js';
 import { prepareImport } from './import.js';
 import { toInspect, type ImageInspect } from './inspect.js';
-import { withLock } from '../lock.js';
+import { withLock } from '../state/lock.js';
 import {
   MEDIA,
   canonicalJson,

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GlassError } from './errors.js';
-import { readJson, readJsonIfExists, writeJson } from './fsutil.js';
-import type { Paths } from './paths.js';
-import type { ContainerConfig, ContainerInfo, ContainerRunState, ExitRecord } from './container-types.js';
-import { isSameProcessAlive } from '../kernel/proc.js';
+import { GlassError } from '../errors.js';
+import { readJson, readJsonIfExists, writeJson } from '../state/files.js';
+import type { Paths } from '../state/paths.js';
+import type { ContainerConfig, ContainerInfo, ContainerRunState, ExitRecord } from './types.js';
+import { isSameProcessAlive } from '../../kernel/proc.js';
 import { isValidName } from './names.js';
 
 /** A small file's trimmed text, or '' if it cannot be read. */

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ShimSpec } from '../kernel/shim.js';
-import { hostResolvConf } from '../kernel/host.js';
-import type { ContainerCgroup } from '../kernel/cgroup/index.js';
-import type { ContainerConfig } from './container-types.js';
+import type { ShimSpec } from '../../shim/launch.js';
+import { hostResolvConf } from '../../kernel/host.js';
+import type { ContainerCgroup } from '../../kernel/cgroup/index.js';
+import type { ContainerConfig } from './types.js';
 
 /** Where a container's files live inside its state directory. */
 export function containerFiles(dir: string, id: string) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { ContainerInfo } from './container-types.js';
-import { containerFiles } from './container-spec.js';
+import type { ContainerInfo } from './types.js';
+import { containerFiles } from './shim-spec.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 

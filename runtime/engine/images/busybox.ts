@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { packDirectory } from '../../kernel/archive.js';
 import { report, step, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
-import type { Paths } from '../paths.js';
-import { makeScratchDir } from '../scratch.js';
+import type { Paths } from '../state/paths.js';
+import { makeScratchDir } from '../state/scratch.js';
 import { MEDIA, hostArchitecture, rfc3339, type PreparedImage } from './oci.js';
 import type { OciImageConfig } from './types.js';
 

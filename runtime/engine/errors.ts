@@ -1,3 +1,7 @@
+import { KernelError } from '../kernel/errors.js';
+
+export { KernelError };
+
 /**
  * Typed errors. Each carries a stable code and a message a learner can act on.
  * The CLI maps them to Docker's exit codes: 125 for a runtime error, 126 when
@@ -33,4 +37,9 @@ export class GlassError extends Error {
   }
 }
 
-export const isGlassError = (e: unknown): e is GlassError => e instanceof GlassError;
+/**
+ * Errors the engine passes to its clients: its own, and the kernel and shim
+ * layers' (which cannot import this file). Both carry a stable code, a message
+ * a learner can act on and a Docker exit code.
+ */
+export const isGlassError = (e: unknown): e is GlassError | KernelError => e instanceof GlassError || e instanceof KernelError;

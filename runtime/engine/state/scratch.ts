@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Tracer } from '../kernel/step.js';
-import { isSameProcessAlive, processStartTime } from '../kernel/proc.js';
-import { mountPointsUnder, unmount } from '../kernel/mounts.js';
+import type { Tracer } from '../../kernel/step.js';
+import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
+import { mountPointsUnder, unmount } from '../../kernel/mounts.js';
 
 /*
  * Scratch directories under <root>/tmp (an import being unpacked, a layer
