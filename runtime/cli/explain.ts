@@ -3,12 +3,18 @@ import type { Step } from '../kernel/step.js';
 
 /**
  * `--explain`: print each kernel step as it happens, on stderr so the
- * container's own output on stdout stays clean and pipeable.
+ * container's own output on stdout stays clean and pipeable. A step is
+ * printed once it is done (or failed); "started" marks are for clients that
+ * show progress.
  */
 export function printStep(step: Step, out: NodeJS.WritableStream = process.stderr): void {
+  if (step.phase === 'started') return;
   const who = step.by === 'shim' ? chalk.magenta('[shim]') : chalk.cyan('[glass]');
-  const lines = [`${chalk.bold('▸')} ${who} ${chalk.bold(step.title)}`];
+  const failed = step.phase === 'failed';
+  const mark = failed ? chalk.red.bold('✗') : chalk.bold('▸');
+  const lines = [`${mark} ${who} ${chalk.bold(step.title)}${failed ? chalk.red(' (failed)') : ''}`];
   if (step.why) lines.push(`    ${chalk.dim('why:')} ${step.why}`);
   if (step.command) lines.push(`    ${chalk.green('$')} ${step.command}`);
+  if (failed && step.error) lines.push(`    ${chalk.red('error:')} ${step.error}`);
   out.write(lines.join('\n') + '\n');
 }

@@ -91,7 +91,7 @@ export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
         case 'step': {
           const [key = '', command = ''] = rest.split('\t');
           const known = NATIVE_STEPS[key] ?? { title: key, why: '' };
-          trace({ ...known, command, by: 'shim', at: new Date() });
+          report(trace, { ...known, command, by: 'shim' });
           break;
         }
         case 'pid':
