@@ -137,9 +137,10 @@ const rm: FlagSpec = {
   type: 'bool',
   summary: 'Automatically remove the container when it exits',
   explain:
-    "When the process exits, glass unmounts the container's overlay filesystem and deletes its writable " +
-    'layer, cgroup and state, as if you ran `glass rm` straight away.',
-  kernel: 'overlayfs',
+    "When the process exits, glass deletes the container's writable layer, its state and its log, as if you " +
+    'ran `glass rm` straight away. (Its overlay filesystem needs no unmounting: it was mounted only in the ' +
+    "container's own mount namespace, and the kernel unmounts it when the container's last process exits.)",
+  kernel: 'mount namespaces',
 };
 
 const name: FlagSpec = {
@@ -364,9 +365,11 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'glass rm [OPTIONS] CONTAINER [CONTAINER...]',
     summary: 'Remove one or more containers',
     explain:
-      "Unmounts the container's overlay filesystem and deletes its writable layer, its cgroup directory, its " +
-      'log and its state. Whatever the container wrote is gone; the image it came from is untouched.',
-    kernel: ['overlayfs (umount)', 'cgroups (rmdir)'],
+      "Deletes the container's writable layer (the overlay's upperdir), its cgroup directory, its log and its " +
+      'state. Whatever the container wrote is gone; the image it came from is untouched. There is nothing to ' +
+      "unmount: the overlay existed only in the container's mount namespace, which the kernel tore down when " +
+      'its last process exited.',
+    kernel: ['cgroups (rmdir)', 'overlayfs upperdir'],
     lesson: '02-container-lifecycle',
     flags: [
       {
@@ -387,10 +390,11 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'glass ps [OPTIONS]',
     summary: 'List containers',
     explain:
-      'Reads the state glass keeps for each container and asks the kernel whether each recorded process is ' +
-      'still alive (kill with signal 0 and a look in /proc). A container is only a process plus some kernel ' +
-      'objects, so "Up" means that process exists.',
-    kernel: ['/proc', 'kill(pid, 0)'],
+      'Reads the state glass keeps for each container and asks the kernel whether its monitor (the shim) is ' +
+      'still alive, by reading /proc/<pid>/stat and comparing the process start time, so a recycled pid is ' +
+      'never mistaken for it. A container is only a process plus some kernel objects, so "Up" means that ' +
+      'process exists.',
+    kernel: ['/proc/<pid>/stat'],
     lesson: '01-first-container',
     flags: [
       { name: 'all', short: 'a', type: 'bool', summary: 'Show all containers (default shows just running)' },
@@ -530,7 +534,13 @@ export const COMMANDS: CommandSpec[] = [
     kernel: ['overlayfs (lower layers)'],
     lesson: '04-images',
     flags: [
-      { name: 'all', short: 'a', type: 'bool', summary: 'Show all images (default hides intermediate images)' },
+      {
+        name: 'all',
+        short: 'a',
+        type: 'bool',
+        summary: 'Show all images (default hides intermediate images)',
+        explain: 'glass stores no intermediate build images yet, so every image is already listed; -a is accepted for Docker habits and lists the same.',
+      },
       noTrunc,
       { name: 'quiet', short: 'q', type: 'bool', summary: 'Only show image IDs' },
       {

@@ -1,0 +1,173 @@
+import type { Writable } from 'node:stream';
+import type { Step } from '../kernel/step.js';
+import type { Attachment } from '../shim/attach.js';
+import type { ContainerFilters } from './containers/filters.js';
+import type { LogEntry } from './containers/logs.js';
+import type { ContainerConfig, ContainerStatus, CreateOptions } from './containers/types.js';
+import type { EngineEvent, ReadEventsOptions } from './events.js';
+import type { ImageInspect } from './images/inspect.js';
+
+/**
+ * The Engine: the one API every client of glass uses — the CLI, notebooks,
+ * the VS Code extension and, later, the daemon that serves Docker's Engine
+ * API. Nothing outside runtime/engine reaches into its stores.
+ *
+ * Every operation is traced: the Steps it takes in the kernel carry its
+ * operation id, so several operations may run at once (in one process or in
+ * several) and each trace stays whole and ordered. Give `onStep` to one call
+ * to get only its steps, or subscribe to all with `engine.onStep`.
+ *
+ * Errors are GlassError or KernelError (both have a stable `code`, a message
+ * a learner can act on, and the Docker `exitCode`); see isGlassError.
+ * ENGINE-API.md (runtime/engine/) documents each operation, its errors and
+ * its lifecycle events.
+ */
+export interface Engine {
+  /** The state root this engine keeps its containers, images and events under. */
+  readonly root: string;
+  readonly containers: ContainersApi;
+  readonly images: ImagesApi;
+  readonly events: EventsApi;
+  readonly system: SystemApi;
+  /** Every step of every operation of this engine. Returns a function that unsubscribes. */
+  onStep(listener: (step: Step) => void): () => void;
+}
+
+/** Options every operation takes. */
+export interface CallOptions {
+  /** Receives the steps of this operation only, in order. */
+  onStep?: (step: Step) => void;
+}
+
+export interface StartResult {
+  id: string;
+  /** With `attach`: connected before the process ran, so no output is missed. */
+  attachment?: Attachment;
+}
+
+export interface RunResult {
+  id: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A container as the engine reports it (the typed twin of inspect). */
+export interface ContainerView {
+  config: ContainerConfig;
+  status: ContainerStatus;
+  running: boolean;
+  pid: number;
+  exitCode: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Why the last start failed, if it did. */
+  error?: string;
+}
+
+/** One row of `ps`: Docker's ContainerSummary (GET /containers/json), plus the config. */
+export interface ContainerSummary {
+  Id: string;
+  /** "/name", as Docker lists them. */
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  /** path and args joined with spaces, untruncated. */
+  Command: string;
+  /** Unix seconds. */
+  Created: number;
+  /** created, running, exited. */
+  State: string;
+  /** "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
+  Status: string;
+  config: ContainerConfig;
+}
+
+export interface ContainersApi {
+  /** `docker create`. Events: create. */
+  create(opts: CreateOptions, call?: CallOptions): Promise<ContainerConfig>;
+  /**
+   * `docker start`: runs the start pipeline. With `attach`, the caller gets the
+   * container's stdio before its command runs (event: attach); for an --rm
+   * container the caller then promises to remove it. Events: start.
+   */
+  start(ref: string, opts?: { attach?: boolean } & CallOptions): Promise<StartResult>;
+  /** create + start + wait, collecting output: the one call a notebook cell wants. Removes it afterwards unless autoRemove is false. */
+  run(opts: CreateOptions & { input?: string | Uint8Array }, call?: CallOptions): Promise<RunResult>;
+  /** Connect to a running container's stdio. Events: attach. */
+  attach(ref: string, call?: CallOptions): Promise<{ id: string; attachment: Attachment; config: ContainerConfig }>;
+  /** Wait until it stops; its exit code (undefined on timeout). */
+  wait(ref: string, timeoutMs?: number, call?: CallOptions): Promise<number | undefined>;
+  /** SIGTERM, then SIGKILL after `timeoutSec`. Events: kill (signal=15), [kill (signal=9)], die (from the shim), stop. */
+  stop(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
+  restart(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
+  /** Send a signal to the container's init (default SIGKILL). Events: kill. */
+  kill(ref: string, signal?: NodeJS.Signals | number, call?: CallOptions): Promise<string>;
+  /** `docker rm [-f]`. Events: [kill, die,] destroy. */
+  remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string>;
+  /** `docker rename`. Events: rename (oldName). */
+  rename(ref: string, newName: string, call?: CallOptions): Promise<void>;
+  /** Newest first; running ones only unless `all`. */
+  list(opts?: { all?: boolean; filters?: ContainerFilters }): Promise<ContainerSummary[]>;
+  get(ref: string): Promise<ContainerView>;
+  /** Docker-shaped `inspect` object. */
+  inspect(ref: string): Promise<Record<string, unknown>>;
+  logs(ref: string, opts?: { follow?: boolean; tail?: number }): AsyncGenerator<LogEntry>;
+  /** The container's filesystem as a tar stream (`docker export`). */
+  export(ref: string, out: Writable | string, call?: CallOptions): Promise<void>;
+}
+
+/** One row of `images`: Docker's ImageSummary (GET /images/json) with one repo tag per row. */
+export interface ImageSummary {
+  Id: string;
+  /** "busybox:latest", or "<none>:<none>" for an untagged image. */
+  RepoTag: string;
+  Repository: string;
+  Tag: string;
+  /** ISO time. */
+  Created: string;
+  Size: number;
+}
+
+export interface ImportOptions {
+  /** "name[:tag]" to tag the new image with. */
+  reference?: string;
+  message?: string;
+  /** Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR. */
+  changes?: string[];
+}
+
+export interface ImagesApi {
+  /**
+   * One summary per repo tag, newest image first; untagged images as one
+   * <none> row. `pattern` is `docker images [REPOSITORY[:TAG]]` (globs).
+   */
+  list(opts?: { pattern?: string }): Promise<ImageSummary[]>;
+  inspect(ref: string): Promise<ImageInspect>;
+  /** Events: tag. */
+  tag(source: string, target: string, call?: CallOptions): Promise<void>;
+  /** `docker rmi`; refused while a container uses the image, unless forced. Lines as Docker prints them. Events: untag, delete. */
+  remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string[]>;
+  /** `docker import` of a rootfs tarball (a path, or a stream). Events: import. */
+  import(source: string | NodeJS.ReadableStream, opts?: ImportOptions & CallOptions): Promise<{ id: string }>;
+}
+
+export interface EventsApi {
+  /** Events recorded so far, oldest first. */
+  list(opts?: ReadEventsOptions): EngineEvent[];
+  /** Past events from `sinceNano` (if given), then live ones until `untilNano` or the signal. */
+  follow(opts?: ReadEventsOptions & { signal?: AbortSignal }): AsyncGenerator<EngineEvent>;
+}
+
+export interface SystemInfo {
+  version: string;
+  root: string;
+  kernel: string;
+  /** v1, hybrid, v2, or 'none' when no cgroup filesystem is mounted. */
+  cgroupLayout: string;
+  storageDriver: 'overlay';
+}
+
+export interface SystemApi {
+  info(): Promise<SystemInfo>;
+}
