@@ -1,9 +1,9 @@
-import type { Runtime } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import type { FlagValue } from './parse.js';
 
 /** What every command handler gets. Handlers return the exit code. */
 export interface Ctx {
-  rt: Runtime;
+  engine: Engine;
   name: string;
   flags: Record<string, FlagValue>;
   /** Flags given on the command line (not defaults), like cobra's Changed. */

@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import type { Step } from '../kernel/step.js';
+import type { Step } from '../engine/index.js';
 
 /**
  * `--explain`: print each kernel step as it happens, on stderr so the

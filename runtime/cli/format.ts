@@ -4,6 +4,10 @@
  * and lessons can compare the two. Each mirrors the Go function named in its
  * comment (docker/cli formatter, docker/go-units, Go's fmt and strconv).
  */
+import { humanDuration, parseTime, shortId, statusText } from '../engine/index.js';
+
+// Docker's wording of status and durations is the engine's (the API returns it); re-exported for the CLI's tables.
+export { humanDuration, shortId, statusText as psStatus };
 
 /** Length in runes (code points): Go's tabwriter and Ellipsis count runes, not UTF-16 units. */
 const runeLength = (s: string): number => [...s].length;
@@ -30,28 +34,6 @@ export function table(headers: string[], rows: string[][]): string {
     )
     .map((line) => line + '\n')
     .join('');
-}
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-
-/** go-units HumanDuration: how `ps` and `images` say how long ago something happened. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / SECOND);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / MINUTE);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.floor(ms / HOUR + 0.5); // time.Duration.Round(time.Hour): halves away from zero
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(Math.trunc(ms / HOUR) / 24 / 365)} years`;
 }
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
@@ -167,55 +149,11 @@ export function ellipsis(s: string, max: number): string {
 
 /**
  * The COMMAND column of `ps`: the daemon joins path and args (quoting args
- * that contain a space in single quotes), the CLI shortens it to 20 runes
+ * that contain a space in single quotes: summaryCommand), the CLI shortens it to 20 runes
  * unless --no-trunc, then prints it Go-quoted.
  */
-export function psCommand(path: string, args: string[], noTrunc: boolean): string {
-  let command = path;
-  if (args.length > 0) command += ' ' + args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ');
+export function psCommand(command: string, noTrunc: boolean): string {
   return goQuote(noTrunc ? command : ellipsis(command, 20));
-}
-
-export type ContainerStatus = 'created' | 'running' | 'exited' | 'dead' | 'paused' | 'restarting';
-
-export interface StatusInput {
-  status: ContainerStatus;
-  startedAt?: string;
-  finishedAt?: string;
-  exitCode?: number;
-}
-
-/** Go's zero time ("0001-01-01T00:00:00Z") and absence both mean "never happened". */
-function isZeroTime(iso: string | undefined): boolean {
-  return !iso || iso.startsWith('0001-01-01');
-}
-
-function parseTime(iso: string): number {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) throw new Error(`invalid timestamp: ${iso}`);
-  return t;
-}
-
-/** The STATUS column of `ps` (moby container.State.String). */
-export function psStatus(s: StatusInput, now: Date): string {
-  const since = (iso: string | undefined) => humanDuration(now.getTime() - parseTime(iso!));
-  switch (s.status) {
-    case 'running':
-      return `Up ${since(s.startedAt)}`;
-    case 'paused':
-      return `Up ${since(s.startedAt)} (Paused)`;
-    case 'restarting':
-      return `Restarting (${s.exitCode ?? 0}) ${since(s.finishedAt)} ago`;
-    case 'dead':
-      return 'Dead';
-    case 'created':
-      return 'Created';
-    case 'exited':
-      // A container whose start failed never ran: Docker still calls it Created.
-      if (isZeroTime(s.startedAt)) return 'Created';
-      if (isZeroTime(s.finishedAt)) return '';
-      return `Exited (${s.exitCode ?? 0}) ${since(s.finishedAt)} ago`;
-  }
 }
 
 /**
@@ -226,12 +164,6 @@ export function psStatus(s: StatusInput, now: Date): string {
 export function createdAgo(iso: string, now: Date): string {
   const created = Math.floor(parseTime(iso) / 1000) * 1000;
   return `${humanDuration(now.getTime() - created)} ago`;
-}
-
-/** stringid.TruncateID: drop an "algorithm:" prefix, keep 12 characters. */
-export function shortId(id: string): string {
-  const colon = id.indexOf(':');
-  return (colon >= 0 ? id.slice(colon + 1) : id).slice(0, 12);
 }
 
 /**

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import chalk from 'chalk';
-import { Runtime } from '../engine/engine.js';
-import { isGlassError } from '../engine/errors.js';
+import { createEngine, isGlassError } from '../engine/index.js';
 import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
 import { printStep } from './explain.js';
@@ -63,9 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     err(`glass: '${cmd.name}' is described but not implemented yet\n`);
     return 1;
   }
-  const rt = new Runtime({ root: parsed.global.root });
-  if (parsed.global.explain) rt.on('step', (s) => printStep(s));
-  const ctx: Ctx = { rt, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
+  const engine = createEngine({ root: parsed.global.root });
+  if (parsed.global.explain) engine.onStep((s) => printStep(s));
+  const ctx: Ctx = { engine, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
   try {
     const code = await handler(ctx);
     return outputClosed() ? 141 : code;

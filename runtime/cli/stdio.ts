@@ -1,4 +1,4 @@
-import type { Attachment } from '../shim/attach.js';
+import type { Attachment } from '../engine/index.js';
 
 /**
  * Connect this terminal to a container's stdio through its attachment. With

@@ -1,4 +1,4 @@
-import { GlassError } from '../engine/errors.js';
+import { GlassError } from '../engine/index.js';
 
 /**
  * A small subset of Go's text/template, the language of Docker's --format:

@@ -101,8 +101,8 @@ export interface ContainersApi {
   /** SIGTERM, then SIGKILL after `timeoutSec`. Events: kill (signal=15), [kill (signal=9)], die (from the shim), stop. */
   stop(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
   restart(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
-  /** Send a signal to the container's init (default SIGKILL). Events: kill. */
-  kill(ref: string, signal?: NodeJS.Signals | number, call?: CallOptions): Promise<string>;
+  /** Send a signal ("KILL", "SIGTERM", "9"...; default SIGKILL) to the container's init. Events: kill. */
+  kill(ref: string, signal?: NodeJS.Signals | number | string, call?: CallOptions): Promise<string>;
   /** `docker rm [-f]`. Events: [kill, die,] destroy. */
   remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string>;
   /** `docker rename`. Events: rename (oldName). */

@@ -1,66 +1,107 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { Runtime } from '../../runtime/engine/engine.js';
-import { GlassError } from '../../runtime/engine/errors.js';
-import type { Step } from '../../runtime/kernel/step.js';
+import { createEngine, GlassError, type Engine, type Step } from '../../runtime/engine/index.js';
 import { cleanRoot, isRoot, newRoot, sleep } from '../helpers.js';
 
-/** core as a notebook uses it: typed, promise-based, steps as events, no printing. */
-describe.skipIf(!isRoot)('core library', () => {
+/** The engine as a notebook uses it: typed, promise-based, steps per operation, no printing. */
+describe.skipIf(!isRoot)('engine library', () => {
   let root: string;
-  let rt: Runtime;
+  let engine: Engine;
   beforeAll(() => {
     root = newRoot();
-    rt = new Runtime({ root });
+    engine = createEngine({ root });
   });
   afterAll(() => cleanRoot(root));
 
-  it('run() collects output and exit code, feeds stdin, emits steps, and cleans up', async () => {
+  it('run() collects output and exit code, feeds stdin, traces its steps, and cleans up', async () => {
     const steps: Step[] = [];
-    const onStep = (s: Step) => steps.push(s);
-    rt.on('step', onStep);
-    const r = await rt.run({ image: 'busybox', command: ['sh', '-c', 'tr a-z A-Z; echo oops >&2; exit 3'], input: 'from a notebook\n' });
-    rt.off('step', onStep);
+    const r = await engine.containers.run(
+      { image: 'busybox', command: ['sh', '-c', 'tr a-z A-Z; echo oops >&2; exit 3'], input: 'from a notebook\n' },
+      { onStep: (s) => steps.push(s) },
+    );
     expect(r).toMatchObject({ exitCode: 3, stdout: 'FROM A NOTEBOOK\n', stderr: 'oops\n' });
     expect(existsSync(`${root}/containers/${r.id}`)).toBe(false);
-    const titles = steps.map((s) => s.title);
+    const titles = steps.filter((s) => s.phase !== 'started').map((s) => s.title);
     expect(titles).toContain('Mount the overlay root filesystem');
     expect(titles).toContain("Execute the container's command");
     expect(steps.every((s) => s.at instanceof Date && (s.by === 'shim' || s.by === 'runtime'))).toBe(true);
+    // One operation: one id, numbered in order, and about this container once it was known.
+    expect(new Set(steps.map((s) => s.op?.id)).size).toBe(1);
+    expect(steps.map((s) => s.seq)).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.filter((s) => s.title.startsWith('Mount')).every((s) => s.containerId === r.id)).toBe(true);
+  });
+
+  it('two runs at once through one engine give two separate, ordered traces', async () => {
+    const all: Step[] = [];
+    const off = engine.onStep((s) => all.push(s));
+    const a: Step[] = [];
+    const b: Step[] = [];
+    const [ra, rb] = await Promise.all([
+      engine.containers.run({ image: 'busybox', command: ['echo', 'a'] }, { onStep: (s) => a.push(s) }),
+      engine.containers.run({ image: 'busybox', command: ['echo', 'b'] }, { onStep: (s) => b.push(s) }),
+    ]);
+    off();
+    expect([ra.stdout, rb.stdout]).toEqual(['a\n', 'b\n']);
+    for (const [trace, id] of [[a, ra.id], [b, rb.id]] as const) {
+      expect(new Set(trace.map((s) => s.op!.id)).size).toBe(1);
+      expect(trace.map((s) => s.seq)).toEqual(trace.map((_, i) => i + 1));
+      expect(trace.filter((s) => s.containerId).every((s) => s.containerId === id)).toBe(true);
+      expect(trace.map((s) => s.title)).toContain("Execute the container's command");
+    }
+    expect(a[0]!.op!.id).not.toBe(b[0]!.op!.id);
+    // The engine-wide listener saw both, each step exactly once.
+    expect(all.length).toBe(a.length + b.length);
+  });
+
+  it('a failing step is in the trace as failed, with its error', async () => {
+    const steps: Step[] = [];
+    const err = await engine.containers.export('no-such-container', '/dev/null', { onStep: (s) => steps.push(s) }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'NO_SUCH_CONTAINER' });
+    const c = await engine.containers.create({ image: 'busybox', command: ['true'] });
+    // Exporting into a file that exists already: tar's output cannot be created, the pack step fails.
+    const out = `${root}/exists.tar`;
+    (await import('node:fs')).writeFileSync(out, '');
+    const failed = await engine.containers.export(c.id, out, { onStep: (s) => steps.push(s) }).catch((e) => e);
+    expect(failed).toBeInstanceOf(Error);
+    const bad = steps.find((s) => s.phase === 'failed');
+    expect(bad).toMatchObject({ phase: 'failed', containerId: c.id });
+    expect(bad!.error).toMatch(/EEXIST|exists/);
+    await engine.containers.remove(c.id);
   });
 
   it('lists, inspects and stops containers; errors are typed with codes', async () => {
-    const c = await rt.create({ image: 'busybox', command: ['sleep', '100'], name: 'lib-sleeper' });
-    await rt.start(c.id);
-    const running = await rt.list();
-    expect(running.map((i) => i.config.name)).toContain('lib-sleeper');
-    const info = await rt.info('lib-sleeper');
+    const c = await engine.containers.create({ image: 'busybox', command: ['sleep', '100'], name: 'lib-sleeper' });
+    await engine.containers.start(c.id);
+    const running = await engine.containers.list();
+    expect(running.map((i) => i.Names[0])).toContain('/lib-sleeper');
+    expect(running.find((i) => i.Id === c.id)?.Status).toMatch(/^Up /);
+    const info = await engine.containers.get('lib-sleeper');
     expect(info.running).toBe(true);
-    await rt.stop('lib-sleeper', 0);
-    expect((await rt.info(c.id)).exitCode).toBe(137);
+    await engine.containers.stop('lib-sleeper', 0);
+    expect((await engine.containers.get(c.id)).exitCode).toBe(137);
     const logs: string[] = [];
-    for await (const e of rt.logs(c.id)) logs.push(e.log);
+    for await (const e of engine.containers.logs(c.id)) logs.push(e.log);
     expect(logs).toEqual([]);
-    await rt.remove(c.id);
-    const err = await rt.info('lib-sleeper').catch((e) => e);
+    await engine.containers.remove(c.id);
+    const err = await engine.containers.get('lib-sleeper').catch((e) => e);
     expect(err).toBeInstanceOf(GlassError);
     expect(err.code).toBe('NO_SUCH_CONTAINER');
-    const nf = await rt.run({ image: 'busybox', command: ['nope'] }).catch((e) => e);
+    const nf = await engine.containers.run({ image: 'busybox', command: ['nope'] }).catch((e) => e);
     expect(nf).toMatchObject({ code: 'COMMAND_NOT_FOUND', exitCode: 127 });
   });
 
   it('--rm: the shim runs the remove hook only when no attached caller promised to remove', async () => {
     const marker = `${root}/hook-ran`;
-    const hooked = new Runtime({ root, removeCommand: ['/bin/sh', '-c', `echo "$0" >> ${marker}`] });
-    const r = await hooked.run({ image: 'busybox', command: ['true'] }); // attached: run() removes it itself
+    const hooked = createEngine({ root, removeCommand: ['/bin/sh', '-c', `echo "$0" >> ${marker}`] });
+    const r = await hooked.containers.run({ image: 'busybox', command: ['true'] }); // attached: run() removes it itself
     expect(r.exitCode).toBe(0);
     await sleep(300);
     expect(existsSync(marker)).toBe(false);
 
-    const c = await hooked.create({ image: 'busybox', command: ['true'], autoRemove: true });
-    await hooked.start(c.id); // detached: nobody promised, so the shim's hook runs with the ID
+    const c = await hooked.containers.create({ image: 'busybox', command: ['true'], autoRemove: true });
+    await hooked.containers.start(c.id); // detached: nobody promised, so the shim's hook runs with the ID
     for (let i = 0; i < 50 && !existsSync(marker); i++) await sleep(50);
     expect(readFileSync(marker, 'utf8')).toBe(`${c.id}\n`);
-    await hooked.remove(c.id, { force: true });
+    await hooked.containers.remove(c.id, { force: true });
   });
 });

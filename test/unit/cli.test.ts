@@ -15,6 +15,7 @@ import {
   shortId,
   table,
 } from '../../runtime/cli/format.js';
+import { summaryCommand } from '../../runtime/engine/containers/status.js';
 
 /** The UsageError thrown for argv (fails the test if none is thrown). */
 function usageError(argv: string[]): UsageError {
@@ -523,25 +524,25 @@ describe('humanSize', () => {
 
 describe('psCommand', () => {
   it('matches the COMMAND column of the transcript', () => {
-    expect(psCommand('sh', ['-c', 'for i in 1 2 3; do echo out $i; echo err $i >&2; done; sleep 1000'], false)).toBe(
+    expect(psCommand(summaryCommand('sh', ['-c', 'for i in 1 2 3; do echo out $i; echo err $i >&2; done; sleep 1000']), false)).toBe(
       '"sh -c \'for i in 1 2…"',
     );
-    expect(psCommand('httpd', ['-f', '-p', '80'], false)).toBe('"httpd -f -p 80"');
-    expect(psCommand('sleep', ['1000'], false)).toBe('"sleep 1000"');
-    expect(psCommand('sh', [], false)).toBe('"sh"');
+    expect(psCommand(summaryCommand('httpd', ['-f', '-p', '80']), false)).toBe('"httpd -f -p 80"');
+    expect(psCommand(summaryCommand('sleep', ['1000']), false)).toBe('"sleep 1000"');
+    expect(psCommand(summaryCommand('sh', []), false)).toBe('"sh"');
   });
 
   it('does not truncate with --no-trunc and truncates at 20 runes otherwise', () => {
-    expect(psCommand('sh', ['-c', 'for i in 1 2 3; do echo; done'], true)).toBe('"sh -c \'for i in 1 2 3; do echo; done\'"');
-    expect(psCommand('abcdefghij', ['klmnopqrs'], false)).toBe('"abcdefghij klmnopqrs"'); // exactly 20
-    expect(psCommand('abcdefghij', ['klmnopqrst'], false)).toBe('"abcdefghij klmnopqr…"');
-    expect(psCommand('echo', ['héllo wörld ünïcode!'], false)).toBe('"echo \'héllo wörld ü…"');
+    expect(psCommand(summaryCommand('sh', ['-c', 'for i in 1 2 3; do echo; done']), true)).toBe('"sh -c \'for i in 1 2 3; do echo; done\'"');
+    expect(psCommand(summaryCommand('abcdefghij', ['klmnopqrs']), false)).toBe('"abcdefghij klmnopqrs"'); // exactly 20
+    expect(psCommand(summaryCommand('abcdefghij', ['klmnopqrst']), false)).toBe('"abcdefghij klmnopqr…"');
+    expect(psCommand(summaryCommand('echo', ['héllo wörld ünïcode!']), false)).toBe('"echo \'héllo wörld ü…"');
   });
 
   it('escapes like strconv.Quote', () => {
-    expect(psCommand('echo', ['a"b\\c'], false)).toBe('"echo a\\"b\\\\c"');
-    expect(psCommand('printf', ['a\nb\t\x1b'], true)).toBe('"printf a\\nb\\t\\x1b"');
-    expect(psCommand('echo', ['\x7f\u0085\u00a0é'], true)).toBe('"echo \\x7f\\u0085\\u00a0é"');
+    expect(psCommand(summaryCommand('echo', ['a"b\\c']), false)).toBe('"echo a\\"b\\\\c"');
+    expect(psCommand(summaryCommand('printf', ['a\nb\t\x1b']), true)).toBe('"printf a\\nb\\t\\x1b"');
+    expect(psCommand(summaryCommand('echo', ['\x7f\u0085\u00a0é']), true)).toBe('"echo \\x7f\\u0085\\u00a0é"');
   });
 });
 

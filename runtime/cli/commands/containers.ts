@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
-import { GlassError } from '../../engine/errors.js';
-import type { CreateOptions } from '../../engine/containers/types.js';
+import { GlassError, type Attachment, type CreateOptions } from '../../engine/index.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { outputClosed, pump } from '../stdio.js';
 
@@ -31,28 +29,30 @@ function createOptions(ctx: Ctx): CreateOptions {
 }
 
 export const create: Handler = async (ctx) => {
-  const c = await ctx.rt.create(createOptions(ctx));
+  const c = await ctx.engine.containers.create(createOptions(ctx));
   ctx.out(c.id + '\n');
   return 0;
 };
 
 /** Forward Ctrl-C and friends to the container while attached without a tty (Docker's --sig-proxy). */
 function proxySignals(ctx: Ctx, id: string): () => void {
-  const handler = (sig: NodeJS.Signals) => void ctx.rt.kill(id, sig).catch(() => {});
+  const handler = (sig: NodeJS.Signals) => void ctx.engine.containers.kill(id, sig).catch(() => {});
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   for (const s of sigs) process.on(s, handler);
   return () => sigs.forEach((s) => process.off(s, handler));
 }
 
-async function attachAndWait(ctx: Ctx, id: string, att: NonNullable<Awaited<ReturnType<Ctx['rt']['start']>>['attachment']>, tty: boolean, stdin: boolean): Promise<number> {
-  const unproxy = tty ? () => {} : proxySignals(ctx, id);
+async function attachAndWait(ctx: Ctx, id: string, att: Attachment, tty: boolean, stdin: boolean, sigProxy = true): Promise<number> {
+  // With a terminal, ^C travels as a byte through the pty and the container's
+  // terminal turns it into SIGINT; without one, glass passes signals on (unless --sig-proxy=false).
+  const unproxy = tty || !sigProxy ? () => {} : proxySignals(ctx, id);
   try {
-    const code = await pump(att, { stdin, tty, onOutputClosed: () => void ctx.rt.kill(id, 'SIGKILL').catch(() => {}) });
+    const code = await pump(att, { stdin, tty, onOutputClosed: () => void ctx.engine.containers.kill(id, 'SIGKILL').catch(() => {}) });
     if (code === 'detached') {
       ctx.err(`glass: detached from ${id.slice(0, 12)}; it keeps running (glass attach ${id.slice(0, 12)} to come back)\n`);
       return DETACHED;
     }
-    return code ?? (await ctx.rt.wait(id)) ?? 0;
+    return code ?? (await ctx.engine.containers.wait(id)) ?? 0;
   } finally {
     unproxy();
   }
@@ -75,7 +75,7 @@ const DETACHED = -1;
  */
 async function finishAttached(ctx: Ctx, id: string, autoRemove: boolean, code: number): Promise<number> {
   if (code === DETACHED) return 0;
-  if (autoRemove) await ctx.rt.remove(id, { force: true }).catch(() => {});
+  if (autoRemove) await ctx.engine.containers.remove(id, { force: true }).catch(() => {});
   return code;
 }
 
@@ -83,12 +83,12 @@ export const run: Handler = async (ctx) => {
   const opts = createOptions(ctx);
   const detach = bool(ctx.flags.detach);
   if (!detach) requireTerminal(!!opts.tty, !!opts.interactive);
-  const c = await ctx.rt.create(opts);
+  const c = await ctx.engine.containers.create(opts);
   if (detach) {
     try {
-      await ctx.rt.start(c.id);
+      await ctx.engine.containers.start(c.id);
     } catch (e) {
-      await ctx.rt.remove(c.id, { force: true }).catch(() => {});
+      await ctx.engine.containers.remove(c.id, { force: true }).catch(() => {});
       throw e;
     }
     ctx.out(c.id + '\n');
@@ -97,10 +97,10 @@ export const run: Handler = async (ctx) => {
   let code: number;
   let attachment;
   try {
-    ({ attachment } = await ctx.rt.start(c.id, { attach: true }));
+    ({ attachment } = await ctx.engine.containers.start(c.id, { attach: true }));
   } catch (e) {
     // The user never got an ID for it: a run that could not start leaves nothing behind.
-    await ctx.rt.remove(c.id, { force: true }).catch(() => {});
+    await ctx.engine.containers.remove(c.id, { force: true }).catch(() => {});
     throw e;
   }
   code = await attachAndWait(ctx, c.id, attachment!, c.tty, c.openStdin);
@@ -110,65 +110,53 @@ export const run: Handler = async (ctx) => {
 export const start: Handler = async (ctx) => {
   if (bool(ctx.flags.attach) || bool(ctx.flags.interactive)) {
     if (ctx.args.length > 1) throw new GlassError('INVALID_ARGUMENT', 'you cannot start and attach multiple containers at once');
-    const info = await ctx.rt.info(ctx.args[0]!);
+    const info = await ctx.engine.containers.get(ctx.args[0]!);
     requireTerminal(info.config.tty, bool(ctx.flags.interactive) && info.config.openStdin);
-    const { id, attachment } = await ctx.rt.start(info.config.id, { attach: true });
+    const { id, attachment } = await ctx.engine.containers.start(info.config.id, { attach: true });
     const code = await attachAndWait(ctx, id, attachment!, info.config.tty, bool(ctx.flags.interactive) && info.config.openStdin);
     return finishAttached(ctx, id, info.config.autoRemove, code);
   }
   return eachTarget(ctx, ctx.args, async (ref) => {
-    await ctx.rt.start(ref);
+    await ctx.engine.containers.start(ref);
     return ref;
   });
 };
 
 export const stop: Handler = (ctx) =>
   eachTarget(ctx, ctx.args, async (ref) => {
-    await ctx.rt.stop(ref, Number(ctx.flags.time ?? 10));
+    await ctx.engine.containers.stop(ref, Number(ctx.flags.time ?? 10));
     return ref;
   });
 
 export const restart: Handler = (ctx) =>
   eachTarget(ctx, ctx.args, async (ref) => {
-    await ctx.rt.restart(ref, Number(ctx.flags.time ?? 10));
+    await ctx.engine.containers.restart(ref, Number(ctx.flags.time ?? 10));
     return ref;
   });
 
-/** "KILL", "SIGKILL", "kill" or "9" → a signal Node understands. */
-export function parseSignal(s: string): NodeJS.Signals | number {
-  if (/^\d+$/.test(s)) {
-    const n = Number(s);
-    if (n < 1 || n > 64) throw new GlassError('INVALID_ARGUMENT', `invalid signal: ${s}`);
-    return n;
-  }
-  const name = ('SIG' + s.toUpperCase().replace(/^SIG/, '')) as NodeJS.Signals;
-  if (!(name in osConstants.signals)) throw new GlassError('INVALID_ARGUMENT', `invalid signal: ${s} (try KILL, TERM, INT, HUP or a number)`);
-  return name;
-}
-
 export const kill: Handler = async (ctx) => {
-  const signal = parseSignal(String(ctx.flags.signal ?? 'KILL'));
+  const signal = String(ctx.flags.signal ?? 'KILL');
   return eachTarget(ctx, ctx.args, async (ref) => {
-    await ctx.rt.kill(ref, signal);
+    await ctx.engine.containers.kill(ref, signal);
     return ref;
   });
 };
 
 export const rm: Handler = (ctx) =>
   eachTarget(ctx, ctx.args, async (ref) => {
-    await ctx.rt.remove(ref, { force: bool(ctx.flags.force) });
+    await ctx.engine.containers.remove(ref, { force: bool(ctx.flags.force) });
     return ref;
   });
 
 export const wait: Handler = (ctx) =>
-  eachTarget(ctx, ctx.args, async (ref) => String((await ctx.rt.wait(ref)) ?? -1));
+  eachTarget(ctx, ctx.args, async (ref) => String((await ctx.engine.containers.wait(ref)) ?? -1));
 
 export const attach: Handler = async (ctx) => {
-  const { id, attachment, config } = await ctx.rt.attach(ctx.args[0]!);
+  const { id, attachment, config } = await ctx.engine.containers.attach(ctx.args[0]!);
   const stdin = config.openStdin && !bool(ctx.flags['no-stdin']);
   requireTerminal(config.tty, stdin);
   // A container one attaches to was started detached: its --rm (if any) is already handled by its shim.
-  return finishAttached(ctx, id, false, await attachAndWait(ctx, id, attachment, config.tty, stdin));
+  return finishAttached(ctx, id, false, await attachAndWait(ctx, id, attachment, config.tty, stdin, bool(ctx.flags['sig-proxy'])));
 };
 
 export const logs: Handler = async (ctx) => {
@@ -179,7 +167,7 @@ export const logs: Handler = async (ctx) => {
     tail = Number(tailFlag) < 0 ? undefined : Number(tailFlag);
   }
   const timestamps = bool(ctx.flags.timestamps);
-  for await (const e of ctx.rt.logs(ctx.args[0]!, { follow: bool(ctx.flags.follow), tail })) {
+  for await (const e of ctx.engine.containers.logs(ctx.args[0]!, { follow: bool(ctx.flags.follow), tail })) {
     if (outputClosed()) break; // our reader is gone (logs | head)
     const text = timestamps ? `${e.time} ${e.log}` : e.log;
     if (e.stream === 'stderr') ctx.err(text);
@@ -193,6 +181,6 @@ export const exportCmd: Handler = async (ctx) => {
   if (!output && process.stdout.isTTY) {
     throw new GlassError('INVALID_ARGUMENT', 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
   }
-  await ctx.rt.export(ctx.args[0]!, output ?? process.stdout);
+  await ctx.engine.containers.export(ctx.args[0]!, output ?? process.stdout);
   return 0;
 };

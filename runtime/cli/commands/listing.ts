@@ -1,44 +1,32 @@
-import { GlassError } from '../../engine/errors.js';
-import type { ContainerInfo } from '../../engine/containers/types.js';
+import { GlassError, type ContainerFilters } from '../../engine/index.js';
 import { bool, list, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
-import type { ContainerFilters } from '../../engine/containers/filters.js';
-import { createdAgo, humanSize, psCommand, psStatus, shortId, table } from '../format.js';
+import { createdAgo, humanSize, psCommand, shortId, table } from '../format.js';
 import { checkFields, parseTemplate, render } from '../template.js';
-import { parseReference } from '../../engine/images/reference.js';
-
-function statusOf(i: ContainerInfo) {
-  return {
-    status: i.status === 'dead' ? ('exited' as const) : i.status,
-    startedAt: i.startedAt,
-    finishedAt: i.finishedAt,
-    exitCode: i.exitCode,
-  };
-}
 
 export const ps: Handler = async (ctx) => {
   const last = Number(ctx.flags.last ?? -1);
   const latest = bool(ctx.flags.latest);
   const limit = latest ? 1 : last;
   // -n and -l imply -a, as in Docker.
-  let items = await ctx.rt.list({ all: bool(ctx.flags.all) || limit > 0, filters: parseFilters(list(ctx.flags.filter)) });
+  let items = await ctx.engine.containers.list({ all: bool(ctx.flags.all) || limit > 0, filters: parseFilters(list(ctx.flags.filter)) });
   if (limit > 0) items = items.slice(0, limit);
   const noTrunc = bool(ctx.flags['no-trunc']);
   if (bool(ctx.flags.quiet)) {
-    ctx.out(items.map((i) => (noTrunc ? i.config.id : shortId(i.config.id)) + '\n').join(''));
+    ctx.out(items.map((i) => (noTrunc ? i.Id : shortId(i.Id)) + '\n').join(''));
     return 0;
   }
   const now = new Date();
   const records = items.map((i) => ({
-    ID: noTrunc ? i.config.id : shortId(i.config.id),
-    Image: i.config.image,
-    Command: psCommand(i.config.path, i.config.args, noTrunc),
+    ID: noTrunc ? i.Id : shortId(i.Id),
+    Image: i.Image,
+    Command: psCommand(i.Command, noTrunc),
     CreatedAt: goTime(i.config.created),
     RunningFor: createdAgo(i.config.created, now),
     Ports: '',
-    Status: psStatus(statusOf(i), now),
-    State: statusOf(i).status,
-    Names: i.config.name,
+    Status: i.Status,
+    State: i.State,
+    Names: i.Names[0]!.slice(1),
   }));
   const format = String(ctx.flags.format ?? '');
   if (format) {
@@ -87,26 +75,19 @@ function formatted(command: string, format: string, records: object[], headers: 
 }
 
 export const images: Handler = async (ctx) => {
-  const pattern = ctx.args[0];
-  const matches = pattern === undefined ? () => true : referenceMatcher(pattern);
   const noTrunc = bool(ctx.flags['no-trunc']);
   const idOf = (id: string) => (noTrunc ? id : shortId(id));
   const now = new Date();
-  // One row per name; an image with no name is one <none> row (hidden by a pattern).
-  const records = (await ctx.rt.images.list()).flatMap((img) =>
-    (img.repoTags.length ? img.repoTags : pattern === undefined ? ['<none>:<none>'] : [])
-      .filter((t) => matches(t))
-      .map((t) => ({
-        ID: idOf(img.id),
-        Repository: t.slice(0, t.lastIndexOf(':')),
-        Tag: t.slice(t.lastIndexOf(':') + 1),
-        Digest: '<none>',
-        CreatedSince: createdAgo(img.created, now),
-        CreatedAt: goTime(img.created),
-        Size: humanSize(img.size),
-        Containers: 'N/A',
-      })),
-  );
+  const records = (await ctx.engine.images.list({ pattern: ctx.args[0] })).map((img) => ({
+    ID: idOf(img.Id),
+    Repository: img.Repository,
+    Tag: img.Tag,
+    Digest: '<none>',
+    CreatedSince: createdAgo(img.Created, now),
+    CreatedAt: goTime(img.Created),
+    Size: humanSize(img.Size),
+    Containers: 'N/A',
+  }));
   if (bool(ctx.flags.quiet)) {
     ctx.out([...new Set(records.map((r) => r.ID))].map((l) => l + '\n').join(''));
     return 0;
@@ -126,25 +107,6 @@ const IMAGE_HEADERS: Record<string, string> = {
   CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS',
 };
 
-/**
- * `docker images PATTERN`: the pattern is matched, shell-glob style (`*`, `?`
- * within one path component), against "name:tag" and against the bare name,
- * so `busybox` lists every busybox tag and `busybox:1.*` some of them.
- */
-function referenceMatcher(pattern: string): (repoTag: string) => boolean {
-  if (!/[*?]/.test(pattern)) {
-    // A plain reference may be written in full: docker.io/library/busybox is busybox.
-    try {
-      const r = parseReference(pattern);
-      if (!r.digest) pattern = r.repository + (r.tag ? `:${r.tag}` : '');
-    } catch { /* not a valid name: it matches nothing */ }
-  }
-  const re = new RegExp(
-    '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$',
-  );
-  return (repoTag) => re.test(repoTag) || re.test(repoTag.slice(0, repoTag.lastIndexOf(':')));
-}
-
 /** Containers first, then images, like `docker inspect` without --type. */
 export const inspect: Handler = async (ctx) => {
   const type = String(ctx.flags.type ?? '');
@@ -153,8 +115,8 @@ export const inspect: Handler = async (ctx) => {
   let failed = 0;
   for (const ref of ctx.args) {
     let obj: unknown;
-    if (type !== 'image') obj = await ctx.rt.inspect(ref).catch(() => undefined);
-    if (obj === undefined && type !== 'container') obj = await ctx.rt.images.inspect(ref).catch(() => undefined);
+    if (type !== 'image') obj = await ctx.engine.containers.inspect(ref).catch(() => undefined);
+    if (obj === undefined && type !== 'container') obj = await ctx.engine.images.inspect(ref).catch(() => undefined);
     if (obj === undefined) {
       failed++;
       ctx.err(`Error: No such ${type === 'image' ? 'image' : type === 'container' ? 'container' : 'object'}: ${ref}\n`);

@@ -1,26 +1,20 @@
-import { release } from 'node:os';
-import { detectLayout } from '../../kernel/cgroup/index.js';
-import { glassVersion } from '../../kernel/install.js';
 import type { Handler } from '../context.js';
 import { findCommand } from '../../catalog/commands.js';
 import { formatHelp } from '../help.js';
 
 export const version: Handler = async (ctx) => {
-  let cgroup = 'unknown';
-  try {
-    cgroup = detectLayout().kind;
-  } catch { /* no /sys/fs/cgroup */ }
+  const info = await ctx.engine.system.info();
   const lines = [
     'Client:',
-    ` Version:           ${glassVersion()}`,
+    ` Version:           ${info.version}`,
     ` Node version:      ${process.version}`,
     ` OS/Arch:           linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
     '',
     'Runtime:',
-    ` Kernel:            ${release()}`,
-    ` Cgroup layout:     ${cgroup}`,
-    ` Storage driver:    overlay`,
-    ` State root:        ${ctx.rt.paths.root}`,
+    ` Kernel:            ${info.kernel}`,
+    ` Cgroup layout:     ${info.cgroupLayout}`,
+    ` Storage driver:    ${info.storageDriver}`,
+    ` State root:        ${info.root}`,
   ];
   ctx.out(lines.join('\n') + '\n');
   return 0;

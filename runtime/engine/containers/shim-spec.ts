@@ -36,9 +36,11 @@ export async function writeEtcFiles(dir: string, c: ContainerConfig): Promise<vo
 }
 
 /** The shim's instructions for one start of this container (see native/README.md). */
-export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgroup, exitHook?: string[]): ShimSpec {
+export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgroup, opts: { exitHook?: string[]; events?: string } = {}): ShimSpec {
   const f = containerFiles(dir, c.id);
   const spec: ShimSpec = [['id', c.id]];
+  // For the `die` event, which the shim records itself when the init exits.
+  if (opts.events) spec.push(['events', opts.events], ['name', c.name], ['image', c.image]);
   // overlayfs lists lowerdirs top-most first; the image lists layers bottom first.
   for (const l of [...c.layerDirs].reverse()) spec.push(['lower', l]);
   spec.push(['upper', f.upper], ['work', f.work], ['merged', f.merged], ['hostname', c.hostname]);
@@ -47,6 +49,6 @@ export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgro
   spec.push(['cwd', c.workingDir || '/'], ['user', c.user], ['tty', c.tty ? '1' : '0'], ['stdin', c.openStdin ? '1' : '0'], ['log', f.log]);
   spec.push(['bind', `${f.hostname}\t/etc/hostname\trw`], ['bind', `${f.hosts}\t/etc/hosts\trw`], ['bind', `${f.resolvConf}\t/etc/resolv.conf\trw`]);
   for (const d of cg.dirs) spec.push(['cgroup', d]);
-  for (const a of exitHook ?? []) spec.push(['exit-hook', a]);
+  for (const a of opts.exitHook ?? []) spec.push(['exit-hook', a]);
   return spec;
 }

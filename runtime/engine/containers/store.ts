@@ -1,11 +1,22 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassError } from '../errors.js';
 import { readJson, readJsonIfExists, writeJson } from '../state/files.js';
 import type { Paths } from '../state/paths.js';
 import type { ContainerConfig, ContainerInfo, ContainerRunState, ExitRecord } from './types.js';
-import { isSameProcessAlive } from '../../kernel/proc.js';
+import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
+import { withLock } from '../state/lock.js';
+import { statusOf } from './status.js';
 import { isValidName } from './names.js';
+
+const CREATING = 'creating';
+const ownerMark = () => `${process.pid} ${processStartTime(process.pid) ?? ''}`;
+
+const nameInUse = (name: string, owner: string) =>
+  new GlassError(
+    'NAME_IN_USE',
+    `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+  );
 
 /** A small file's trimmed text, or '' if it cannot be read. */
 function readOr(path: string): string {
@@ -17,9 +28,20 @@ function readOr(path: string): string {
 }
 
 /**
- * Containers on disk: one directory per id. Names are reserved by creating
- * <root>/names/<name> with O_EXCL, so two concurrent creates cannot both
- * take one name.
+ * Containers on disk: one directory per id, and one file per name in
+ * <root>/names holding the id that owns it.
+ *
+ * Creating a container is three atomic steps, so that a name is never lost
+ * to a race and never stolen from a live create:
+ *   1. its directory appears whole (made aside, then renamed into place),
+ *      holding `creating` with the creator's pid and start time;
+ *   2. the name is reserved: a complete file is hard-linked to names/<name>,
+ *      which fails if that name exists (link(2), like O_EXCL, is atomic, and
+ *      a reader never sees the file empty);
+ *   3. config.json is written; from then on the container lists.
+ * A name whose owner has neither a config nor a live creator was left by a
+ * create or rm that was killed half-way: it is taken over (under a lock, so
+ * two takers cannot both win).
  */
 export class ContainerStore {
   constructor(private readonly paths: Paths) {}
@@ -27,23 +49,56 @@ export class ContainerStore {
   dir(id: string) { return this.paths.container(id); }
   private namesDir() { return join(this.paths.root, 'names'); }
 
+  /** Step 1: the container's directory, with the creator's mark, in place at once. */
+  createDir(id: string): string {
+    const aside = join(this.paths.containers, `.new-${id}`);
+    mkdirSync(aside, { recursive: true });
+    writeFileSync(join(aside, CREATING), ownerMark());
+    renameSync(aside, this.dir(id));
+    return this.dir(id);
+  }
+
+  /** Step 3 is done: the container lists; the creator's mark goes. */
+  created(id: string): void {
+    rmSync(join(this.dir(id), CREATING), { force: true });
+  }
+
+  /** Step 2. NAME_IN_USE when a live container (or a live create) holds it. */
   async reserveName(name: string, id: string): Promise<void> {
     mkdirSync(this.namesDir(), { recursive: true });
+    const file = join(this.namesDir(), name);
+    const tmp = join(this.namesDir(), `.${id}.${process.pid}`);
+    writeFileSync(tmp, id);
     try {
-      writeFileSync(join(this.namesDir(), name), id, { flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = readOr(join(this.namesDir(), name));
-      if (owner && !existsSync(join(this.dir(owner), 'config.json'))) {
-        // Left over by a create that died half-way: take it over.
-        writeFileSync(join(this.namesDir(), name), id);
-        return;
+      for (;;) {
+        try {
+          linkSync(tmp, file);
+          return;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+        const owner = readOr(file);
+        if (owner && this.holds(owner)) throw nameInUse(name, owner);
+        // Left by a create or rm that died half-way: take it over, one taker at a time.
+        const taken = await withLock(join(this.namesDir(), '.lock'), async () => {
+          const now = readOr(file);
+          if (now && now !== owner) return false; // someone else took it meanwhile: look again
+          renameSync(tmp, file);
+          return true;
+        });
+        if (taken) return;
       }
-      throw new GlassError(
-        'NAME_IN_USE',
-        `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
+    } finally {
+      rmSync(tmp, { force: true });
     }
+  }
+
+  /** Does container `id` exist (listed) or is it being created by a live process? */
+  private holds(id: string): boolean {
+    const dir = this.dir(id);
+    if (existsSync(join(dir, 'config.json'))) return true;
+    const [pid, start] = readOr(join(dir, CREATING)).split(' ');
+    return !!pid && isSameProcessAlive(Number(pid), start ? Number(start) : undefined);
   }
 
   async releaseName(name: string, id: string): Promise<void> {
@@ -89,18 +144,9 @@ export class ContainerStore {
       return undefined; // being created or removed right now
     }
     const state = await this.readState(id);
-    if (state.status === 'created') {
-      return { config, state, status: 'created', running: false, pid: 0, exitCode: state.exitCode ?? 0 };
-    }
-    const exit = await this.readExit(id);
-    if (exit) {
-      return { config, state, status: 'exited', running: false, pid: 0, exitCode: exit.exitCode, startedAt: state.startedAt, finishedAt: exit.finishedAt };
-    }
-    if (state.shimPid && isSameProcessAlive(state.shimPid, state.shimStartTime)) {
-      return { config, state, status: 'running', running: true, pid: state.pid ?? 0, exitCode: 0, startedAt: state.startedAt };
-    }
-    // The shim is gone without writing an exit record: the caller reconciles.
-    return { config, state, status: 'dead', running: false, pid: 0, exitCode: state.exitCode ?? 255, startedAt: state.startedAt, finishedAt: state.finishedAt };
+    const exit = state.status === 'created' ? undefined : await this.readExit(id);
+    const alive = !exit && state.status === 'started' && !!state.shimPid && isSameProcessAlive(state.shimPid, state.shimStartTime);
+    return statusOf(config, state, exit, alive);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Paths } from '../state/paths.js';
 import { makeScratchDir } from '../state/scratch.js';
 import { MEDIA, hostArchitecture, rfc3339, type PreparedImage } from './oci.js';
 import type { OciImageConfig } from './types.js';
+import { DEFAULT_PATH as PATH_ENV } from '../containers/create-config.js';
 
 /** execa is loaded on first use: it costs ~130 ms of start-up that most commands never need. */
 const loadExeca = async () => (await import('execa')).execa;
@@ -24,7 +25,6 @@ const loadExeca = async () => (await import('execa')).execa;
  */
 
 const CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/sbin/busybox', '/usr/sbin/busybox'];
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MISSING =
   'busybox image: the host has no static busybox; install it with: apt-get install busybox-static';
 

@@ -107,7 +107,4 @@ export function repoTagOf(r: ImageReference): string {
   return `${r.repository}:${r.tag ?? DEFAULT_TAG}`;
 }
 
-/** 12 hex digits, as docker shows IDs. */
-export function shortId(id: string): string {
-  return id.replace(/^sha256:/, '').slice(0, 12);
-}
+export { shortId } from '../ids.js';

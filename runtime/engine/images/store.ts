@@ -78,6 +78,11 @@ export class ImageStore {
     private readonly trace: Tracer = silentTracer,
   ) {}
 
+  /** The same store, reporting its steps to `trace` (one operation's tracer). */
+  traced(trace: Tracer): ImageStore {
+    return new ImageStore(this.paths, trace);
+  }
+
   /** All images, newest first, untagged ones included (repoTags []). */
   async list(): Promise<ImageRecord[]> {
     const { images } = await this.snapshot();
@@ -117,7 +122,8 @@ export class ImageStore {
   }
 
   /** Give an image another name, like `docker tag`; a name already in use moves. */
-  async tag(source: string, target: string): Promise<void> {
+  /** Returns the full "name:tag" it set. */
+  async tag(source: string, target: string): Promise<string> {
     const repoTag = parseTagTarget(target);
     const image = await this.resolve(source);
     await this.locked(async () => {
@@ -126,6 +132,7 @@ export class ImageStore {
       catalog.tags.set(repoTag, image.manifestDigest);
       await saveCatalog(this.paths, catalog);
     });
+    return repoTag;
   }
 
   /**

@@ -14,6 +14,8 @@ import { join, resolve } from 'node:path';
  *       attach.sock             live stdio of a running container (shim)
  *       <id>-json.log           Docker json-file style log (shim)
  *       fs/upper fs/work fs/merged   overlay upperdir, workdir, mount point
+ *   <root>/names/<name>          the id of the container that owns the name
+ *   <root>/events.jsonl          lifecycle events (events.ts), rotated to events.jsonl.1
  *   <root>/locks/<id>           held while a container starts or is deleted
  *   <root>/tmp/<kind>-<pid>-<start>-*   scratch on the same filesystem (atomic renames), swept
  *                               when its glass process is gone (see scratch.ts)
@@ -32,6 +34,8 @@ export class Paths {
   get containers() { return join(this.root, 'containers'); }
   container(id: string) { return join(this.containers, id); }
   get tmp() { return join(this.root, 'tmp'); }
+  /** Lifecycle events, one JSON object a line (events.ts). */
+  get events() { return join(this.root, 'events.jsonl'); }
   /** Per-container locks (outside the container's directory, which rm deletes). */
   containerLock(id: string) { return join(this.root, 'locks', id); }
 }

@@ -1,0 +1,76 @@
+import type { CallOptions, ImageSummary, ImagesApi, ImportOptions } from '../api.js';
+import type { EventLog } from '../events.js';
+import type { Operation, Tracing } from '../trace.js';
+import type { ImageInspect } from './inspect.js';
+import { referenceMatcher } from './match.js';
+import type { ImageStore } from './store.js';
+
+export interface ImageDeps {
+  store: ImageStore;
+  events: EventLog;
+  tracing: Tracing;
+  ready: (op: Operation) => Promise<void>;
+  /** The first container using an image (rmi refuses to delete it), or false. */
+  imageUser: (imageId: string) => Promise<string | false>;
+}
+
+/** Images: the store's operations, traced, with their lifecycle events. */
+export class ImageService implements ImagesApi {
+  constructor(private readonly d: ImageDeps) {}
+
+  private async begin(name: string, call?: CallOptions): Promise<Operation> {
+    const op = this.d.tracing.begin(name, call?.onStep);
+    await this.d.ready(op);
+    return op;
+  }
+
+  async list(opts: { pattern?: string } = {}): Promise<ImageSummary[]> {
+    await this.begin('images');
+    const { pattern } = opts;
+    const matches = pattern === undefined ? () => true : referenceMatcher(pattern);
+    // One row per name; an image with no name is one <none> row (hidden by a pattern).
+    return (await this.d.store.list()).flatMap((img) =>
+      (img.repoTags.length ? img.repoTags : pattern === undefined ? ['<none>:<none>'] : [])
+        .filter((t) => matches(t))
+        .map((t) => ({
+          Id: img.id,
+          RepoTag: t,
+          Repository: t.slice(0, t.lastIndexOf(':')),
+          Tag: t.slice(t.lastIndexOf(':') + 1),
+          Created: img.created,
+          Size: img.size,
+        })),
+    );
+  }
+
+  async inspect(ref: string): Promise<ImageInspect> {
+    await this.begin('inspect');
+    return this.d.store.inspect(ref);
+  }
+
+  async tag(source: string, target: string, call?: CallOptions): Promise<void> {
+    const op = await this.begin('tag', call);
+    const repoTag = await this.d.store.traced(op.trace).tag(source, target);
+    const image = await this.d.store.lookup(repoTag);
+    if (image) this.d.events.record('image', 'tag', image.id, { name: repoTag });
+  }
+
+  async remove(ref: string, opts: { force?: boolean } & CallOptions = {}): Promise<string[]> {
+    const op = await this.begin('rmi', opts);
+    const image = await this.d.store.lookup(ref).catch(() => undefined);
+    const { lines } = await this.d.store.traced(op.trace).remove(ref, { force: opts.force, isInUse: this.d.imageUser });
+    for (const line of lines) {
+      const m = /^(Untagged|Deleted): (.*)$/.exec(line);
+      if (m?.[1] === 'Untagged') this.d.events.record('image', 'untag', image?.id ?? '', { name: m[2]! });
+      else if (m) this.d.events.record('image', 'delete', m[2]!, {});
+    }
+    return lines;
+  }
+
+  async import(source: string | NodeJS.ReadableStream, opts: ImportOptions & CallOptions = {}): Promise<{ id: string }> {
+    const op = await this.begin('import', opts);
+    const img = await this.d.store.traced(op.trace).importTarball(source, opts);
+    this.d.events.record('image', 'import', img.id, img.repoTags[0] ? { name: img.repoTags[0] } : {});
+    return { id: img.id };
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The engine's public surface: what clients (the CLI, notebooks, the VS Code
+ * extension, the daemon) may import. Everything else under runtime/engine is
+ * its own business.
+ */
+import type { Engine } from './api.js';
+import { LocalEngine, type EngineOptions } from './local.js';
+
+export type * from './api.js';
+export type { EngineOptions } from './local.js';
+export type { ContainerConfig, ContainerStatus, CreateOptions } from './containers/types.js';
+export type { ContainerFilters } from './containers/filters.js';
+export type { LogEntry } from './containers/logs.js';
+export type { EngineEvent, EventType, ReadEventsOptions } from './events.js';
+export type { ImageInspect } from './images/inspect.js';
+export type { Step, StepPhase } from '../kernel/step.js';
+export type { Attachment } from '../shim/attach.js';
+export { GlassError, KernelError, isGlassError, type ErrorCode } from './errors.js';
+export { humanDuration, parseTime, statusText } from './containers/status.js';
+export { shortId } from './ids.js';
+
+/** An engine over one state root, in this process. */
+export function createEngine(opts: EngineOptions = {}): Engine {
+  return new LocalEngine(opts);
+}
