@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KernelError } from './errors.js';
+import { findEscape, LIST_FLAGS, parseTarListing } from './archive-members.js';
 import { step, type Tracer } from './step.js';
 
 /** execa is loaded on first use: it costs ~130 ms of start-up that most commands never need. */
@@ -42,6 +43,8 @@ export interface PackResult {
 export interface UnpackOptions {
   title?: string;
   why?: string;
+  /** How to name the archive in errors (default: its path, or "the archive" for a stream). */
+  label?: string;
 }
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd';
@@ -163,13 +166,20 @@ export async function packDirectory(
  * archive says. That needs root, which glass runs as: an image's files must
  * belong to the container's root, not to whoever unpacked them.
  *
- * An archive member may not leave `destDir`. GNU tar already refuses: it
- * strips a leading "/" and skips names containing "..", and it will not write
- * through a symlink the archive itself planted. glass goes further and
- * rejects the whole archive when tar had to do either, because such an
- * archive was either made by mistake or made to attack. On any failure
- * `destDir` may hold part of the archive: unpack into a fresh scratch
- * directory and remove it when this throws.
+ * An archive member may not leave `destDir`. Before tar writes anything,
+ * glass lists the members as tar reads them and refuses the whole archive if
+ * one would land outside: an absolute or ".." name, a hard link to a host
+ * file, a file written through a symlink that points out (archive-members.ts
+ * has the rules). GNU tar's defaults are a second wall: it strips a leading
+ * "/", skips names with "..", and leaves a placeholder file where an absolute
+ * or climbing symlink goes until everything else is written, so nothing is
+ * written through one; when tar reports having had to do that, the archive is
+ * refused as well. A stream can be read only once, so for a stream the list
+ * is read alongside the unpacking and checked when both are done, tar's
+ * defaults keeping the members inside meanwhile.
+ *
+ * On any failure `destDir` may hold part of the archive: unpack into a fresh
+ * scratch directory and remove it when this throws.
  */
 export async function unpackArchive(
   trace: Tracer,
@@ -193,58 +203,120 @@ export async function unpackArchive(
       `the archive is compressed with ${compression}; glass reads plain or gzip tar archives, so decompress it first`,
     );
   }
-  const flags = [
-    '--numeric-owner',
-    '--same-owner',
-    '--same-permissions',
-    '--xattrs',
-    '--xattrs-include=*',
-    ...(compression === 'gzip' ? ['-z'] : []),
-  ];
+  const gzip = compression === 'gzip' ? ['-z'] : [];
+  const flags = ['--numeric-owner', '--same-owner', '--same-permissions', '--xattrs', '--xattrs-include=*', ...gzip];
   const file = typeof src === 'string' ? src : '-';
+  const label = opts.label ?? (file === '-' ? 'the archive' : file);
   const args = [...flags, '-C', destDir, '-xf', file];
+  const listArgs = [...LIST_FLAGS, ...gzip, '-f', file];
 
-  await step(
-    trace,
-    {
-      title: opts.title ?? 'Unpack a tar archive',
-      why:
-        opts.why ??
-        'Overlayfs stacks ordinary directories, not archives, so each layer is unpacked once into its own directory, with the owners and permissions the archive records.',
-      command: shellJoin(['tar', ...args]),
-    },
-    async () => {
-      const execa = await loadExeca();
-      const tar = execa('tar', args, {
-        env: TAR_ENV,
-        stdin: input ? 'pipe' : 'ignore',
-        reject: false,
+  const unpackStep = {
+    title: opts.title ?? 'Unpack a tar archive',
+    why:
+      opts.why ??
+      'Overlayfs stacks ordinary directories, not archives, so each layer is unpacked once into its own directory, with the owners and permissions the archive records.',
+    command: shellJoin(['tar', ...args]),
+  };
+  const checkStep = {
+    title: 'Check that every member of the archive stays inside the layer',
+    why: "An image is untrusted input that root unpacks on the host: a member named ../../etc/x or /etc/x, a hard link to a host file, or a file written through a symlink the archive planted could land outside the layer. tar lists the members exactly as it will read them, and glass refuses the whole archive if one of them would escape.",
+    command: shellJoin(['tar', ...listArgs]),
+  };
+  const execa = await loadExeca();
+  const tar = (argv: string[]) =>
+    execa('tar', argv, { env: TAR_ENV, stdin: input ? 'pipe' : 'ignore', reject: false, maxBuffer: 1024 * 1024 * 1024 });
+
+  if (!input) {
+    await step(trace, checkStep, async () => checkMembers(await tar(listArgs), label));
+    await step(trace, unpackStep, async () => checkUnpacked(await tar(args), label));
+    return;
+  }
+  await step(trace, unpackStep, async () => {
+    const lister = tar(listArgs);
+    const unpacker = tar(args);
+    const [fed, listed, unpacked] = await Promise.all([
+      feed(input, [lister.stdin!, unpacker.stdin!]).then(() => undefined, (e: unknown) => e),
+      lister,
+      unpacker,
+    ]);
+    if (fed) throw fed; // the input itself failed (a gzip error, a closed socket)
+    checkEscapes(String(unpacked.stderr ?? ''), label);
+    await step(trace, checkStep, () => checkMembers(listed, label));
+    checkUnpacked(unpacked, label);
+  });
+}
+
+interface TarRun {
+  stdout?: unknown;
+  stderr?: unknown;
+  failed: boolean;
+}
+
+/** The listing tar: a readable archive whose every member stays inside. */
+function checkMembers(listed: TarRun, label: string): void {
+  checkReadable(String(listed.stderr ?? ''), label);
+  if (listed.failed) throw tarFailed('list', label, listed);
+  let escape: string | undefined;
+  try {
+    escape = findEscape(parseTarListing(String(listed.stdout ?? '')));
+  } catch (e) {
+    throw new KernelError('INVALID_ARGUMENT', `refusing to unpack ${label}: glass could not read its member list (${(e as Error).message})`);
+  }
+  if (escape) throw new KernelError('INVALID_ARGUMENT', `refusing to unpack ${label}: ${escape}`);
+}
+
+/** The unpacking tar: it must not have had to strip or skip a member to keep it inside. */
+function checkUnpacked(unpacked: TarRun, label: string): void {
+  const stderr = String(unpacked.stderr ?? '');
+  checkEscapes(stderr, label);
+  checkReadable(stderr, label);
+  if (unpacked.failed) throw tarFailed('unpack', label, unpacked);
+}
+
+function checkEscapes(stderr: string, label: string): void {
+  const escape = stderr.match(/Removing leading `[^']*' from [^\n]*|[^\n]*Member name contains '\.\.'/);
+  if (escape) {
+    throw new KernelError(
+      'INVALID_ARGUMENT',
+      `refusing to unpack ${label}: it has members with absolute paths or '..' that would land outside the layer (tar: ${escape[0]})`,
+    );
+  }
+}
+
+function checkReadable(stderr: string, label: string): void {
+  if (/does not look like a tar archive|Unexpected EOF|not in gzip format|Archive contains obsolescent/.test(stderr)) {
+    throw new KernelError('INVALID_ARGUMENT', `${label === 'the archive' ? 'the input' : label} is not a readable tar archive: ${firstLine(stderr)}`);
+  }
+}
+
+/**
+ * Copy a stream into several writables at the pace of the slowest. One that
+ * fails (its tar stopped reading: tar's exit status tells whether that was an
+ * error) is dropped; all are ended when the input ends or fails, so no tar
+ * waits for more. Only the input's own errors are thrown.
+ */
+async function feed(input: Readable, sinks: Writable[]): Promise<void> {
+  const live = new Set(sinks);
+  for (const s of sinks) s.on('error', () => live.delete(s));
+  const write = (s: Writable, chunk: Buffer) =>
+    new Promise<void>((resolve) => {
+      if (s.destroyed) {
+        live.delete(s);
+        return resolve();
+      }
+      s.write(chunk, (err) => {
+        if (err) live.delete(s);
+        resolve();
       });
-      const feeding = input ? pipeline(input, tar.stdin!) : Promise.resolve();
-      const [fed, ran] = await Promise.allSettled([feeding, tar]);
-      // When tar stops reading early (a bad archive), feeding it fails with a
-      // broken pipe: tar's own message is then the one worth showing.
-      const fedError = fed.status === 'rejected' ? (fed.reason as NodeJS.ErrnoException) : undefined;
-      const brokenPipe = ['EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED'].includes(fedError?.code ?? '');
-      if (fedError && !brokenPipe) throw fedError;
-      const result = ran.status === 'fulfilled' ? ran.value : undefined;
-      const stderr = String(result?.stderr ?? '');
-      const escape = stderr.match(/Removing leading `[^']*' from [^\n]*|[^\n]*Member name contains '\.\.'/);
-      if (escape) {
-        throw new KernelError(
-          'INVALID_ARGUMENT',
-          `refusing to unpack ${file === '-' ? 'the archive' : file}: it has members with absolute paths or '..' that would land outside the layer (tar: ${escape[0]})`,
-        );
-      }
-      if (/does not look like a tar archive|Unexpected EOF|not in gzip format|Archive contains obsolescent/.test(stderr)) {
-        throw new KernelError('INVALID_ARGUMENT', `${file === '-' ? 'the input' : file} is not a readable tar archive: ${firstLine(stderr)}`);
-      }
-      if (ran.status === 'rejected' || result?.failed) {
-        throw tarFailed('unpack', file, ran.status === 'rejected' ? ran.reason : result);
-      }
-      if (fedError) throw fedError;
-    },
-  );
+    });
+  try {
+    for await (const chunk of input) {
+      await Promise.all([...live].map((s) => write(s, chunk as Buffer)));
+      if (live.size === 0) break;
+    }
+  } finally {
+    for (const s of sinks) s.end();
+  }
 }
 
 async function readHead(path: string, n: number): Promise<Buffer> {
@@ -258,7 +330,7 @@ async function readHead(path: string, n: number): Promise<Buffer> {
   }
 }
 
-function tarFailed(what: 'pack' | 'unpack', target: string, reason: unknown): KernelError {
+function tarFailed(what: 'pack' | 'unpack' | 'list', target: string, reason: unknown): KernelError {
   const r = reason as { stderr?: unknown; shortMessage?: string; message?: string };
   const detail = firstLine(String(r?.stderr ?? '')) || r?.shortMessage || r?.message || String(reason);
   return new KernelError('KERNEL', `tar could not ${what} ${target}: ${detail}`);
