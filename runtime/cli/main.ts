@@ -24,6 +24,7 @@ const HANDLERS: Record<string, Handler> = {
   attach: containers.attach,
   logs: containers.logs,
   export: containers.exportCmd,
+  rename: containers.rename,
   ps: listing.ps,
   inspect: listing.inspect,
   images: listing.images,

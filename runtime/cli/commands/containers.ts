@@ -184,3 +184,8 @@ export const exportCmd: Handler = async (ctx) => {
   await ctx.engine.containers.export(ctx.args[0]!, output ?? process.stdout);
   return 0;
 };
+
+export const rename: Handler = async (ctx) => {
+  await ctx.engine.containers.rename(ctx.args[0]!, ctx.args[1]!);
+  return 0;
+};
