@@ -1,14 +1,37 @@
 /*
- * glass-shim: what the monitor (shim.c) and the container's first process
- * (container.c) share. The protocol is described in README.md.
+ * glass-shim: what its files share. Each .c file holds one concept:
+ *
+ *   shim.c     main(): the order of the shim's steps, detach, clone
+ *   spec.c     reading shim.spec (the runtime's instructions)
+ *   status.c   the status pipe: "version", "step", "failed", "error" lines
+ *   fds.c      which file descriptors a new process may inherit
+ *   init.c     the container's first process, from clone() to execve()
+ *   rootfs.c   paths resolved inside the container's root, its mounts, pivot_root
+ *   user.c     the container's user, from its own /etc/passwd and /etc/group
+ *   monitor.c  the poll loop: output, stdin, signals, the init's exit
+ *   attach.c   the attach socket and its frames
+ *   jsonlog.c  the json-file log and JSON escaping
+ *   exit.c     what the shim records and removes once the container exited
+ *   util.c     small helpers
+ *
+ * The protocol is described in README.md.
  */
 #ifndef GLASS_SHIM_H
 #define GLASS_SHIM_H
 
 #include <stddef.h>
+#include <poll.h>
+#include <sys/types.h>
 
-#define STATUS_FD 3   /* shim -> runtime: "shim", "pid", "step", "ready", "error" lines */
+/* The version of the protocol in README.md. The runtime sends it as the first
+ * pair of shim.spec and the shim sends it as the first status line; each side
+ * refuses the other if they differ (a shim built from older sources). */
+#define SHIM_PROTOCOL_VERSION 1
+
+#define STATUS_FD 3   /* shim -> runtime: "version", "shim", "pid", "step", "failed", "ready", "error" lines */
 #define CONTROL_FD 4  /* runtime -> shim: "go\n" once the init is in its cgroups */
+
+#define CHUNK 32768   /* bytes read at a time from the container or a client */
 
 /* A repeated spec key (arg, env, lower, ...): a NULL-terminated array. */
 struct list {
@@ -18,12 +41,15 @@ struct list {
 
 /* Everything shim.spec says; see README.md for each key. */
 struct spec {
-  char *id, *upper, *work, *merged, *hostname, *cwd, *user, *log;
+  char *version, *id, *upper, *work, *merged, *hostname, *cwd, *user, *log;
+  char *events, *name, *image;
   int tty, open_stdin;
   struct list lower, arg, env, bind, cgroup, exit_hook;
 };
 
 extern struct spec spec;
+extern char *state_dir;   /* absolute path of <state-dir> */
+extern pid_t init_pid;    /* the container's init, until reaped (-1 before clone and after) */
 
 /* The child's ends of the channels the shim creates before clone(). */
 struct child_io {
@@ -33,14 +59,96 @@ struct child_io {
   int stdout_w, stderr_w;
 };
 
-/* container.c: the cloned child, from "wait for go" to execve. */
-int container_main(void *io);
+/* The shim's ends of the same channels, which the monitor watches. */
+struct shim_io {
+  int exec_r;    /* start-up result, until read */
+  int pty_sock;  /* receives the pty master (tty only), until received */
+  int out[3];    /* [1] stdout or the pty master, [2] stderr; -1 at EOF */
+  int in;        /* the container's stdin: a pipe, the pty master, or -1 */
+};
+extern struct shim_io sio;
 
-/* shim.c helpers the child uses too. */
-void step(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* util.c */
 char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* malloc'd sprintf */
-void reset_signals(void);
-void list_push(struct list *l, char *s);
 int write_all(int fd, const void *buf, size_t len);
+void list_push(struct list *l, char *s);
+void reset_signals(void);
+void timestamp(char out[40]);                               /* RFC 3339, UTC, nanoseconds */
+char *quote_argv(char *const *argv);                        /* as a shell would need it typed */
+
+/* status.c: lines on the status pipe (README.md). A step function calls
+ * begin(key) first; if it fails, the failure is reported under that key. */
+void status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void begin(const char *key);
+void step(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_failure(const char *message);
+void close_status(void);
+
+/* spec.c */
+void read_spec(void);
+
+/* fds.c */
+int close_fds_from(unsigned first);
+int cloexec_fds_from(unsigned first);
+
+/* shim.c: start-up failed; tell the runtime, undo, exit. */
+void abandon(int code, const char *msg) __attribute__((noreturn));
+void die_sys(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* init.c: the cloned child. fail() reports a failed step and exits. */
+int init_main(void *io);
+void fail(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+void fail_sys(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+const char *env_get(const char *name);
+
+/* rootfs.c: every step that builds the container's filesystem. */
+void make_mounts_private(void);
+void mount_rootfs(void);
+void mount_proc(void);
+void mount_sys(void);
+void mount_dev(void);
+void make_devices(void);
+void mount_devpts(void);
+int open_in_dev_pts(const char *name, int flags);
+void mount_shm(void);
+void mount_mqueue(void);
+void bind_mounts(void);
+void pivot_to_rootfs(void);
+void make_workdir(const char *cwd);
+
+/* user.c */
+void switch_user(void);
+
+/* jsonlog.c */
+char *json_string(const char *s, size_t len);               /* escaped, without quotes; malloc'd */
+void open_log(void);
+void log_chunk(const char *stream, const char *buf, size_t len);
+
+/* attach.c */
+void create_attach_socket(void);
+void remove_attach_socket(void);
+size_t attach_pollfd_count(void);
+void attach_fill_pollfds(struct pollfd *pfd, int take_input);
+void attach_accept_new(const struct pollfd *pfd);
+void attach_read_frames(const struct pollfd *pfd, size_t n);
+void attach_broadcast(int type, const void *data, size_t len);
+int removal_promised(void);
+void close_clients(int code);
+
+/* monitor.c */
+void setup_signals(void);
+void monitor(void) __attribute__((noreturn));
+void read_start_result(void);
+void stdin_add(const void *data, size_t len);
+void stdin_finish(void);
+int stdin_pending(void);
+void resize_tty(unsigned short rows, unsigned short cols);
+
+/* exit.c */
+void open_exit_steps(void);
+void write_exit_json(int code, int sig);
+void append_die_event(int code);
+void remove_cgroups(void);
+void run_exit_hook(void);
 
 #endif

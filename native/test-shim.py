@@ -18,8 +18,22 @@ import ctypes, json, os, re, shutil, signal, socket, struct, subprocess, sys, te
 SHIM = os.environ.get('GLASS_SHIM') or os.path.join(os.path.dirname(os.path.abspath(__file__)), 'build', 'glass-shim')
 VERBOSE = '-v' in sys.argv
 TMP = tempfile.mkdtemp(prefix='glass-shim-test-')
-CGROUP = '/sys/fs/cgroup/pids/glass-shim-test-%d' % os.getpid()
 failures, running = [], {}  # running: shim pid -> init pid, while a scenario runs
+PROTOCOL = '1'  # SHIM_PROTOCOL_VERSION in native/shim.h
+
+
+def cgroup_v2():
+    """Like crun: /sys/fs/cgroup is cgroup2 itself (unified, v2), or a tmpfs
+    holding one hierarchy per controller (v1, or hybrid with an empty v2 tree)."""
+    buf = ctypes.create_string_buffer(256)  # struct statfs; f_type comes first
+    if ctypes.CDLL(None, use_errno=True).statfs(b'/sys/fs/cgroup', buf) != 0:
+        raise OSError(ctypes.get_errno(), 'statfs /sys/fs/cgroup')
+    return ctypes.c_long.from_buffer(buf).value == 0x63677270  # CGROUP2_SUPER_MAGIC
+
+
+V2 = cgroup_v2()
+# A cgroup of our own for the cgroup scenario: in the one v2 tree, or in v1's pids hierarchy.
+CGROUP = '/sys/fs/cgroup/glass-shim-test-%d' % os.getpid() if V2 else '/sys/fs/cgroup/pids/glass-shim-test-%d' % os.getpid()
 
 
 def make_rootfs():
@@ -53,18 +67,24 @@ def frame(kind, payload=b''):
 
 
 def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=(), hook=None,
-        send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None, removes=False):
-    """Start one container; return (status lines, output bytes, exit code or None, state dir)."""
+        send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None, removes=False,
+        extra=(), version=PROTOCOL, inherit=(), during=None):
+    """Start one container; return (status lines, output bytes, exit code or None, state dir).
+    extra: more spec pairs; version: None leaves the version pair out; inherit:
+    descriptors the shim inherits besides 3 and 4 (which it must close); during:
+    called with the shim's pid once the command runs. lower: a path or a list."""
     state = os.path.join(TMP, name)
     for d in ('upper', 'work', 'merged', 'state'):
         os.makedirs(os.path.join(state, d))
     sdir = os.path.join(state, 'state')
-    spec = [('id', name.ljust(64, '0')), ('lower', lower or ROOTFS), ('upper', state + '/upper'),
+    spec = [('version', version)] if version is not None else []
+    lowers = [lower] if isinstance(lower, str) else lower or [ROOTFS]
+    spec += [('id', name.ljust(64, '0'))] + [('lower', l) for l in lowers] + [('upper', state + '/upper'),
             ('work', state + '/work'), ('merged', state + '/merged'), ('hostname', 'glass-' + name),
             ('env', 'PATH=/bin'), ('cwd', cwd), ('user', user), ('tty', '1' if tty else '0'),
             ('stdin', '1' if stdin else '0'), ('log', sdir + '/ctr-json.log')]
     spec += [('arg', a) for a in args] + [('bind', b) for b in binds] + [('cgroup', c) for c in cgroups]
-    spec += [('exit-hook', a) for a in hook or ()]
+    spec += [('exit-hook', a) for a in hook or ()] + list(extra)
     with open(sdir + '/shim.spec', 'wb') as f:
         f.write(b''.join(k.encode() + b'\0' + v.encode() + b'\0' for k, v in spec))
 
@@ -78,10 +98,10 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
 
     with open(sdir + '/shim.log', 'ab') as log:
         p = subprocess.Popen([SHIM, sdir], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=log, preexec_fn=fds, pass_fds=(3, 4))
+                             stderr=log, preexec_fn=fds, pass_fds=(3, 4) + tuple(inherit))
     for fd in (status_w, control_r, hi_status, hi_control):
         os.close(fd)
-    assert p.wait() == 0, 'the shim must exit 0 right after detaching'
+    p.wait()  # 0 right after detaching; 1 if it refused the spec before that
 
     lines, sock, shim_pid, out, code = [], None, None, b'', None
     with os.fdopen(status_r, 'r') as status:
@@ -116,6 +136,8 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
                 if signal_shim:
                     time.sleep(0.3)
                     os.kill(shim_pid, signal_shim)
+                if during:
+                    during(shim_pid)
                 if kill_init:
                     time.sleep(0.3)
                     os.kill(init_pid, kill_init)
@@ -128,8 +150,9 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
             code = int(payload)
             sock.close()
             sock = None
-    os.waitpid(shim_pid, 0)  # we are a subreaper: the detached shim is our child again
-    del running[shim_pid]
+    if shim_pid:
+        os.waitpid(shim_pid, 0)  # we are a subreaper: the detached shim is our child again
+        del running[shim_pid]
     if VERBOSE:
         print('\n'.join('   | ' + l for l in lines), '\n   > ' + out.decode(errors='replace').replace('\n', '\n   > '))
     return lines, out, code, sdir
@@ -146,24 +169,50 @@ def parent(pid):
         return int(f.read().rsplit(')', 1)[1].split()[1])
 
 
+def exit_steps(sdir):
+    with open(sdir + '/exit-steps.jsonl') as f:
+        return [json.loads(l) for l in f]
+
+
+def layer(name, links):
+    """A small image layer holding only symlinks, to stack on top of ROOTFS."""
+    d = os.path.join(TMP, 'layer-' + name)
+    os.makedirs(d)
+    for path, target in links.items():
+        os.symlink(target, os.path.join(d, path))
+    return d
+
+
 def main():
     lines, out, code, sdir = run('basic', ['sh', '-c', 'echo $$; hostname; tr "\\0" " " < /proc/1/cmdline; echo; ps -o pid,args; true'])
     text = out.decode()
     check('pid 1, hostname, cmdline', text.startswith('1\nglass-basic\nsh -c echo $$;'))
     ps = text.split('PID')[1].strip().split('\n')[1:]
     check('ps shows only the container: %r' % ps, len(ps) == 2 and ps[0].split()[0] == '1' and 'ps -o' in ps[1])
-    check('status lines in order', [l.split()[0] for l in lines][:1] == ['shim'] and lines[-1] == 'ready'
+    check('status lines in order: %r' % lines[:3], lines[0] == 'version ' + PROTOCOL
+          and [l.split()[0] for l in lines][:3] == ['version', 'step', 'shim'] and lines[-1] == 'ready'
           and [l.split('\t')[0] for l in lines if l.startswith('step ')][-1] == 'step exec')
     check('exit 0 frame', code == 0)
     with open(sdir + '/exit.json') as f:
         ex = json.load(f)
     check('exit.json ' + json.dumps(ex), ex['exitCode'] == 0 and ex['signal'] == 0
           and re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z', ex['finishedAt']))
+    steps = exit_steps(sdir)
+    check('exit-steps.jsonl: exit-record ' + json.dumps(steps), [s['key'] for s in steps] == ['exit-record']
+          and steps[0]['phase'] == 'done' and 'error' not in steps[0] and 'mv exit.json.tmp exit.json' in steps[0]['command']
+          and re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z', steps[0]['time']))
     with open(sdir + '/ctr-json.log') as f:
         entries = [json.loads(l) for l in f]
     check('json-file log', ''.join(e['log'] for e in entries) == text and all(
         e['stream'] == 'stdout' and '\n' not in e['log'][:-1] for e in entries))
     check('attach.sock removed', not os.path.exists(sdir + '/attach.sock'))
+
+    lines, _, _, _ = run('noversion', ['true'], version=None)
+    check('spec without a version refused: ' + lines[-1], lines[0] == 'version 1' and lines[-1].startswith('error 125 ')
+          and 'no protocol version' in lines[-1] and 'version 1' in lines[-1] and 'npm run build' in lines[-1])
+    lines, _, _, _ = run('badversion', ['true'], version='2')
+    check('spec of another version refused: ' + lines[-1], lines[-1].startswith('error 125 ')
+          and 'version 2' in lines[-1] and 'version 1' in lines[-1] and 'npm run build' in lines[-1])
 
     _, out, code, sdir = run('exit42', ['sh', '-c', r'''echo to-stderr >&2; printf 'q"b\\\001\303\251\r\n'; exit 42'''])
     check('exit code 42, stdout and stderr', code == 42 and sorted(out.split(b'\n')) == [b'', b'q"b\\\x01\xc3\xa9\r', b'to-stderr'])
@@ -174,13 +223,18 @@ def main():
 
     lines, _, code, sdir = run('notfound', ['no-such-binary'])
     check('not found: ' + lines[-1], lines[-1] == 'error 127 exec: "no-such-binary": executable file not found in $PATH')
+    check('failed step reported: ' + lines[-2], lines[-2] == 'failed exec\texec: "no-such-binary": executable file not found in $PATH')
     check('no exit.json after a failed start', not os.path.exists(sdir + '/exit.json'))
     lines, _, _, _ = run('noexec', ['/etc/passwd'])
     check('not executable: ' + lines[-1], lines[-1] == 'error 126 exec: "/etc/passwd": permission denied')
+    check('exec step, then its failure: %r' % lines[-3:-1], lines[-3].startswith('step exec\texec /etc/passwd')
+          and lines[-2] == 'failed exec\texec: "/etc/passwd": permission denied')
     lines, _, _, _ = run('nouser', ['true'], user='nosuchuser')
-    check('unknown user: ' + lines[-1], lines[-1].startswith('error 125 unable to find user nosuchuser'))
+    check('unknown user: ' + lines[-1], lines[-1].startswith('error 125 unable to find user nosuchuser')
+          and lines[-2].startswith('failed user\tunable to find user nosuchuser'))
     lines, _, _, _ = run('badlower', ['true'], lower=TMP + '/missing')
-    check('overlay failure: ' + lines[-1], re.fullmatch('error 125 mount overlay on .*/merged: No such file or directory', lines[-1]))
+    check('overlay failure: ' + lines[-1], re.fullmatch('error 125 mount overlay on .*/merged: No such file or directory', lines[-1])
+          and lines[-2].startswith('failed mount-overlay\tmount overlay on '))
     lines, _, code, sdir = run('nogo', ['true'], no_go=True)
     check('control pipe closed without go: ' + lines[-1], lines[-1].startswith('error 125 ')
           and not os.path.exists(sdir + '/attach.sock'))
@@ -210,18 +264,67 @@ def main():
                        binds=[host_file + '\t/etc/hostname\tro', TMP + '/rootfs/etc\t/data/x\trw'])
     check('bind mounts (ro file, rw dir): ' + repr(out), out == b'from-the-host\ngroup\npasswd\nread-only\n')
 
+    # An image must not make the shim write on the host: /etc -> a host directory.
+    host_dir = os.path.join(TMP, 'host-etc')
+    os.mkdir(host_dir)
+    _, out, code, _ = run('escape', ['sh', '-c', 'cat /etc/hostname; ls /etc; readlink /etc'],
+                          lower=[layer('escape', {'etc': host_dir}), ROOTFS], binds=[host_file + '\t/etc/hostname\tro'])
+    check('bind target behind a symlink out of the root lands inside: ' + repr(out),
+          code == 0 and out == b'from-the-host\nhostname\n' + host_dir.encode() + b'\n' and os.listdir(host_dir) == [])
+    lines, _, code, _ = run('procsymlink', ['true'], lower=[layer('proc', {'proc': host_dir}), ROOTFS])
+    check('/proc as a symlink refused: ' + lines[-1], lines[-1].startswith('error 125 mount destination /proc is a symlink')
+          and lines[-2].startswith('failed mount-proc\t') and os.listdir(host_dir) == [])
+
+    # Only 0, 1 and 2 reach the container; the shim keeps nothing it inherited.
+    leak_fd = os.open(host_dir, os.O_RDONLY)
+    os.dup2(leak_fd, 300)  # dup2 makes 300 inheritable
+    shim_fds = []
+    try:
+        _, out, _, _ = run('fds', ['sh', '-c', 'ls /proc/self/fd; sleep 0.2'], inherit=(300,),
+                           during=lambda pid: shim_fds.extend(os.listdir('/proc/%d/fd' % pid)))
+    finally:
+        os.close(300)
+        os.close(leak_fd)
+    check('container sees fds 0 1 2 (+ ls\'s own 3): ' + repr(out), out == b'0\n1\n2\n3\n')
+    check('shim closed the inherited fd 300: %r' % sorted(shim_fds, key=int), shim_fds and '300' not in shim_fds)
+
+    events = os.path.join(TMP, 'events.jsonl')
+    with open(events, 'w') as f:
+        f.write('{"status":"create"}\n')
+    _, _, code, _ = run('die', ['sh', '-c', 'exit 3'], extra=[('events', events), ('name', 'a"b'), ('image', 'busybox:latest')])
+    with open(events) as f:
+        ev = f.read().split('\n')
+    die = json.loads(ev[1])
+    want = ('{"status":"die","id":"%s","from":"busybox:latest","Type":"container","Action":"die","Actor":{"ID":"%s",'
+            '"Attributes":{"exitCode":"3","image":"busybox:latest","name":"a\\"b"}},"scope":"local","time":%d,"timeNano":%d}'
+            % ('die'.ljust(64, '0'), 'die'.ljust(64, '0'), die.get('time', 0), die.get('timeNano', 0)))
+    check('die event appended: ' + ev[1], len(ev) == 3 and ev[2] == '' and ev[1] == want
+          and die['timeNano'] // 10**9 == die['time'] and abs(die['time'] - time.time()) < 30)
+
     os.mkdir(CGROUP)  # the runtime's job; the shim removes it
     marker = os.path.join(TMP, 'hook-ran')
-    _, out, code, _ = run('cgroup', ['sh', '-c', 'grep pids /proc/self/cgroup'], cgroups=[CGROUP],
-                          hook=['/bin/sh', '-c', 'echo "$0" > ' + marker, 'hook-arg'])
-    check('cgroup namespace rooted at the container cgroup: ' + repr(out), out == b'8:pids:/\n')
+    _, out, code, sdir = run('cgroup', ['cat', '/proc/self/cgroup'], cgroups=[CGROUP],
+                             hook=['/bin/sh', '-c', 'echo "$0" > ' + marker, 'hook-arg'])
+    mine = [l for l in out.decode().split('\n') if (l.startswith('0::') if V2 else ':pids:' in l)]
+    check('cgroup namespace rooted at the container cgroup (%s): %r' % ('v2' if V2 else 'v1', mine),
+          len(mine) == 1 and mine[0].endswith(':/'))
     check('cgroup dir removed', not os.path.exists(CGROUP))
     os.waitpid(-1, 0)  # the exit hook, adopted by us
     check('exit hook ran', open(marker).read() == 'hook-arg\n')
+    steps = exit_steps(sdir)
+    check('exit-steps.jsonl: record, cgroup, hook: %r' % [(s['key'], s['command'], s['phase']) for s in steps],
+          [(s['key'], s['phase']) for s in steps] == [('exit-record', 'done'), ('cgroup-remove', 'done'), ('exit-hook', 'done')]
+          and steps[1]['command'] == 'rmdir ' + CGROUP
+          and steps[2]['command'] == "/bin/sh -c 'echo \"$0\" > %s' hook-arg" % marker)
     os.remove(marker)
     run('promised', ['true'], hook=['/bin/sh', '-c', 'echo ran > ' + marker], removes=True)
     time.sleep(0.2)
     check('no exit hook while a client that removes (type 6) is connected', not os.path.exists(marker))
+    _, _, _, sdir = run('badhook', ['true'], hook=['/no/such/hook'])
+    os.waitpid(-1, 0)  # the hook's child, which failed to exec
+    hook = exit_steps(sdir)[-1]
+    check('a hook that cannot start is recorded as failed: %r' % hook, hook['key'] == 'exit-hook'
+          and hook['phase'] == 'failed' and 'No such file or directory' in hook['error'])
 
     _, out, code, _ = run('sigterm', ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; while :; do sleep 0.05; done'],
                           signal_shim=signal.SIGTERM)
