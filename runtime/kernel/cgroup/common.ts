@@ -1,13 +1,13 @@
-import { mkdirSync, readFileSync, rmdirSync, existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { report, stepSync, type Tracer } from '../step.js';
 import type { ContainerCgroup } from './driver.js';
+import type { CgroupFs } from './fs.js';
 
 /** Read the pids listed in a cgroup.procs file. */
-export function readProcs(dir: string): number[] {
+export function readProcs(fs: CgroupFs, dir: string): number[] {
   try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    return fs.read(join(dir, 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -29,11 +29,11 @@ export function braced(dirs: string[], file = ''): string {
   return dirs.map((d) => d + suffix).join(' ');
 }
 
-export function mkdirCgroups(trace: Tracer, name: string, dirs: string[], why: string): void {
+export function mkdirCgroups(fs: CgroupFs, trace: Tracer, name: string, dirs: string[], why: string): void {
   stepSync(trace, { title: `Create the container's cgroup ${name}`, why, command: `mkdir ${braced(dirs)}` }, () => {
     for (const dir of dirs) {
       try {
-        mkdirSync(dir);
+        fs.mkdir(dir);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
@@ -41,7 +41,7 @@ export function mkdirCgroups(trace: Tracer, name: string, dirs: string[], why: s
   });
 }
 
-export function writePid(trace: Tracer, dirs: string[], pid: number): void {
+export function writePid(fs: CgroupFs, trace: Tracer, dirs: string[], pid: number): void {
   const command =
     dirs.length === 1
       ? `echo ${pid} > ${dirs[0]}/cgroup.procs`
@@ -54,7 +54,7 @@ export function writePid(trace: Tracer, dirs: string[], pid: number): void {
       command,
     },
     () => {
-      for (const dir of dirs) writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+      for (const dir of dirs) fs.write(join(dir, 'cgroup.procs'), String(pid));
     },
   );
 }
@@ -77,13 +77,13 @@ export function killPids(trace: Tracer, cg: ContainerCgroup, pids: number[], sig
  * rmdir on a cgroup only succeeds once it has no processes; right after a
  * kill the kernel may still be reaping them (EBUSY), so retry briefly.
  */
-export async function rmdirCgroups(trace: Tracer, cg: ContainerCgroup): Promise<void> {
-  const present = cg.dirs.filter((d) => existsSync(d));
+export async function rmdirCgroups(fs: CgroupFs, trace: Tracer, cg: ContainerCgroup): Promise<void> {
+  const present = cg.dirs.filter((d) => fs.exists(d));
   if (present.length === 0) return;
   for (const dir of present) {
     for (let attempt = 0; ; attempt++) {
       try {
-        rmdirSync(dir);
+        fs.rmdir(dir);
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;

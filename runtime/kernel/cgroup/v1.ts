@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stepSync, type Tracer } from '../step.js';
 import type { CgroupDriver, ContainerCgroup } from './driver.js';
 import type { CgroupLayout } from './layout.js';
 import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './common.js';
+import { hostCgroupFs, type CgroupFs } from './fs.js';
 
 /**
  * cgroup v1 (and the v1 half of a hybrid host): every controller has its own
@@ -12,7 +12,10 @@ import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './com
  * hybrid host the v2 tree (/sys/fs/cgroup/unified) gets a directory too.
  */
 export class CgroupV1Driver implements CgroupDriver {
-  constructor(readonly layout: CgroupLayout) {}
+  constructor(
+    readonly layout: CgroupLayout,
+    private readonly fs: CgroupFs = hostCgroupFs,
+  ) {}
 
   plan(name: string): ContainerCgroup {
     return { name, dirs: this.layout.hierarchies.map((h) => join(h.mountpoint, name)) };
@@ -22,6 +25,7 @@ export class CgroupV1Driver implements CgroupDriver {
     const cg = this.plan(name);
     try {
       mkdirCgroups(
+        this.fs,
         trace,
         name,
         cg.dirs,
@@ -31,7 +35,7 @@ export class CgroupV1Driver implements CgroupDriver {
         if (h.controllers.includes('cpuset')) this.inheritCpuset(trace, h.mountpoint, cg.dirs[i]!);
       });
     } catch (e) {
-      void rmdirCgroups(() => {}, cg);
+      void rmdirCgroups(this.fs, () => {}, cg);
       throw e;
     }
     return cg;
@@ -43,7 +47,7 @@ export class CgroupV1Driver implements CgroupDriver {
    */
   private inheritCpuset(trace: Tracer, parent: string, dir: string): void {
     for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-      const value = readFileSync(join(parent, file), 'utf8').trim();
+      const value = this.fs.read(join(parent, file)).trim();
       stepSync(
         trace,
         {
@@ -51,19 +55,19 @@ export class CgroupV1Driver implements CgroupDriver {
           why: 'A fresh v1 cpuset has no CPUs or memory nodes, and a task cannot join it until it has some.',
           command: `echo ${value} > ${join(dir, file)}`,
         },
-        () => writeFileSync(join(dir, file), value),
+        () => this.fs.write(join(dir, file), value),
       );
     }
   }
 
   place(trace: Tracer, cg: ContainerCgroup, pid: number): void {
-    writePid(trace, cg.dirs, pid);
+    writePid(this.fs, trace, cg.dirs, pid);
   }
 
   pids(cg: ContainerCgroup): number[] {
     // Every tree holds the same processes; the first one that exists will do.
     const all = new Set<number>();
-    for (const dir of cg.dirs) for (const p of readProcs(dir)) all.add(p);
+    for (const dir of cg.dirs) for (const p of readProcs(this.fs, dir)) all.add(p);
     return [...all];
   }
 
@@ -72,6 +76,6 @@ export class CgroupV1Driver implements CgroupDriver {
   }
 
   remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
-    return rmdirCgroups(trace, cg);
+    return rmdirCgroups(this.fs, trace, cg);
   }
 }

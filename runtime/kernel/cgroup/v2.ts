@@ -1,9 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { report, type Tracer } from '../step.js';
 import type { CgroupDriver, ContainerCgroup } from './driver.js';
 import type { CgroupLayout } from './layout.js';
 import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './common.js';
+import { hostCgroupFs, type CgroupFs } from './fs.js';
 
 /**
  * cgroup v2 ("unified"): a single tree at /sys/fs/cgroup, every controller in
@@ -11,10 +11,13 @@ import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './com
  * writing to a parent's cgroup.subtree_control (the limits issue does that).
  */
 export class CgroupV2Driver implements CgroupDriver {
-  constructor(readonly layout: CgroupLayout) {}
+  constructor(
+    readonly layout: CgroupLayout,
+    private readonly fs: CgroupFs = hostCgroupFs,
+  ) {}
 
   private get root(): string {
-    return this.layout.hierarchies[0]?.mountpoint ?? '/sys/fs/cgroup';
+    return this.layout.hierarchies[0]?.mountpoint ?? this.layout.root;
   }
 
   plan(name: string): ContainerCgroup {
@@ -23,29 +26,29 @@ export class CgroupV2Driver implements CgroupDriver {
 
   create(trace: Tracer, name: string): ContainerCgroup {
     const cg = this.plan(name);
-    mkdirCgroups(trace, name, cg.dirs, 'cgroup v2 has a single tree; the container gets one directory in it.');
+    mkdirCgroups(this.fs, trace, name, cg.dirs, 'cgroup v2 has a single tree; the container gets one directory in it.');
     return cg;
   }
 
   place(trace: Tracer, cg: ContainerCgroup, pid: number): void {
-    writePid(trace, cg.dirs, pid);
+    writePid(this.fs, trace, cg.dirs, pid);
   }
 
   pids(cg: ContainerCgroup): number[] {
-    return readProcs(cg.dirs[0]!);
+    return readProcs(this.fs, cg.dirs[0]!);
   }
 
   /** Linux 5.14+ kills a whole v2 cgroup with one write to cgroup.kill. */
   killAll(trace: Tracer, cg: ContainerCgroup, signal: NodeJS.Signals): void {
     const killFile = join(cg.dirs[0]!, 'cgroup.kill');
-    if (signal === 'SIGKILL' && existsSync(killFile)) {
+    if (signal === 'SIGKILL' && this.fs.exists(killFile)) {
       report(trace, {
         title: `Kill every process in cgroup ${cg.name}`,
         why: 'cgroup.kill SIGKILLs every process in the cgroup at once, including ones forked a moment ago.',
         command: `echo 1 > ${killFile}`,
       });
       try {
-        writeFileSync(killFile, '1');
+        this.fs.write(killFile, '1');
       } catch { /* gone already */ }
       return;
     }
@@ -53,6 +56,6 @@ export class CgroupV2Driver implements CgroupDriver {
   }
 
   remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
-    return rmdirCgroups(trace, cg);
+    return rmdirCgroups(this.fs, trace, cg);
   }
 }
