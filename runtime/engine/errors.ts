@@ -18,12 +18,9 @@ export type ErrorCode =
   | 'CONTAINER_RUNNING'
   | 'CONTAINER_NOT_RUNNING'
   | 'IMAGE_IN_USE'
-  | 'MISSING_BUSYBOX'
-  | 'COMMAND_NOT_FOUND'
-  | 'COMMAND_NOT_EXECUTABLE'
-  | 'SHIM_FAILED'
-  | 'KERNEL'
-  | 'NATIVE_NOT_BUILT';
+  | 'MISSING_BUSYBOX';
+// The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,
+// NATIVE_NOT_BUILT, SHIM_PROTOCOL, SHIM_FAILED, COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE.
 
 export class GlassError extends Error {
   constructor(
