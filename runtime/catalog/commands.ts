@@ -648,6 +648,54 @@ export const COMMANDS: CommandSpec[] = [
     group: 'system',
   },
   {
+    name: 'events',
+    usage: 'glass events [OPTIONS]',
+    summary: 'Get real time events from the engine',
+    explain:
+      'Prints what happens to containers and images as it happens: create, attach, start, kill, stop, die, destroy, rename. ' +
+      'The engine records each event as it acts, except `die`: the shim records that one, because it is the process that sees the container exit. ' +
+      'Every event is one line of JSON appended to <root>/events.jsonl, so a second terminal can follow what the first one does. ' +
+      'Without --until it keeps following until you press Ctrl-C.',
+    kernel: ['append-only writes (O_APPEND)'],
+    flags: [
+      {
+        name: 'filter',
+        short: 'f',
+        type: 'list',
+        valueName: 'filter',
+        summary: 'Filter output based on conditions provided',
+        explain:
+          'KEY=VALUE, repeatable: container=NAME|ID (a prefix is enough), event=ACTION (e.g. die), image=NAME|ID, ' +
+          'type=container|image, label=KEY[=VALUE]. Values of one key are alternatives; different keys must all match.',
+      },
+      {
+        name: 'format',
+        type: 'string',
+        summary: 'Format the output using the given Go template',
+        explain:
+          "e.g. --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}', or '{{json .}}' for one JSON object a line. " +
+          'Fields: .Type .Action .Actor.ID .Actor.Attributes .Scope .Time .TimeNano, and the older .Status .ID .From.',
+      },
+      {
+        name: 'since',
+        type: 'string',
+        summary: 'Show all events created since timestamp',
+        explain:
+          'First prints the events already recorded from then on. A duration back from now (10m, 1h30m), ' +
+          'a date and time (2006-01-02T15:04:05, a date alone, Z or +01:00 for a zone; local time otherwise) or Unix seconds (1700000000.5).',
+      },
+      {
+        name: 'until',
+        type: 'string',
+        summary: 'Stream events until this timestamp',
+        explain: 'Stops at that time, at once if it has passed; the same forms as --since (0s means now).',
+      },
+    ],
+    args: [],
+    interspersed: true,
+    group: 'system',
+  },
+  {
     name: 'version',
     usage: 'glass version',
     summary: 'Show the glass version information',
