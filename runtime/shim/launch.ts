@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { KernelError } from '../kernel/errors.js';
 import { report, type Tracer } from '../kernel/step.js';
-import { NATIVE_STEPS } from './steps.js';
+import { nativeStep } from './steps.js';
+import { encodeSpec, SHIM_PROTOCOL_VERSION, type ShimSpec } from './spec.js';
 import { installRoot } from '../kernel/install.js';
+
+export { encodeSpec, SHIM_PROTOCOL_VERSION, type ShimSpec } from './spec.js';
+export { readExitSteps } from './steps.js';
 
 /**
  * Starting a container means starting its shim (native/shim.c): the small C
@@ -13,23 +17,12 @@ import { installRoot } from '../kernel/install.js';
  * parent. native/README.md is the protocol; this file is the runtime's half.
  */
 
-/** Ordered key/value pairs; keys may repeat (arg, env, lower, ...). */
-export type ShimSpec = [key: string, value: string][];
-
 export function shimBinary(): string {
   const bin = process.env.GLASS_SHIM ?? join(installRoot(), 'native', 'build', 'glass-shim');
   if (!existsSync(bin)) {
     throw new KernelError('NATIVE_NOT_BUILT', `the glass shim is not built (${bin} is missing): run \`npm run setup\` (it compiles native/ with make) and try again`);
   }
   return bin;
-}
-
-/** key\0value\0 pairs: values may contain spaces, quotes and newlines without escaping. */
-export function encodeSpec(spec: ShimSpec): Buffer {
-  for (const [k, v] of spec) {
-    if (k.includes('\0') || v.includes('\0')) throw new KernelError('INVALID_ARGUMENT', `a NUL byte is not allowed in ${k}: ${JSON.stringify(v)}`);
-  }
-  return Buffer.from(spec.map(([k, v]) => `${k}\0${v}\0`).join(''));
 }
 
 export interface ShimStarted {
@@ -45,10 +38,18 @@ export interface LaunchOptions {
   beforeGo: (initPid: number) => Promise<void>;
 }
 
+/** The shim's first status line must be "version <SHIM_PROTOCOL_VERSION>". */
+function versionError(bin: string, line: string): KernelError | undefined {
+  const m = /^version (\S+)$/.exec(line);
+  if (m && m[1] === String(SHIM_PROTOCOL_VERSION)) return undefined;
+  const theirs = m ? `speaks protocol version ${m[1]}` : `sent no protocol version (its first line was ${JSON.stringify(line)})`;
+  return new KernelError('SHIM_PROTOCOL', `the glass shim ${bin} ${theirs}, this glass speaks version ${SHIM_PROTOCOL_VERSION}: it was built from other sources; rebuild it with \`npm run build\``);
+}
+
 /**
- * Launch the shim and drive its start-up protocol: read status lines, run
- * host-side set-up when the init's pid is known, send "go", and wait for the
- * exec to succeed or fail.
+ * Launch the shim and drive its start-up protocol: check its protocol
+ * version, read status lines, run host-side set-up when the init's pid is
+ * known, send "go", and wait for the exec to succeed or fail.
  */
 export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
   const { stateDir, trace } = opts;
@@ -71,6 +72,9 @@ export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
     let shimPid = 0;
     let initPid = 0;
     let settled = false;
+    let versionChecked = false;
+    // "step exec" comes just before execve(): done once "ready" follows, failed if "failed exec" does.
+    let execCommand: string | undefined;
     let buffered = '';
     const finish = (err?: Error) => {
       if (settled) return;
@@ -81,19 +85,30 @@ export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
       else resolve({ shimPid, initPid });
     };
     const onLine = (line: string) => {
+      if (!versionChecked) {
+        versionChecked = true;
+        const err = versionError(bin, line);
+        if (err) return finish(err); // closing the control pipe makes a running init give up
+        return;
+      }
       const sp = line.indexOf(' ');
       const word = sp < 0 ? line : line.slice(0, sp);
       const rest = sp < 0 ? '' : line.slice(sp + 1);
+      const tab = rest.indexOf('\t');
+      const key = tab < 0 ? rest : rest.slice(0, tab);
+      const text = tab < 0 ? '' : rest.slice(tab + 1);
       switch (word) {
         case 'shim':
           shimPid = Number(rest);
           break;
-        case 'step': {
-          const [key = '', command = ''] = rest.split('\t');
-          const known = NATIVE_STEPS[key] ?? { title: key, why: '' };
-          report(trace, { ...known, command, by: 'shim' });
+        case 'step':
+          if (key === 'exec') execCommand = text;
+          else report(trace, { ...nativeStep(key), command: text, by: 'shim' });
           break;
-        }
+        case 'failed':
+          report(trace, { ...nativeStep(key), command: key === 'exec' ? execCommand ?? '' : '', by: 'shim', phase: 'failed', error: text });
+          if (key === 'exec') execCommand = undefined;
+          break;
         case 'pid':
           initPid = Number(rest);
           opts
@@ -106,6 +121,7 @@ export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
             });
           break;
         case 'ready':
+          if (execCommand !== undefined) report(trace, { ...nativeStep('exec'), command: execCommand, by: 'shim' });
           finish();
           break;
         case 'error': {
@@ -122,7 +138,7 @@ export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
     status.on('data', (chunk: string) => {
       buffered += chunk;
       let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
+      while (!settled && (nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         onLine(line);

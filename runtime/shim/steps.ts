@@ -1,9 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Step } from '../kernel/step.js';
+
 /**
  * What each step the native shim reports means. The shim sends a key and the
  * exact command it ran; the title and the why live here, next to the rest of
- * the explain trace.
+ * the explain trace. test/unit/native-steps.test.ts keeps these keys and the
+ * ones in native/*.c in sync.
  */
 export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
+  'close-fds': {
+    title: 'Close the file descriptors the shim inherited',
+    why: 'Whatever started glass may have had files open (a shell\'s `exec 300</etc`); an open descriptor is a way into the host that pivot_root cannot take away, so the shim keeps only stdin, stdout, stderr and its two protocol pipes.',
+  },
   detach: {
     title: 'Detach the shim from the CLI',
     why: 'The shim forks and calls setsid() so it outlives this command: it keeps the container\'s stdio, log and exit code while nobody is attached.',
@@ -62,7 +71,7 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   },
   bind: {
     title: 'Bind-mount a host file into the container',
-    why: 'A bind mount shows one host file or directory at a second place; here the runtime\'s generated /etc files appear inside the container.',
+    why: 'A bind mount shows one host file or directory at a second place; here the runtime\'s generated /etc files appear inside the container. The mount point is looked up inside the container\'s root (openat2 RESOLVE_IN_ROOT), so a symlink in the image cannot send it to the host.',
   },
   hostname: {
     title: 'Set the container\'s hostname',
@@ -82,10 +91,80 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   },
   cwd: {
     title: 'Change to the working directory',
-    why: 'The process starts in the image\'s WorkingDir or -w; it is created if missing, as Docker does.',
+    why: 'The process starts in the image\'s WorkingDir or -w; it is created if missing (inside the container\'s root, even through a symlink), as Docker does.',
+  },
+  stdio: {
+    title: 'Connect stdin, stdout and stderr',
+    why: 'File descriptors 0, 1 and 2 become the pseudo-terminal, or the pipes the shim reads and writes (stdin is /dev/null unless -i), so the program\'s input and output flow through the shim to the log and attached clients.',
+  },
+  'cloexec-fds': {
+    title: 'Mark every other file descriptor close-on-exec',
+    why: 'Only 0, 1 and 2 may reach the container\'s program: the shim\'s pipes and anything else still open are closed by the kernel at execve, so no descriptor leads back to the host.',
   },
   exec: {
     title: 'Execute the container\'s command',
     why: 'execve replaces the prepared child with the requested program, which runs as PID 1 of the container.',
   },
+  'exit-record': {
+    title: 'Record the exit code in exit.json',
+    why: 'The shim writes the exit status to a temporary file and renames it over exit.json: rename is atomic, so `ps`, `wait` and `inspect` read the whole record or none, even after the shim is gone.',
+  },
+  'cgroup-remove': {
+    title: 'Remove the container\'s cgroups',
+    why: 'A cgroup directory can only be removed once no process is left in it; the shim waits for the init to be reaped, then removes it (retrying while the kernel finishes tearing the processes down).',
+  },
+  'exit-hook': {
+    title: 'Start the --rm clean-up',
+    why: 'A container started with --rm is removed when it exits; when no attached glass is left to do it (run -d, or a killed CLI), the shim starts the removal command itself, in a session of its own.',
+  },
 };
+
+/** Title and why of a step key (the key itself for one this runtime does not know). */
+export function nativeStep(key: string): { title: string; why: string } {
+  return NATIVE_STEPS[key] ?? { title: key, why: '' };
+}
+
+/** One line of <state-dir>/exit-steps.jsonl, as native/exit.c writes it. */
+interface ExitStepRecord {
+  key: string;
+  command: string;
+  phase: 'done' | 'failed';
+  error?: string;
+  time: string;
+}
+
+/**
+ * The shim's exit-time steps (exit.json, cgroup removal, the --rm hook), which
+ * it records in <state-dir>/exit-steps.jsonl because nobody may be listening
+ * when a container exits. The file is complete once the shim has exited
+ * (exit.json appears first, the other steps a moment later). Lines that do
+ * not parse (a shim killed mid-write) are skipped.
+ */
+export function readExitSteps(stateDir: string): Step[] {
+  let text: string;
+  try {
+    text = readFileSync(join(stateDir, 'exit-steps.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  const steps: Step[] = [];
+  for (const line of text.split('\n')) {
+    let r: ExitStepRecord;
+    try {
+      r = JSON.parse(line) as ExitStepRecord;
+    } catch {
+      continue;
+    }
+    if (typeof r?.key !== 'string') continue;
+    const at = new Date(r.time);
+    steps.push({
+      ...nativeStep(r.key),
+      command: r.command ?? '',
+      by: 'shim',
+      phase: r.phase === 'failed' ? 'failed' : 'done',
+      ...(r.phase === 'failed' ? { error: r.error ?? '' } : {}),
+      at: Number.isNaN(at.getTime()) ? new Date(0) : at,
+    });
+  }
+  return steps;
+}
