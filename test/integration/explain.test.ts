@@ -27,4 +27,30 @@ describe.skipIf(!isRoot)('--explain', () => {
     step(/Execute the container's command/, /echo/);
     step(/Enter a new cgroup namespace/, /unshare/);
   });
+
+  it('two CLIs explaining at once each print one whole, ordered trace of their own container', async () => {
+    const [a, b] = await Promise.all([
+      glass(root, ['--explain', 'run', '--rm', '--name', 'explain-a', 'busybox', 'echo', 'a']),
+      glass(root, ['--explain', 'run', '--rm', '--name', 'explain-b', 'busybox', 'echo', 'b']),
+    ]);
+    for (const [r, out] of [[a, 'a\n'], [b, 'b\n']] as const) {
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toBe(out);
+      const titles = r.stderr.split('\n').filter((l) => l.startsWith('▸')).map((l) => l.replace(/^▸ \[(glass|shim)\] /, ''));
+      // One container's steps, in the order the kernel saw them, each once.
+      const order = ["Create the container's cgroup", 'Create the container process in new namespaces', 'Place pid', 'Mount the overlay root filesystem', 'Switch the root filesystem with pivot_root', "Execute the container's command"];
+      const at = order.map((t) => titles.findIndex((x) => x.startsWith(t)));
+      expect(at.every((i) => i >= 0), titles.join('\n')).toBe(true);
+      expect([...at].sort((x, y) => x - y)).toEqual(at);
+      expect(titles.filter((t) => t === "Execute the container's command").length).toBe(1);
+      expect(r.stderr.match(/glass-[0-9a-f]{64}/g)!.every((m, _, all) => m === all[0])).toBe(true);
+    }
+    expect(a.stderr.match(/glass-[0-9a-f]{64}/)![0]).not.toBe(b.stderr.match(/glass-[0-9a-f]{64}/)![0]);
+  });
+
+  it('a step that fails is shown as failed, with the error', async () => {
+    const r = await glass(root, ['--explain', 'run', '--rm', 'busybox', 'no-such-command']);
+    expect(r.exitCode).toBe(127);
+    expect(r.stderr).toMatch(/✗ \[shim\] .*\(failed\)\n(.*\n)*? {4}error: .*no-such-command/);
+  });
 });

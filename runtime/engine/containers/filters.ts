@@ -1,5 +1,6 @@
 import { GlassError } from '../errors.js';
 import type { ContainerInfo } from './types.js';
+import { shownState } from './status.js';
 
 /**
  * `docker ps --filter KEY=VALUE`. Values given for one key are alternatives
@@ -37,7 +38,7 @@ export function containerMatcher(filters: ContainerFilters, ancestorIds: string[
   });
   const any = <T>(values: T[] | undefined, test: (v: T) => boolean) => values === undefined || values.length === 0 || values.some(test);
   return (c) => {
-    const state = c.status === 'dead' ? 'exited' : c.status;
+    const state = shownState(c.status);
     return (
       any(filters.id, (v) => c.config.id.startsWith(v)) &&
       any(names, (re) => re.test(`/${c.config.name}`)) &&

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ContainerInfo } from './types.js';
 import { containerFiles } from './shim-spec.js';
+import { lowerdirsTopFirst } from '../images/types.js';
+import { shownState } from './status.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -11,7 +13,7 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 export function containerInspect(info: ContainerInfo, dir: string): Record<string, unknown> {
   const c = info.config;
   const f = containerFiles(dir, c.id);
-  const status = info.status === 'dead' ? 'exited' : info.status;
+  const status = shownState(info.status);
   return {
     Id: c.id,
     Created: c.created,
@@ -47,7 +49,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
     GraphDriver: {
       Name: 'overlay',
       Data: {
-        LowerDir: [...c.layerDirs].reverse().join(':'),
+        LowerDir: lowerdirsTopFirst(c.layerDirs).join(':'),
         UpperDir: f.upper,
         WorkDir: f.work,
         MergedDir: f.merged,

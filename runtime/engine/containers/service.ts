@@ -31,6 +31,7 @@ import { parseSignal, signalNumber } from './signals.js';
 import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerConfig, ContainerInfo, CreateOptions, ExitRecord } from './types.js';
+import { lowerdirsTopFirst } from '../images/types.js';
 
 /** What the container service needs from the engine that owns it. */
 export interface ContainerDeps {
@@ -554,7 +555,7 @@ export class ContainerService implements ContainersApi {
     const c = (await this.mustInfo(op.on(id), id)).config;
     const files = this.files(id);
     const target = await makeScratchDir(this.d.paths.tmp, 'export');
-    await mountReadOnlyOverlay(op.trace, [files.upper, ...[...c.layerDirs].reverse()], target);
+    await mountReadOnlyOverlay(op.trace, [files.upper, ...lowerdirsTopFirst(c.layerDirs)], target);
     try {
       await packDirectory(op.trace, target, out);
     } finally {

@@ -4,6 +4,7 @@ import type { ShimSpec } from '../../shim/launch.js';
 import { hostResolvConf } from '../../kernel/host.js';
 import type { ContainerCgroup } from '../../kernel/cgroup/index.js';
 import type { ContainerConfig } from './types.js';
+import { lowerdirsTopFirst } from '../images/types.js';
 
 /** Where a container's files live inside its state directory. */
 export function containerFiles(dir: string, id: string) {
@@ -41,8 +42,7 @@ export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgro
   const spec: ShimSpec = [['id', c.id]];
   // For the `die` event, which the shim records itself when the init exits.
   if (opts.events) spec.push(['events', opts.events], ['name', c.name], ['image', c.image]);
-  // overlayfs lists lowerdirs top-most first; the image lists layers bottom first.
-  for (const l of [...c.layerDirs].reverse()) spec.push(['lower', l]);
+  for (const l of lowerdirsTopFirst(c.layerDirs)) spec.push(['lower', l]);
   spec.push(['upper', f.upper], ['work', f.work], ['merged', f.merged], ['hostname', c.hostname]);
   for (const a of [c.path, ...c.args]) spec.push(['arg', a]);
   for (const e of c.env) spec.push(['env', e]);

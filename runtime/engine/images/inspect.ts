@@ -1,4 +1,4 @@
-import type { ImageRecord } from './types.js';
+import { lowerdirsTopFirst, type ImageRecord } from './types.js';
 
 /** `docker image inspect`'s shape, filled from the OCI config. */
 export interface ImageInspect {
@@ -77,7 +77,7 @@ export function toInspect(image: ImageRecord): ImageInspect {
     GraphDriver: {
       Name: 'overlay',
       // overlayfs lists lower directories top layer first: the reverse of the image's order.
-      Data: { LowerDir: [...image.layerDirs].reverse().join(':') },
+      Data: { LowerDir: lowerdirsTopFirst(image.layerDirs).join(':') },
     },
     RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
     Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },

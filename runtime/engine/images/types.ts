@@ -46,3 +46,10 @@ export interface RemoveResult {
   /** Lines as Docker prints them: "Untagged: busybox:latest", "Deleted: sha256:..." */
   lines: string[];
 }
+
+/**
+ * overlayfs lists lowerdirs top-most first ("lowerdir=top:...:bottom"); images
+ * keep their layers bottom first, in the order they were made. The one place
+ * that turns one into the other.
+ */
+export const lowerdirsTopFirst = (layerDirs: readonly string[]): string[] => [...layerDirs].reverse();

@@ -14,10 +14,6 @@ import { randomBytes } from 'node:crypto';
  * the new one, never half of either, even if glass is killed mid-write.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  writeFileAtomicSync(path, data);
-}
-
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   writeFileSync(tmp, data);
   renameSync(tmp, path);
@@ -28,10 +24,6 @@ export async function writeJson(path: string, value: unknown): Promise<void> {
 }
 
 export async function readJson<T>(path: string): Promise<T> {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
-
-export function readJsonSync<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
