@@ -10,6 +10,7 @@ import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
 import * as system from './commands/system.js';
+import * as events from './commands/events.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -31,6 +32,7 @@ const HANDLERS: Record<string, Handler> = {
   tag: images.tag,
   rmi: images.rmi,
   import: images.importCmd,
+  events: events.events,
   version: system.version,
   help: system.help,
 };
