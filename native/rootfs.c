@@ -223,22 +223,25 @@ void make_devices(void) {
   step("mknod", "%s", cmd);
 }
 
-/* A mount below /dev: a directory created in our own tmpfs. */
-static void mount_in_dev(const char *key, const char *rel, const char *src, const char *type,
-                         unsigned long flags, const char *opts, const char *data) {
-  begin(key);
+/* A mount below /dev: on a directory created in our own tmpfs. Returns
+ * where it went, for the step's command. */
+static char *mount_in_dev(const char *rel, const char *src, const char *type, unsigned long flags,
+                          const char *data) {
   int fd = resolve_in_root(rel, DIR_);
+  char *at = where(fd);
   mount_on(fd, src, type, flags, data);
-  step(key, "mount -t %s -o %s%s%s %s %s", type, opts, data ? "," : "", data ? data : "", src, where(fd));
   close(fd);
+  return at;
 }
 
 /* Terminals live in a devpts filesystem. "newinstance" gives the container a
  * private one, numbered from 0 and without the host's terminals; ptmxmode=0666
  * makes its ptmx (where new terminals are allocated) usable. */
 void mount_devpts(void) {
-  mount_in_dev("mount-devpts", "dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "nosuid,noexec",
-               "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  begin("mount-devpts");
+  char *at = mount_in_dev("dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                          "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  step("mount-devpts", "mount -t devpts -o nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5 devpts %s", at);
 }
 
 /* Open a file of the container's devpts (for the pty). */
@@ -251,14 +254,16 @@ int open_in_dev_pts(const char *name, int flags) {
 
 /* POSIX shared memory (shm_open) lives in a tmpfs at /dev/shm. */
 void mount_shm(void) {
-  mount_in_dev("mount-shm", "dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nosuid,nodev,noexec",
-               "mode=1777,size=65536k");
+  begin("mount-shm");
+  char *at = mount_in_dev("dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  step("mount-shm", "mount -t tmpfs -o nosuid,nodev,noexec,mode=1777,size=65536k shm %s", at);
 }
 
 /* POSIX message queues; an mqueue mount shows those of the mounter's IPC namespace. */
 void mount_mqueue(void) {
-  mount_in_dev("mount-mqueue", "dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-               "nosuid,nodev,noexec", NULL);
+  begin("mount-mqueue");
+  char *at = mount_in_dev("dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  step("mount-mqueue", "mount -t mqueue -o nosuid,nodev,noexec mqueue %s", at);
 }
 
 /* A bind mount shows an existing file or directory at a second path: this is
