@@ -654,7 +654,8 @@ export const COMMANDS: CommandSpec[] = [
     explain:
       'Prints what happens to containers and images as it happens: create, attach, start, kill, stop, die, destroy, rename. ' +
       'The engine records each event as it acts, except `die`: the shim records that one, because it is the process that sees the container exit. ' +
-      'Every event is one line of JSON appended to <root>/events.jsonl, so a second terminal can follow what the first one does. ' +
+      'Each event is one line of JSON in <root>/events.jsonl, added with a single write(2) to a file opened O_APPEND, which the kernel ' +
+      "never interleaves with another process's: that is how a second terminal can follow what the first one does. " +
       'Without --until it keeps following until you press Ctrl-C.',
     kernel: ['append-only writes (O_APPEND)'],
     flags: [
