@@ -100,11 +100,16 @@ export class EventLog {
    * correct on every filesystem.
    */
   async *follow(opts: ReadEventsOptions & { signal?: AbortSignal } = {}): AsyncGenerator<EngineEvent> {
+    // Past events and live ones are split at one byte offset, so none is read twice or missed.
     let offset = size(this.path);
-    if (opts.sinceNano !== undefined) yield* this.list({ sinceNano: opts.sinceNano, untilNano: opts.untilNano });
+    if (opts.sinceNano !== undefined) {
+      const past = readAll(this.path + '.1') + readRange(this.path, 0, offset);
+      yield* parse(past).filter((e) => inRange(e, opts));
+    }
     let partial = '';
     while (!opts.signal?.aborted) {
-      if (opts.untilNano !== undefined && nowNano() > opts.untilNano) return;
+      // Decided before reading, so events written just before --until are still read once more.
+      const last = opts.untilNano !== undefined && nowNano() > opts.untilNano;
       const now = size(this.path);
       if (now < offset) offset = 0; // rotated: the new file starts empty
       if (now > offset) {
@@ -113,9 +118,9 @@ export class EventLog {
         const end = text.lastIndexOf('\n') + 1;
         partial = text.slice(end);
         for (const e of parse(text.slice(0, end))) if (inRange(e, opts)) yield e;
-        continue;
       }
-      await sleep(50, undefined, { signal: opts.signal }).catch(() => {});
+      if (last) return;
+      if (now === offset) await sleep(50, undefined, { signal: opts.signal }).catch(() => {});
     }
   }
 }

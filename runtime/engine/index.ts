@@ -18,6 +18,7 @@ export type { Attachment } from '../shim/attach.js';
 export { GlassError, KernelError, isGlassError, type ErrorCode } from './errors.js';
 export { humanDuration, parseTime, statusText } from './containers/status.js';
 export { shortId } from './ids.js';
+export { EVENT_FILTER_KEYS, eventMatcher, eventTimeRange, getTimestamp, parseTimestamp, type EventFilters } from './events-filter.js';
 
 /** An engine over one state root, in this process. */
 export function createEngine(opts: EngineOptions = {}): Engine {

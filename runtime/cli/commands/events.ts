@@ -1,5 +1,4 @@
-import { GlassError, isGlassError, type EngineEvent } from '../../engine/index.js';
-import { eventMatcher, eventTimeRange, getTimestamp, type EventFilters } from '../../engine/events-filter.js';
+import { eventMatcher, eventTimeRange, getTimestamp, GlassError, isGlassError, type EngineEvent, type EventFilters } from '../../engine/index.js';
 import { list, str, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
 import { outputClosed } from '../stdio.js';
