@@ -480,6 +480,23 @@ export const COMMANDS: CommandSpec[] = [
     group: 'containers',
   },
   {
+    name: 'rename',
+    usage: 'glass rename CONTAINER NEW_NAME',
+    summary: 'Rename a container',
+    explain:
+      'Gives the container another name. A name is only glass bookkeeping (a file under <root>/names holding ' +
+      "the container's ID), so nothing changes in the kernel: the process, its namespaces and its hostname stay as they are.",
+    kernel: [],
+    lesson: '02-container-lifecycle',
+    flags: [],
+    args: [
+      { name: 'CONTAINER', required: true },
+      { name: 'NEW_NAME', required: true },
+    ],
+    interspersed: true,
+    group: 'containers',
+  },
+  {
     name: 'attach',
     usage: 'glass attach [OPTIONS] CONTAINER',
     summary: "Attach local standard input, output, and error streams to a running container",
