@@ -29,9 +29,16 @@ export class Operation {
     }
   };
 
-  /** Steps that happened elsewhere (the shim's exit-time work) joined to this trace. */
-  replay(steps: Step[]): void {
-    for (const s of steps) this.trace(s);
+  private readonly replayed = new Set<string>();
+
+  /**
+   * Steps that happened elsewhere (the shim's work when a container exited),
+   * joined to this trace once per `key` however often the operation looks.
+   */
+  replay(key: string, steps: () => Step[]): void {
+    if (this.replayed.has(key)) return;
+    this.replayed.add(key);
+    for (const s of steps()) this.trace(s);
   }
 
   /** This operation acts on `id` from now on. */

@@ -8,7 +8,7 @@ import { packDirectory } from '../../kernel/archive.js';
 import { processStartTime, signalProcess } from '../../kernel/proc.js';
 import { report } from '../../kernel/step.js';
 import { Attachment } from '../../shim/attach.js';
-import { launchShim } from '../../shim/launch.js';
+import { launchShim, readExitSteps } from '../../shim/launch.js';
 import type { CallOptions, ContainersApi, ContainerSummary, ContainerView, RunResult, StartResult } from '../api.js';
 import { GlassError } from '../errors.js';
 import type { EventLog } from '../events.js';
@@ -265,6 +265,7 @@ export class ContainerService implements ContainersApi {
     const exitCode = (await exited) ?? (await this.waitExit(op, c.id, Infinity)) ?? -1;
     att.detach();
     await this.settle(c.id, Date.now() + 2000);
+    this.replayExit(op, c.id);
     if (c.autoRemove) await this.removeOp(op, c.id, true);
     return { id: c.id, exitCode, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
   }
@@ -298,6 +299,7 @@ export class ContainerService implements ContainersApi {
       att.detach();
       if (code !== undefined) {
         await this.settle(id, deadline);
+        this.replayExit(op, id);
         return code;
       }
     }
@@ -306,11 +308,19 @@ export class ContainerService implements ContainersApi {
       const info = await this.d.store.info(id);
       if (!info) return undefined;
       if (info.status === 'dead') await this.reconcile(op, info);
-      if (!info.running && info.status !== 'created') return (await this.d.store.readExit(id))?.exitCode ?? info.exitCode;
+      if (!info.running && info.status !== 'created') {
+        this.replayExit(op, id);
+        return (await this.d.store.readExit(id))?.exitCode ?? info.exitCode;
+      }
       if (info.status === 'created') return info.exitCode;
       if (Date.now() >= deadline) return undefined;
       await sleep(20);
     }
+  }
+
+  /** What the shim did when the container exited (exit record, cgroup removal, --rm hook), into this trace. */
+  private replayExit(op: Operation, id: string): void {
+    op.replay(`exit:${id}`, () => readExitSteps(this.dir(id)));
   }
 
   /** After the exit frame, wait (briefly) for the shim to finish its clean-up. */
@@ -432,6 +442,7 @@ export class ContainerService implements ContainersApi {
 
   private async removeFiles(op: Operation, c: ContainerConfig): Promise<void> {
     const dir = this.dir(c.id);
+    this.replayExit(op, c.id); // the last chance to read what the shim did
     await this.d.cgroups().remove(op.trace, this.cgroupOf(c.id));
     if (existsSync(dir)) {
       report(op.trace, {
