@@ -210,40 +210,40 @@ export async function unpackArchive(
   const args = [...flags, '-C', destDir, '-xf', file];
   const listArgs = [...LIST_FLAGS, ...gzip, '-f', file];
 
-  const unpackStep = {
-    title: opts.title ?? 'Unpack a tar archive',
-    why:
-      opts.why ??
-      'Overlayfs stacks ordinary directories, not archives, so each layer is unpacked once into its own directory, with the owners and permissions the archive records.',
-    command: shellJoin(['tar', ...args]),
-  };
-  const checkStep = {
-    title: 'Check that every member of the archive stays inside the layer',
-    why: "An image is untrusted input that root unpacks on the host: a member named ../../etc/x or /etc/x, a hard link to a host file, or a file written through a symlink the archive planted could land outside the layer. tar lists the members exactly as it will read them, and glass refuses the whole archive if one of them would escape.",
-    command: shellJoin(['tar', ...listArgs]),
-  };
   const execa = await loadExeca();
   const tar = (argv: string[]) =>
     execa('tar', argv, { env: TAR_ENV, stdin: input ? 'pipe' : 'ignore', reject: false, maxBuffer: 1024 * 1024 * 1024 });
 
-  if (!input) {
-    await step(trace, checkStep, async () => checkMembers(await tar(listArgs), label));
-    await step(trace, unpackStep, async () => checkUnpacked(await tar(args), label));
-    return;
-  }
-  await step(trace, unpackStep, async () => {
-    const lister = tar(listArgs);
-    const unpacker = tar(args);
-    const [fed, listed, unpacked] = await Promise.all([
-      feed(input, [lister.stdin!, unpacker.stdin!]).then(() => undefined, (e: unknown) => e),
-      lister,
-      unpacker,
-    ]);
-    if (fed) throw fed; // the input itself failed (a gzip error, a closed socket)
-    checkEscapes(String(unpacked.stderr ?? ''), label);
-    await step(trace, checkStep, () => checkMembers(listed, label));
-    checkUnpacked(unpacked, label);
-  });
+  // One step: the member check (`tar --list`) is part of unpacking safely, and
+  // a refused archive shows as this step failing with the reason.
+  await step(
+    trace,
+    {
+      title: opts.title ?? 'Unpack a tar archive',
+      why:
+        opts.why ??
+        'Overlayfs stacks ordinary directories, not archives, so each layer is unpacked once into its own directory, with the owners and permissions the archive records; first every member is checked to stay inside it.',
+      command: shellJoin(['tar', ...args]),
+    },
+    async () => {
+      if (!input) {
+        checkMembers(await tar(listArgs), label);
+        checkUnpacked(await tar(args), label);
+        return;
+      }
+      const lister = tar(listArgs);
+      const unpacker = tar(args);
+      const [fed, listed, unpacked] = await Promise.all([
+        feed(input, [lister.stdin!, unpacker.stdin!]).then(() => undefined, (e: unknown) => e),
+        lister,
+        unpacker,
+      ]);
+      if (fed) throw fed; // the input itself failed (a gzip error, a closed socket)
+      checkEscapes(String(unpacked.stderr ?? ''), label);
+      checkMembers(listed, label);
+      checkUnpacked(unpacked, label);
+    },
+  );
 }
 
 interface TarRun {
