@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -94,4 +94,20 @@ export function leaksSince(before: HostSnapshot, after: HostSnapshot): string[] 
     ...diff(before.iptables, after.iptables).map((r) => `iptables rule: ${r}`),
     ...diff(before.roots, after.roots).map((r) => `state root: ${r}`),
   ];
+}
+
+/**
+ * leaksSince, for a check in the middle of the suite while other test files
+ * run beside it: only what could be this root's. Cgroups of containers that
+ * still have a directory under another test root, and processes or mounts
+ * naming another test root, belong to those files.
+ */
+export function leaksOf(root: string, before: HostSnapshot, after: HostSnapshot): string[] {
+  const others = after.roots.filter((r) => r !== root);
+  const elsewhere = (line: string) => others.some((r) => line.includes(r + '/') || line.endsWith(r));
+  const liveElsewhere = (line: string) => {
+    const id = /glass-([0-9a-f]{64})/.exec(line)?.[1];
+    return !!id && others.some((r) => existsSync(`${r}/containers/${id}`));
+  };
+  return leaksSince(before, after).filter((l) => !l.startsWith('state root:') && !elsewhere(l) && !liveElsewhere(l));
 }
