@@ -44,6 +44,7 @@ export async function prepareImport(trace: Tracer, paths: Paths, opts: ImportSou
     await fs.mkdir(treePath, { mode: 0o755 });
     await fs.chmod(treePath, 0o755);
     await unpackArchive(trace, blobPath, treePath, {
+      label: label === '-' ? 'the archive from standard input' : label,
       title: 'Unpack the imported filesystem into a layer directory',
       why: 'Containers use the layer through overlayfs, which stacks plain directories, so the tar is unpacked once, keeping its owners, modes and device files.',
     });
