@@ -67,8 +67,8 @@ module.exports = {
     },
     {
       name: 'cli-uses-engine-public-surface',
-      comment: "runtime/cli should import the engine's public surface (engine/index.ts), not its internals; a warning until the CLI restructure lands.",
-      severity: 'warn',
+      comment: "runtime/cli uses the Engine only through its public surface (engine/index.ts), never its stores or internals.",
+      severity: 'error',
       from: { path: layer('cli') },
       to: { path: layer('engine'), pathNot: '^runtime/engine/index\\.ts$' },
     },
