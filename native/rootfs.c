@@ -114,8 +114,8 @@ static int resolve_in_root(const char *path, enum kind kind) {
   return parent;
 }
 
-/* Mount onto what `fd` is. Flags of a bind mount can only be changed by a
- * second, remount call; `remount_ro` does that. */
+/* Mount onto exactly what `fd` already is, through its /proc/self/fd path:
+ * no second lookup of the image's path, so nothing in it can redirect us. */
 static void mount_on(int fd, const char *src, const char *type, unsigned long flags, const char *data) {
   if (mount(src, fd_path(fd), type, flags, data) < 0) fail_sys("mount %s on %s", src, where(fd));
 }
