@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { parseMountinfo, readMountinfo } from './mountinfo.js';
 import { step, type Tracer } from './step.js';
 
 /**
@@ -38,15 +39,11 @@ export async function unmount(trace: Tracer, target: string, why = 'Leave nothin
 
 /**
  * Mount points at or below `dir` in this mount namespace, deepest first (the
- * order they can be unmounted in). Field 5 of /proc/self/mountinfo is the
- * mount point, with space, tab, newline and backslash written as octal escapes.
+ * order they can be unmounted in).
  */
 export function mountPointsUnder(dir: string): string[] {
-  const points = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((p): p is string => p !== undefined)
-    .map((p) => p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
+  const points = parseMountinfo(readMountinfo())
+    .map((m) => m.mountPoint)
     .filter((p) => p === dir || p.startsWith(dir + '/'));
   return points.sort((a, b) => b.length - a.length);
 }

@@ -1,4 +1,5 @@
 import { statfsSync, readFileSync } from 'node:fs';
+import { parseMountinfo, readMountinfo } from '../mountinfo.js';
 import { KernelError } from '../errors.js';
 
 /**
@@ -53,23 +54,14 @@ export interface CgroupHost {
   fsType?: number;
 }
 
-const unescapeMountinfo = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-
 /** Parse /proc/self/mountinfo for cgroup mounts: one entry per hierarchy (superblock). */
 export function parseCgroupMounts(mountinfo: string): Hierarchy[] {
   const seen = new Set<string>();
   const out: Hierarchy[] = [];
-  for (const line of mountinfo.split('\n')) {
-    if (!line) continue;
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const fields = left.split(' ');
-    const [fstype, , superOpts = ''] = right.split(' ');
+  for (const { device, mountPoint: mountpoint, fsType: fstype, superOptions: superOpts } of parseMountinfo(mountinfo)) {
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const dev = fields[2]!;
-    if (seen.has(dev)) continue; // the same hierarchy mounted twice
-    seen.add(dev);
-    const mountpoint = unescapeMountinfo(fields[4]!);
+    if (seen.has(device)) continue; // the same hierarchy mounted twice
+    seen.add(device);
     if (fstype === 'cgroup2') {
       let controllers: string[] = [];
       try {
@@ -108,7 +100,7 @@ export function detectLayout(host: CgroupHost = {}): CgroupLayout {
   if (type !== CGROUP2_SUPER_MAGIC && type !== TMPFS_MAGIC && type !== CGROUP_SUPER_MAGIC) {
     throw noCgroups(root, `the filesystem there is of type 0x${type.toString(16)}, neither cgroup2 nor a tmpfs holding cgroup v1 trees`);
   }
-  const mounted = parseCgroupMounts(host.mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8')).filter(
+  const mounted = parseCgroupMounts(host.mountinfo ?? readMountinfo()).filter(
     (h) => h.mountpoint === root || h.mountpoint.startsWith(root + '/'),
   );
   const kind = classify(type, mounted);
