@@ -614,7 +614,6 @@ export class ContainerService implements ContainersApi {
   }
 
   private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    mkdirSync(join(this.d.paths.root, 'locks'), { recursive: true });
     return withLock(this.d.paths.containerLock(id), fn);
   }
 }

@@ -1,57 +1,60 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
 
 /**
- * A lock between glass processes sharing one state root. mkdir(2) either
- * creates a directory or fails because it exists, atomically, so whichever
- * process creates the lock directory holds the lock; the rest wait. The holder
- * writes its pid and start time into it: a process killed while holding the
- * lock is seen to be gone, and its lock broken, at once. A lock with no owner
- * file yet is taken to be a leftover only once it is older than STALE_MS;
- * critical sections are a few renames and JSON writes, far below that age.
+ * A lock between glass processes sharing one state root.
+ *
+ * The lock is a name in Linux's *abstract* unix socket namespace: a socket
+ * address that starts with a NUL byte names no file, only an entry in the
+ * kernel's table of listening sockets (of this network namespace). bind(2)
+ * succeeds for exactly one process at a time (the others get EADDRINUSE), and
+ * the kernel drops the name the moment its socket is closed — including when
+ * the holder is killed. So the lock is taken atomically, cannot be broken
+ * while its holder lives, is never left behind by a process that died, and
+ * needs no disk space (it still works on a full disk). `ss -xlp | grep
+ * glass-lock` shows who holds which lock.
+ *
+ * The earlier lock (mkdir, then an owner file) could be seen between the two
+ * steps with no owner, taken for abandoned and broken while its owner lived:
+ * two processes in at once, and lost updates.
  */
-const STALE_MS = 10_000;
-const RETRY_MS = 20;
-const OWNER = 'owner';
-const me = `${process.pid} ${processStartTime(process.pid) ?? ''}`;
 
-export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      try {
-        writeFileSync(join(lockDir, OWNER), me);
-      } catch (e) {
-        rmSync(lockDir, { recursive: true, force: true });
-        throw e;
-      }
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    if (abandoned(lockDir)) rmSync(lockDir, { recursive: true, force: true });
-    else await sleep(RETRY_MS + Math.random() * RETRY_MS);
+/** How long to wait between tries: short at first (critical sections are a few file renames). */
+const MAX_RETRY_MS = 50;
+
+/** The abstract socket name for a lock path (any path: nothing is created there). */
+export function lockName(path: string): string {
+  return `\0glass-lock/${createHash('sha256').update(resolve(path)).digest('hex').slice(0, 40)}`;
+}
+
+/** Try once: the listening socket if we got the lock, undefined if someone holds it. */
+function tryAcquire(name: string): Promise<Server | undefined> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      server.close();
+      if (e.code === 'EADDRINUSE') done(undefined);
+      else fail(e);
+    });
+    server.listen(name, () => {
+      server.unref(); // a held lock does not keep the process alive by itself
+      done(server);
+    });
+  });
+}
+
+/** Run `fn` while holding the lock named by `path`; waits while another process (or operation) holds it. */
+export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const name = lockName(path);
+  let server: Server | undefined;
+  for (let wait = 1; !(server = await tryAcquire(name)); wait = Math.min(wait * 2, MAX_RETRY_MS)) {
+    await sleep(wait + Math.random() * wait);
   }
   try {
     return await fn();
   } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-/** Was the lock left by a process that is gone (or so old it must have been)? */
-function abandoned(lockDir: string): boolean {
-  try {
-    const [pid, start] = readFileSync(join(lockDir, OWNER), 'utf8').split(' ');
-    return !isSameProcessAlive(Number(pid), start ? Number(start) : undefined);
-  } catch {
-    // No owner file (yet): fall back on the lock's age.
-  }
-  try {
-    return Date.now() - statSync(lockDir).mtimeMs > STALE_MS;
-  } catch {
-    return false; // released meanwhile
+    server.close();
   }
 }
