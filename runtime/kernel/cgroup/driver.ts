@@ -27,4 +27,6 @@ export interface CgroupDriver {
   killAll(trace: Tracer, cg: ContainerCgroup, signal: NodeJS.Signals): void;
   /** rmdir the cgroup (it must be empty), retrying while the kernel reaps. */
   remove(trace: Tracer, cg: ContainerCgroup): Promise<void>;
+  /** Does any of the cgroup's directories exist? */
+  exists(cg: ContainerCgroup): boolean;
 }

@@ -55,6 +55,10 @@ export class CgroupV2Driver implements CgroupDriver {
     killPids(trace, cg, this.pids(cg), signal);
   }
 
+  exists(cg: ContainerCgroup): boolean {
+    return cg.dirs.some((d) => this.fs.exists(d));
+  }
+
   remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
     return rmdirCgroups(this.fs, trace, cg);
   }
