@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'CONTAINER_RUNNING'
   | 'CONTAINER_NOT_RUNNING'
+  | 'CONTAINER_BROKEN'
   | 'IMAGE_IN_USE'
   | 'MISSING_BUSYBOX';
 // The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,

@@ -80,3 +80,23 @@ describe('withLock (an abstract unix socket name between glass processes)', () =
     expect(lockName('/x/locks/a').startsWith('\0glass-lock/')).toBe(true);
   });
 });
+
+describe('withLock re-entrancy', () => {
+  it('lets one chain of calls take its own lock again, but not a concurrent one', async () => {
+    const path = join(tmpdir(), `glass-reentrant-${process.pid}`);
+    const order: string[] = [];
+    await Promise.all([
+      withLock(path, async () => {
+        order.push('outer');
+        await withLock(path, async () => void order.push('inner')); // would wait for itself forever
+        await new Promise((r) => setTimeout(r, 30));
+        order.push('outer done');
+      }),
+      (async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        await withLock(path, async () => void order.push('other'));
+      })(),
+    ]);
+    expect(order).toEqual(['outer', 'inner', 'outer done', 'other']);
+  });
+});

@@ -5,12 +5,13 @@ import type { Writable } from 'node:stream';
 import { cgroupName, type CgroupDriver, type ContainerCgroup } from '../../kernel/cgroup/index.js';
 import { mountReadOnlyOverlay, unmount } from '../../kernel/mounts.js';
 import { packDirectory } from '../../kernel/archive.js';
-import { processStartTime, signalProcess } from '../../kernel/proc.js';
+import { isSameProcessAlive, processStartTime, signalProcess } from '../../kernel/proc.js';
 import { report } from '../../kernel/step.js';
 import { Attachment } from '../../shim/attach.js';
 import { launchShim, readExitSteps } from '../../shim/launch.js';
 import type { CallOptions, ContainersApi, ContainerSummary, ContainerView, RunResult, StartResult } from '../api.js';
 import { GlassError } from '../errors.js';
+import { faultPoint } from '../faults.js';
 import type { EventLog } from '../events.js';
 import type { ImageStore } from '../images/store.js';
 import type { ImageRecord } from '../images/types.js';
@@ -32,6 +33,11 @@ import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerConfig, ContainerInfo, CreateOptions, ExitRecord } from './types.js';
 import { lowerdirsTopFirst } from '../images/types.js';
+
+/** Remove what the shim of the last run left: its record, exit record, exit steps and socket. */
+function forgetRun(dir: string): void {
+  for (const f of ['shim.json', 'exit.json', 'exit-steps.jsonl', 'attach.sock']) rmSync(join(dir, f), { force: true });
+}
 
 /** What the container service needs from the engine that owns it. */
 export interface ContainerDeps {
@@ -108,6 +114,7 @@ export class ContainerService implements ContainersApi {
     let name: string | undefined;
     try {
       name = await this.reserveName(id, opts.name);
+      faultPoint('create:before-config');
       const config = { ...draft, name };
       const f = containerFiles(dir, id);
       mkdirSync(f.upper, { recursive: true });
@@ -170,10 +177,11 @@ export class ContainerService implements ContainersApi {
     // Forget the previous run before removing its exit record: otherwise another
     // glass process could see "started, no exit, shim gone" and reconcile
     // (kill) this container while it starts.
-    await store.writeState(id, { status: 'created', restartCount: info.state.restartCount });
-    rmSync(join(dir, 'exit.json'), { force: true });
-    rmSync(join(dir, 'exit-steps.jsonl'), { force: true });
-    rmSync(files.socket, { force: true });
+    // startedAt is the attempt's time until the start succeeds: a CLI killed
+    // after the exec leaves a running container (shim.json) whose state has it.
+    await store.writeState(id, { status: 'created', startedAt: new Date().toISOString(), restartCount: info.state.restartCount });
+    forgetRun(dir);
+    faultPoint('start:before-cgroup');
 
     const cg = this.cgroupOf(id);
     // An --rm container is removed by its shim's exit hook, unless an attached
@@ -188,8 +196,14 @@ export class ContainerService implements ContainersApi {
       },
       {
         name: 'cgroup',
-        prepare: (ctx) => void this.d.cgroups().create(ctx.trace, cg.name),
-        atPid: (ctx, pid) => this.d.cgroups().place(ctx.trace, cg, pid),
+        prepare: (ctx) => {
+          this.d.cgroups().create(ctx.trace, cg.name);
+          faultPoint('start:after-cgroup');
+        },
+        atPid: (ctx, pid) => {
+          faultPoint('start:after-shim');
+          this.d.cgroups().place(ctx.trace, cg, pid);
+        },
         undo: async (ctx) => {
           this.d.cgroups().killAll(ctx.trace, cg, 'SIGKILL');
           await this.d.cgroups().remove(ctx.trace, cg);
@@ -218,6 +232,7 @@ export class ContainerService implements ContainersApi {
           beforeGo: atPid,
         }),
       );
+      faultPoint('start:after-exec');
       try {
         await store.writeState(id, {
           status: 'started',
@@ -234,8 +249,7 @@ export class ContainerService implements ContainersApi {
       this.event('start', c);
       return { id, attachment };
     } catch (e) {
-      rmSync(files.socket, { force: true });
-      rmSync(join(dir, 'exit.json'), { force: true });
+      forgetRun(dir);
       const exitCode = (e as { exitCode?: number }).exitCode ?? 125;
       await store.writeState(id, { status: 'created', error: (e as Error).message, exitCode, restartCount: info.state.restartCount }).catch(() => {});
       throw e;
@@ -419,15 +433,22 @@ export class ContainerService implements ContainersApi {
   private async removeOp(op: Operation, id: string, force: boolean): Promise<void> {
     const info = await this.d.store.info(id);
     if (!info) return; // removed concurrently
-    if (info.running) {
+    const brokenButAlive = info.status === 'broken' && !!info.shim && isSameProcessAlive(info.shim.pid, info.shim.startTime);
+    if (info.running || brokenButAlive) {
       if (!force) {
         throw new GlassError('CONTAINER_RUNNING', `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`, 1);
       }
-      await this.locked(id, async () => {
-        const now = await this.d.store.info(id);
-        if (now?.running) this.signal(op, now, 'SIGKILL');
-      });
-      await this.waitExit(op, id, 10_000);
+      if (info.running) {
+        await this.locked(id, async () => {
+          const now = await this.d.store.info(id);
+          if (now?.running) this.signal(op, now, 'SIGKILL');
+        });
+        await this.waitExit(op, id, 10_000);
+      } else {
+        // Its records are unreadable, but its shim named itself: stop everything in its cgroup, wait for the shim.
+        this.d.cgroups().killAll(op.trace, this.cgroupOf(id), 'SIGKILL');
+        for (let i = 0; i < 500 && isSameProcessAlive(info.shim!.pid, info.shim!.startTime); i++) await sleep(20);
+      }
     } else if (info.status === 'dead') {
       await this.reconcile(op, info);
     }
@@ -454,7 +475,8 @@ export class ContainerService implements ContainersApi {
     rmSync(join(dir, 'config.json'), { force: true }); // from here on it no longer lists
     // rmSync: a few dozen entries go ~3x faster without an event-loop hop per file.
     rmSync(dir, { recursive: true, force: true });
-    await this.d.store.releaseName(c.name, c.id);
+    // Every name that points here (a broken container's config cannot say which).
+    for (const name of new Set([c.name, ...this.d.store.namesOf(c.id)])) if (name) await this.d.store.releaseName(name, c.id);
     this.event('destroy', c);
   }
 
@@ -514,7 +536,10 @@ export class ContainerService implements ContainersApi {
         Command: summaryCommand(c.path, c.args),
         Created: Math.floor(Date.parse(c.created) / 1000),
         State: shownState(info.status),
-        Status: statusText({ status: shownState(info.status), startedAt: info.startedAt, finishedAt: info.finishedAt, exitCode: info.exitCode }, now),
+        Status:
+          info.status === 'broken'
+            ? `Dead (broken: ${info.problem})`
+            : statusText({ status: shownState(info.status), startedAt: info.startedAt, finishedAt: info.finishedAt, exitCode: info.exitCode }, now),
         config: c,
       });
     }
@@ -531,16 +556,20 @@ export class ContainerService implements ContainersApi {
     const op = this.begin('inspect');
     await this.d.ready(op);
     const id = await this.d.store.resolve(ref);
-    return this.mustInfo(op.on(id), id);
+    return this.mustInfo(op.on(id), id, true);
   }
 
-  private async mustInfo(op: Operation, id: string): Promise<ContainerInfo> {
+  /** The container, reconciled if its shim died; `allowBroken` for the operations that still work on a broken one. */
+  private async mustInfo(op: Operation, id: string, allowBroken = false): Promise<ContainerInfo> {
     let info = await this.d.store.info(id);
     if (info?.status === 'dead') {
       await this.reconcile(op, info);
       info = await this.d.store.info(id);
     }
     if (!info) throw new GlassError('NO_SUCH_CONTAINER', `No such container: ${id}`, 1);
+    if (info.status === 'broken' && !allowBroken) {
+      throw new GlassError('CONTAINER_BROKEN', `container ${id.slice(0, 12)} is broken: ${info.problem}; remove it with: glass rm -f ${id.slice(0, 12)}`, 1);
+    }
     return info;
   }
 
@@ -585,32 +614,61 @@ export class ContainerService implements ContainersApi {
 
   // ---- recovery -----------------------------------------------------------------
 
-  /** Reconcile every container whose shim died without recording an exit. */
+  /**
+   * Clean up after glass processes that were killed: containers whose shim
+   * died without recording an exit, and cgroups made for a start whose CLI
+   * was killed before the shim ran.
+   */
   async reconcileAll(op: Operation): Promise<void> {
     for (const id of await this.d.store.ids()) {
       const info = await this.d.store.info(id);
       if (info?.status === 'dead') await this.reconcile(op, info);
+      else if (info?.status === 'created' && this.d.cgroups().exists(this.cgroupOf(id))) await this.dropStaleCgroup(op, id);
     }
   }
 
+  /** A created container has no business owning a cgroup, unless a start is under way (it holds the lock). */
+  private async dropStaleCgroup(op: Operation, id: string): Promise<void> {
+    await this.locked(id, async () => {
+      const now = await this.d.store.info(id);
+      if (now?.status !== 'created') return;
+      const cg = this.cgroupOf(id);
+      this.d.cgroups().killAll(op.trace, cg, 'SIGKILL');
+      await this.d.cgroups().remove(op.trace, cg);
+    });
+  }
+
   /**
-   * A container whose shim died without recording an exit: kill whatever is
-   * left in its cgroup, remove the cgroup, and mark it exited. Its overlay was
-   * mounted only in its own mount namespace, so nothing stays mounted.
+   * A container whose shim died without recording an exit (killed, or the
+   * machine rebooted): kill whatever is left in its cgroup, remove the
+   * cgroup, and mark it exited. How it exited is not known, so glass does not
+   * guess: the record says exit code 255 (as Docker shows for a container
+   * whose shim died) and why. Its overlay was mounted only in its own mount
+   * namespace, so nothing stays mounted.
    */
-  private async reconcile(op: Operation, info: ContainerInfo): Promise<void> {
-    const { config } = info;
-    const cgroups = this.d.cgroups();
-    const cg = this.cgroupOf(config.id);
-    const leftover = cgroups.pids(cg);
-    cgroups.killAll(op.trace, cg, 'SIGKILL');
-    await cgroups.remove(op.trace, cg);
-    const exit: ExitRecord = { exitCode: leftover.length ? 137 : 255, signal: leftover.length ? 9 : 0, finishedAt: new Date().toISOString() };
-    await writeFileAtomic(join(this.dir(config.id), 'exit.json'), JSON.stringify(exit));
-    rmSync(this.files(config.id).socket, { force: true });
-    // The shim records `die` itself; it died first, so the engine does.
-    this.event('die', config, { exitCode: String(exit.exitCode) });
-    if (config.autoRemove) await this.removeFiles(op, config);
+  private async reconcile(op: Operation, seen: ContainerInfo): Promise<void> {
+    await this.locked(seen.config.id, async () => {
+      const info = await this.d.store.info(seen.config.id);
+      if (info?.status !== 'dead') return; // reconciled or restarted meanwhile
+      const { config } = info;
+      const cgroups = this.d.cgroups();
+      const cg = this.cgroupOf(config.id);
+      cgroups.killAll(op.trace, cg, 'SIGKILL');
+      await cgroups.remove(op.trace, cg);
+      const shimPid = info.shim?.pid ?? info.state.shimPid;
+      const exit: ExitRecord = {
+        exitCode: 255,
+        signal: 0,
+        finishedAt: new Date().toISOString(),
+        unknown: true,
+        reason: `the container's shim${shimPid ? ` (pid ${shimPid})` : ''} died before it could record how the container exited; glass stopped what was left of it`,
+      };
+      await writeFileAtomic(join(this.dir(config.id), 'exit.json'), JSON.stringify(exit));
+      rmSync(this.files(config.id).socket, { force: true });
+      // The shim records `die` itself; it died first, so the engine does.
+      this.event('die', config, { exitCode: String(exit.exitCode) });
+      if (config.autoRemove) await this.removeFiles(op, config);
+    });
   }
 
   private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {

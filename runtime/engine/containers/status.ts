@@ -1,4 +1,4 @@
-import type { ContainerConfig, ContainerInfo, ContainerRunState, ContainerStatus, ExitRecord } from './types.js';
+import type { ContainerConfig, ContainerInfo, ContainerRunState, ContainerStatus, ExitRecord, ShimRecord } from './types.js';
 
 /**
  * Pure rules about a container's status: what it is, given what is on disk
@@ -6,30 +6,50 @@ import type { ContainerConfig, ContainerInfo, ContainerRunState, ContainerStatus
  * are unit-tested without root.
  */
 
+/** What the engine found on disk for one container. */
+export interface OnDisk {
+  state: ContainerRunState;
+  /** The shim's own record of this run (written right after clone), if any. */
+  shim?: ShimRecord;
+  exit?: ExitRecord;
+  /** Is the shim named by `shim` (or by the state, for older records) alive, the same process? */
+  shimAlive: boolean;
+}
+
 /**
- * A container's status from its state record, its exit record and whether
- * its shim (the same process: pid and start time) is alive.
+ * A container's status from its records. The shim's own records win over the
+ * engine's state, because the CLI that wrote the state may have been killed
+ * at any point of a start:
  *
- *   state "created"                 → created (never started, or its start failed)
- *   an exit record                  → exited, with the shim's exit code
- *   started, no exit, shim alive    → running
- *   started, no exit, shim gone     → dead: the engine reconciles it
+ *   an exit record of this run          → exited, with the shim's exit code
+ *   a live shim                         → running (even if the state still says created)
+ *   a shim record, the shim gone        → dead: the engine reconciles it
+ *   state "created"                     → created (never started, or its start failed)
+ *   state "started", no shim alive      → dead (older records without shim.json)
  */
-export function statusOf(config: ContainerConfig, state: ContainerRunState, exit: ExitRecord | undefined, shimAlive: boolean): ContainerInfo {
-  if (state.status === 'created') {
-    return { config, state, status: 'created', running: false, pid: 0, exitCode: state.exitCode ?? 0 };
-  }
-  if (exit) {
-    return { config, state, status: 'exited', running: false, pid: 0, exitCode: exit.exitCode, startedAt: state.startedAt, finishedAt: exit.finishedAt };
+export function statusOf(config: ContainerConfig, d: OnDisk): ContainerInfo {
+  const { state, shim, exit, shimAlive } = d;
+  const startedAt = state.startedAt;
+  if (exit && (shim || state.status === 'started')) {
+    return { config, state, shim, status: 'exited', running: false, pid: 0, exitCode: exit.exitCode, startedAt, finishedAt: exit.finishedAt, problem: exit.reason };
   }
   if (shimAlive) {
-    return { config, state, status: 'running', running: true, pid: state.pid ?? 0, exitCode: 0, startedAt: state.startedAt };
+    return { config, state, shim, status: 'running', running: true, pid: shim?.initPid ?? state.pid ?? 0, exitCode: 0, startedAt };
   }
-  return { config, state, status: 'dead', running: false, pid: 0, exitCode: state.exitCode ?? 255, startedAt: state.startedAt, finishedAt: state.finishedAt };
+  if (shim || state.status === 'started') {
+    return { config, state, shim, status: 'dead', running: false, pid: 0, exitCode: 255, startedAt };
+  }
+  return { config, state, status: 'created', running: false, pid: 0, exitCode: state.exitCode ?? 0 };
+}
+
+/** A container some of whose files cannot be read: listed, so that `rm -f` can remove it. */
+export function brokenInfo(config: ContainerConfig, problem: string, shim?: ShimRecord): ContainerInfo {
+  return { config, state: { status: 'created', restartCount: 0 }, shim, status: 'broken', running: false, pid: 0, exitCode: 255, problem };
 }
 
 /** What `ps`, `inspect` and the API call the state: a dead container is shown as exited once reconciled. */
-export const shownState = (status: ContainerStatus): 'created' | 'running' | 'exited' => (status === 'dead' ? 'exited' : status);
+export const shownState = (status: ContainerStatus): 'created' | 'running' | 'exited' | 'dead' =>
+  status === 'dead' ? 'exited' : status === 'broken' ? 'dead' : status;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -1,12 +1,12 @@
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { GlassError } from '../errors.js';
-import { readJson, readJsonIfExists, writeJson } from '../state/files.js';
+import { readJson, writeJson } from '../state/files.js';
 import type { Paths } from '../state/paths.js';
-import type { ContainerConfig, ContainerInfo, ContainerRunState, ExitRecord } from './types.js';
+import type { ContainerConfig, ContainerInfo, ContainerRunState, ExitRecord, ShimRecord } from './types.js';
 import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
 import { withLock } from '../state/lock.js';
-import { statusOf } from './status.js';
+import { brokenInfo, statusOf } from './status.js';
 import { isValidName } from './names.js';
 
 const CREATING = 'creating';
@@ -17,6 +17,25 @@ const nameInUse = (name: string, owner: string) =>
     'NAME_IN_USE',
     `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
   );
+
+/**
+ * A JSON record: its value; nothing if the file does not exist; or, if it
+ * cannot be read or parsed (truncated by a crash, corrupted), what is wrong.
+ */
+function readRecord<T>(path: string): { value?: T; problem?: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? {} : { problem: `${basename(path)} cannot be read (${code ?? (e as Error).message})` };
+  }
+  try {
+    const value = JSON.parse(text) as T;
+    if (value && typeof value === 'object') return { value };
+  } catch { /* below */ }
+  return { problem: `${basename(path)} is damaged (${text.length ? 'not valid JSON' : 'empty'})` };
+}
 
 /** A small file's trimmed text, or '' if it cannot be read. */
 function readOr(path: string): string {
@@ -123,30 +142,59 @@ export class ContainerStore {
     await writeJson(join(this.dir(c.id), 'config.json'), c);
   }
 
-  async readState(id: string): Promise<ContainerRunState> {
-    return (await readJsonIfExists<ContainerRunState>(join(this.dir(id), 'state.json'))) ?? { status: 'created', restartCount: 0 };
-  }
-
   async writeState(id: string, s: ContainerRunState): Promise<void> {
     await writeJson(join(this.dir(id), 'state.json'), s);
   }
 
+  /** The exit record, or undefined when there is none or it cannot be read. */
   async readExit(id: string): Promise<ExitRecord | undefined> {
-    return readJsonIfExists<ExitRecord>(join(this.dir(id), 'exit.json'));
+    return readRecord<ExitRecord>(join(this.dir(id), 'exit.json')).value;
   }
 
-  /** Read a container and work out its status from its state, its exit record and its shim. */
+  /**
+   * Read a container and work out its status from its records (see
+   * status.ts). A container whose files cannot be read is "broken": it is
+   * still listed, and can be removed, and it never stops commands about
+   * other containers. undefined: no container here (being created or removed).
+   */
   async info(id: string): Promise<ContainerInfo | undefined> {
-    let config: ContainerConfig;
-    try {
-      config = await this.readConfig(id);
-    } catch {
-      return undefined; // being created or removed right now
+    const dir = this.dir(id);
+    const config = readRecord<ContainerConfig>(join(dir, 'config.json'));
+    const shim = readRecord<ShimRecord>(join(dir, 'shim.json'));
+    if (!config.value) {
+      if (!config.problem) return undefined;
+      return brokenInfo(this.stubConfig(id), config.problem, shim.value);
     }
-    const state = await this.readState(id);
-    const exit = state.status === 'created' ? undefined : await this.readExit(id);
-    const alive = !exit && state.status === 'started' && !!state.shimPid && isSameProcessAlive(state.shimPid, state.shimStartTime);
-    return statusOf(config, state, exit, alive);
+    const state = readRecord<ContainerRunState>(join(dir, 'state.json'));
+    const exit = readRecord<ExitRecord>(join(dir, 'exit.json'));
+    const problem = state.problem ?? shim.problem ?? exit.problem;
+    if (problem) return brokenInfo(config.value, problem, shim.value);
+    const st = state.value ?? { status: 'created', restartCount: 0 };
+    const alive = shim.value
+      ? isSameProcessAlive(shim.value.pid, shim.value.startTime)
+      : st.status === 'started' && !!st.shimPid && isSameProcessAlive(st.shimPid, st.shimStartTime);
+    return statusOf(config.value, { state: st, shim: shim.value, exit: exit.value, shimAlive: alive });
+  }
+
+  /** What can still be said about a container whose config.json is unreadable: its id, its name, when its directory was made. */
+  private stubConfig(id: string): ContainerConfig {
+    let created = new Date(0).toISOString();
+    try {
+      created = statSync(this.dir(id)).mtime.toISOString();
+    } catch { /* gone meanwhile */ }
+    return {
+      id, name: this.namesOf(id)[0] ?? '', created, image: '', imageId: '', layerDirs: [], path: '', args: [], hostname: '',
+      env: [], cmd: null, entrypoint: null, workingDir: '', user: '', tty: false, openStdin: false, autoRemove: false,
+    };
+  }
+
+  /** Every name that points at this container (normally one; a broken container's config cannot say which). */
+  namesOf(id: string): string[] {
+    try {
+      return readdirSync(this.namesDir()).filter((n) => !n.startsWith('.') && readOr(join(this.namesDir(), n)) === id);
+    } catch {
+      return [];
+    }
   }
 
   /**

@@ -26,7 +26,11 @@ export interface ContainerConfig {
   autoRemove: boolean;
 }
 
-export type ContainerStatus = 'created' | 'running' | 'exited' | 'dead';
+/**
+ * dead: the shim is gone without an exit record (the engine reconciles it);
+ * broken: one of its files cannot be read — listed so it can be removed.
+ */
+export type ContainerStatus = 'created' | 'running' | 'exited' | 'dead' | 'broken';
 
 export interface ContainerRunState {
   status: 'created' | 'started';
@@ -46,6 +50,17 @@ export interface ExitRecord {
   exitCode: number;
   signal: number;
   finishedAt: string;
+  /** Set by the engine when the shim died without recording the exit: the code is not known. */
+  unknown?: boolean;
+  reason?: string;
+}
+
+/** shim.json: written by the shim itself right after clone(), so a killed CLI cannot lose a running container. */
+export interface ShimRecord {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat: with the pid, identifies the shim for its whole life. */
+  startTime: number;
+  initPid: number;
 }
 
 /** A container as read from disk, with its status worked out. */
@@ -53,6 +68,10 @@ export interface ContainerInfo {
   config: ContainerConfig;
   state: ContainerRunState;
   status: ContainerStatus;
+  /** The live or last shim, as it recorded itself. */
+  shim?: ShimRecord;
+  /** Why it is broken, or why its exit code is unknown. */
+  problem?: string;
   running: boolean;
   pid: number;
   exitCode: number;

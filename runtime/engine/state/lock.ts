@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
@@ -45,15 +46,25 @@ function tryAcquire(name: string): Promise<Server | undefined> {
   });
 }
 
-/** Run `fn` while holding the lock named by `path`; waits while another process (or operation) holds it. */
+/** The locks held by the current chain of async calls, so one operation may take its own lock again. */
+const held = new AsyncLocalStorage<ReadonlySet<string>>();
+
+/**
+ * Run `fn` while holding the lock named by `path`; waits while another
+ * process (or another operation in this one) holds it. Re-entrant within one
+ * operation: a call made while holding the lock (reconcile from inside start)
+ * does not wait for itself.
+ */
 export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
   const name = lockName(path);
+  const mine = held.getStore();
+  if (mine?.has(name)) return fn();
   let server: Server | undefined;
   for (let wait = 1; !(server = await tryAcquire(name)); wait = Math.min(wait * 2, MAX_RETRY_MS)) {
     await sleep(wait + Math.random() * wait);
   }
   try {
-    return await fn();
+    return await held.run(new Set([...(mine ?? []), name]), fn);
   } finally {
     server.close();
   }
