@@ -52,11 +52,26 @@ describe('create-config rules', () => {
 
 describe('status rules', () => {
   const c = { id: 'x' } as ContainerConfig;
+  const started = { status: 'started' as const, restartCount: 0 };
+  const created = { status: 'created' as const, restartCount: 0 };
+  const shim = { pid: 10, startTime: 20, initPid: 42 };
+  const exit = { exitCode: 3, signal: 0, finishedAt: 't' };
   it('created, exited (with the shim’s code), running, and dead when the shim is gone', () => {
-    expect(statusOf(c, { status: 'created', restartCount: 0 }, undefined, false).status).toBe('created');
-    expect(statusOf(c, { status: 'started', restartCount: 0 }, { exitCode: 3, signal: 0, finishedAt: 't' }, false)).toMatchObject({ status: 'exited', exitCode: 3 });
-    expect(statusOf(c, { status: 'started', pid: 42, restartCount: 0 }, undefined, true)).toMatchObject({ status: 'running', running: true, pid: 42 });
-    expect(statusOf(c, { status: 'started', restartCount: 0 }, undefined, false)).toMatchObject({ status: 'dead', running: false });
+    expect(statusOf(c, { state: created, shimAlive: false }).status).toBe('created');
+    expect(statusOf(c, { state: started, shim, exit, shimAlive: false })).toMatchObject({ status: 'exited', exitCode: 3 });
+    expect(statusOf(c, { state: started, shim, shimAlive: true })).toMatchObject({ status: 'running', running: true, pid: 42 });
+    expect(statusOf(c, { state: started, shim, shimAlive: false })).toMatchObject({ status: 'dead', running: false });
+  });
+  it('the shim’s own record wins over a state the killed CLI never updated', () => {
+    // Killed after the exec, before writing "started": still running, then exited.
+    expect(statusOf(c, { state: created, shim, shimAlive: true })).toMatchObject({ status: 'running', pid: 42 });
+    expect(statusOf(c, { state: created, shim, exit, shimAlive: false })).toMatchObject({ status: 'exited', exitCode: 3 });
+    // An exit record with no run behind it (a start that failed) is not an exit.
+    expect(statusOf(c, { state: created, exit, shimAlive: false }).status).toBe('created');
+  });
+  it('an unknown exit keeps its reason', () => {
+    const unknown = { exitCode: 255, signal: 0, finishedAt: 't', unknown: true, reason: 'the shim died' };
+    expect(statusOf(c, { state: started, shim, exit: unknown, shimAlive: false })).toMatchObject({ status: 'exited', exitCode: 255, problem: 'the shim died' });
   });
 });
 
