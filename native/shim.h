@@ -43,6 +43,7 @@ struct list {
 struct spec {
   char *version, *id, *upper, *work, *merged, *hostname, *cwd, *user, *log;
   char *events, *name, *image;
+  char *log_max_size, *log_max_file;   /* rotation of the log (jsonlog.c); absent: unlimited */
   int tty, open_stdin;
   struct list lower, arg, env, bind, cgroup, exit_hook;
 };
