@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { readJsonIfExists, writeJson } from '../state/files.js';
 import type { Paths } from '../state/paths.js';
 import { ANNOTATION, MEDIA, readIndex, writeIndex, type Descriptor } from './oci.js';
@@ -26,8 +28,14 @@ interface RepositoriesFile {
   Repositories: Record<string, Record<string, string>>;
 }
 
+/**
+ * The catalog, repaired from what is left when one of its files is damaged
+ * (a crash mid-write on a full disk, a hand edit): each file can stand in
+ * for the other, and the blobs themselves say which are manifests. The next
+ * change rewrites both files whole.
+ */
 export async function loadCatalog(paths: Paths): Promise<Catalog> {
-  const entries = await readIndex(paths);
+  const entries = await readIndex(paths).catch(() => manifestsInBlobs(paths));
   const manifests: Descriptor[] = [];
   for (const d of entries) {
     if (!manifests.some((m) => m.digest === d.digest)) {
@@ -35,8 +43,8 @@ export async function loadCatalog(paths: Paths): Promise<Catalog> {
     }
   }
   const tags = new Map<string, string>();
-  const repos = await readJsonIfExists<RepositoriesFile>(paths.repositories);
-  if (repos) {
+  const repos = await readJsonIfExists<RepositoriesFile>(paths.repositories).catch(() => undefined);
+  if (repos?.Repositories && typeof repos.Repositories === 'object') {
     for (const byTag of Object.values(repos.Repositories ?? {})) {
       for (const [repoTag, digest] of Object.entries(byTag)) tags.set(repoTag, digest);
     }
@@ -73,6 +81,24 @@ export async function saveCatalog(paths: Paths, catalog: Catalog): Promise<void>
   }
   await writeIndex(paths, entries);
   await writeJson(paths.repositories, repositories);
+}
+
+/** index.json is unreadable: every blob that is an image manifest, found by reading the blobs (small JSON ones only). */
+async function manifestsInBlobs(paths: Paths): Promise<Descriptor[]> {
+  const dir = join(paths.oci, 'blobs', 'sha256');
+  const found: Descriptor[] = [];
+  for (const hex of await fs.readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, hex);
+    const st = await fs.stat(path).catch(() => undefined);
+    if (!st?.isFile() || st.size > 1 << 20) continue;
+    try {
+      const doc = JSON.parse(await fs.readFile(path, 'utf8')) as { mediaType?: string; config?: unknown; layers?: unknown };
+      if (doc.mediaType === MEDIA.manifest || (doc.config && Array.isArray(doc.layers))) {
+        found.push({ mediaType: MEDIA.manifest, digest: `sha256:${hex}`, size: st.size });
+      }
+    } catch { /* a layer, or not JSON */ }
+  }
+  return found;
 }
 
 /** The tags pointing at one manifest, sorted. */
