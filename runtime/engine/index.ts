@@ -18,6 +18,8 @@ export type { Attachment } from '../shim/attach.js';
 export { GlassError, KernelError, isGlassError, type ErrorCode } from './errors.js';
 export { humanDuration, parseTime, statusText } from './containers/status.js';
 export { shortId } from './ids.js';
+export { describeHostError, errnoText, isHostError, syscallMessage } from './host-errors.js';
+export { readEnvFile } from './containers/env.js';
 export { EVENT_FILTER_KEYS, eventMatcher, eventTimeRange, getTimestamp, parseTimestamp, type EventFilters } from './events-filter.js';
 
 /** An engine over one state root, in this process. */

@@ -13,6 +13,7 @@ import { EventLog } from './events.js';
 import { ImageService } from './images/service.js';
 import { ImageStore } from './images/store.js';
 import { Paths, resolveRoot } from './state/paths.js';
+import { prepareRoot } from './state/root.js';
 import { sweepScratch } from './state/scratch.js';
 import { Tracing, type Operation } from './trace.js';
 
@@ -85,6 +86,7 @@ export class LocalEngine implements Engine {
   private ready(op: Operation): Promise<void> {
     this.prepared ??= (async () => {
       if (!isRoot()) throw new GlassError('NOT_ROOT', 'glass needs root to create namespaces, cgroups and mounts: run it with sudo');
+      prepareRoot(this.paths.root); // refuse /, /proc, someone else's directory... before making anything
       mkdirSync(this.paths.containers, { recursive: true });
       mkdirSync(this.paths.tmp, { recursive: true });
       await sweepScratch(op.trace, this.paths.tmp);

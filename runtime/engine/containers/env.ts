@@ -1,4 +1,75 @@
+import { open } from 'node:fs/promises';
 import { GlassError } from '../errors.js';
+import { syscallMessage } from '../host-errors.js';
+
+/**
+ * Docker reads env files with Go's bufio.Scanner, whose longest line is
+ * 64 KiB: a longer one ends the read with "bufio.Scanner: token too long".
+ * glass keeps that limit, and reads the file as a stream so that a file with
+ * no line ends at all (/dev/zero) fails at once instead of filling memory.
+ */
+export const ENV_FILE_MAX_LINE = 64 * 1024;
+/**
+ * And a limit on the whole file: the kernel refuses to start a program whose
+ * arguments and environment pass ARG_MAX (2 MiB with the usual 8 MiB stack),
+ * so a larger env file could never reach the container anyway.
+ */
+export const ENV_FILE_MAX_BYTES = 2 * 1024 * 1024;
+
+const lineTooLong = (path: string, line: number) =>
+  new GlassError(
+    'INVALID_ARGUMENT',
+    `env file ${path}: line ${line} is longer than 64 KiB, the longest line Docker reads (bufio.Scanner: token too long): an env file holds one KEY=value per line`,
+  );
+
+/**
+ * Read an env file (the client's side of --env-file) as a stream, stopping
+ * at the first line longer than ENV_FILE_MAX_LINE or once the file passes
+ * ENV_FILE_MAX_BYTES. Returns its text for CreateOptions.envFiles.
+ */
+export async function readEnvFile(path: string): Promise<string> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new GlassError('INVALID_ARGUMENT', syscallMessage(e as NodeJS.ErrnoException, path));
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let lineLength = 0; // bytes since the last line end
+    let line = 1;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(ENV_FILE_MAX_LINE);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(buf, 0, buf.length, null));
+      } catch (e) {
+        throw new GlassError('INVALID_ARGUMENT', syscallMessage(e as NodeJS.ErrnoException, path));
+      }
+      if (n === 0) break;
+      for (let i = 0; i < n; i++) {
+        if (buf[i] === 0x0a) {
+          lineLength = 0;
+          line++;
+        } else if (++lineLength >= ENV_FILE_MAX_LINE) {
+          throw lineTooLong(path, line);
+        }
+      }
+      total += n;
+      if (total > ENV_FILE_MAX_BYTES) {
+        throw new GlassError(
+          'INVALID_ARGUMENT',
+          `env file ${path} is larger than 2 MiB: the kernel would refuse to start a program with that much environment (ARG_MAX); pass fewer variables`,
+        );
+      }
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
 
 /** Replace KEY=... in place if present, else append (Docker's ReplaceOrAppendEnvValues). */
 export function mergeEnv(base: string[], overrides: string[]): string[] {
@@ -33,6 +104,7 @@ export function resolveEnvArg(arg: string, hostEnv: NodeJS.ProcessEnv = process.
 export function parseEnvFile(path: string, text: string, hostEnv: NodeJS.ProcessEnv = process.env): string[] {
   const out: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
+    if (Buffer.byteLength(raw) >= ENV_FILE_MAX_LINE) throw lineTooLong(path, i + 1);
     const line = raw.replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) return;
     const key = line.split('=')[0]!;

@@ -1,4 +1,6 @@
-import { join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { GlassError } from '../errors.js';
 
 /**
  * Where everything lives under one state root (default /var/lib/glass).
@@ -17,8 +19,9 @@ import { join, resolve } from 'node:path';
  *   <root>/names/<name>          the id of the container that owns the name
  *   <root>/events.jsonl          lifecycle events (events.ts), rotated to events.jsonl.1
  *   <root>/locks/<id>           held while a container starts or is deleted
- *   <root>/tmp/<kind>-<pid>-<start>-*   scratch on the same filesystem (atomic renames), swept
- *                               when its glass process is gone (see scratch.ts)
+ *   <root>/tmp/<kind>-<random>  scratch on the same filesystem (atomic renames), each with
+ *   <root>/tmp/<kind>-<random>.owner   its owner record; swept when that glass process is gone (scratch.ts)
+ *   <root>/glass-root.json      marks the directory as a glass state root (root.ts)
  */
 export class Paths {
   constructor(readonly root: string) {}
@@ -42,7 +45,41 @@ export class Paths {
 
 export const DEFAULT_ROOT = '/var/lib/glass';
 
+/**
+ * The state root this process uses: `--root`, else $GLASS_ROOT, else the
+ * default. An empty value is refused rather than read as "here" (resolving ""
+ * gives the current directory). A relative one is made absolute against the
+ * current directory, as dockerd does with --data-root (filepath.Abs), so the
+ * shim's exit hook (run from /) finds the same root; symlinks in the part
+ * that exists are resolved too (dockerd: EvalSymlinks), so mount points read
+ * from /proc/self/mountinfo, which shows real paths, match the root's.
+ */
 export function resolveRoot(explicit?: string): string {
-  // Absolute, so the shim's exit hook (run from /) finds the same root.
-  return resolve(explicit ?? process.env.GLASS_ROOT ?? DEFAULT_ROOT);
+  const env = process.env.GLASS_ROOT;
+  const [value, from] = explicit !== undefined ? [explicit, '--root'] : env !== undefined ? [env, 'GLASS_ROOT'] : [DEFAULT_ROOT, 'the default'];
+  if (value === '') {
+    throw new GlassError(
+      'INVALID_ARGUMENT',
+      from === '--root'
+        ? `--root is empty: give the directory glass keeps its state in (default ${DEFAULT_ROOT})`
+        : `GLASS_ROOT is set but empty: unset it, or set it to the directory glass keeps its state in (default ${DEFAULT_ROOT})`,
+    );
+  }
+  return realPrefix(resolve(value));
+}
+
+/** `path` with symlinks resolved in its longest existing prefix; the rest is kept as written. */
+function realPrefix(path: string): string {
+  const rest: string[] = [];
+  let at = path;
+  for (;;) {
+    try {
+      return join(realpathSync(at), ...rest);
+    } catch {
+      const up = dirname(at);
+      if (up === at) return path;
+      rest.unshift(basename(at));
+      at = up;
+    }
+  }
 }
