@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import chalk from 'chalk';
-import { createEngine, isGlassError } from '../engine/index.js';
+import { createEngine, describeHostError, isGlassError, type Engine } from '../engine/index.js';
 import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
 import { printStep } from './explain.js';
-import { handleClosedOutput, outputClosed } from './stdio.js';
+import { commandFinished, handleClosedOutput, outputClosed, outputFailure, reportOutputFailure } from './stdio.js';
 import type { Ctx, Handler } from './context.js';
 import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
@@ -65,29 +65,38 @@ export async function main(argv: string[]): Promise<number> {
     err(`glass: '${cmd.name}' is described but not implemented yet\n`);
     return 1;
   }
-  const engine = createEngine({ root: parsed.global.root });
-  if (parsed.global.explain) engine.onStep((s) => printStep(s));
-  const ctx: Ctx = { engine, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
+  // Docker's CLI: errors of run and create read "docker: ..." and exit 125; other commands' "Error: ..." exit 1.
+  const runLike = RUN_LIKE.has(cmd.name);
+  const fail = (message: string, code: number) => {
+    err(`${runLike ? 'glass:' : 'Error:'} ${message}\n`);
+    return code;
+  };
+  let engine: Engine | undefined;
   try {
+    engine = createEngine({ root: parsed.global.root });
+    if (parsed.global.explain) engine.onStep((s) => printStep(s));
+    const ctx: Ctx = { engine, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
     const code = await handler(ctx);
+    if (outputFailure()) return reportOutputFailure();
     return outputClosed() ? 141 : code;
   } catch (e) {
+    // Output that failed (> /dev/full) ends the command with its own one line, whatever the handler threw after it.
+    if (outputFailure()) return reportOutputFailure();
+    // Our reader went away (`glass export c | head`): end quietly, as a process
+    // killed by SIGPIPE would (128 + 13).
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE' || outputClosed()) return 141;
     // A handler may find a flag's value malformed only once it reads it (ps --filter).
     if (e instanceof UsageError) {
       err(formatUsageError(e) + '\n');
       return e.exitCode;
     }
     if (isGlassError(e)) {
-      if (RUN_LIKE.has(cmd.name)) {
-        err(`glass: ${e.message}\n`);
-        return e.exitCode;
-      }
-      err(`Error: ${e.message}\n`);
-      return e.code === 'NOT_ROOT' ? 125 : 1;
+      if (runLike) return fail(e.message, e.exitCode);
+      return fail(e.message, e.code === 'NOT_ROOT' ? 125 : 1);
     }
-    // Our reader went away (`glass export c | head`): end quietly, as a process
-    // killed by SIGPIPE would (128 + 13).
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE' || outputClosed()) return 141;
+    // A system call that failed (ENOSPC, EROFS, EACCES...): say where and what to do.
+    const host = describeHostError(e, engine?.root ?? '/var/lib/glass');
+    if (host) return fail(host, runLike ? 125 : 1);
     err(`glass: internal error: ${(e as Error).message}\n`);
     if (process.env.GLASS_DEBUG) err(String((e as Error).stack) + '\n');
     return 125;
@@ -96,8 +105,9 @@ export async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    // A lost reader wins: glass ends as a process killed by SIGPIPE would.
-    process.exitCode = outputClosed() ? 141 : code;
+    commandFinished();
+    // A failed or lost output wins: 1 with its line, or 141 as a process killed by SIGPIPE would.
+    process.exitCode = outputFailure() ? reportOutputFailure() : outputClosed() ? 141 : code;
   },
   (e) => {
     process.stderr.write(`glass: ${(e as Error).stack ?? e}\n`);

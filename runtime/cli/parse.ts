@@ -26,22 +26,40 @@ export interface ParsedCommand {
   global: GlobalOptions;
 }
 
-/** A malformed command line. Docker exits 125 for these. */
+/**
+ * What was wrong with a command line. Docker's CLI (cobra) exits with a
+ * different code for each: a flag it cannot parse goes through its
+ * FlagErrorFunc, which returns a status error with code 125; a wrong number
+ * of arguments (cli/required.go) and an unknown command are plain errors,
+ * which docker exits 1 for.
+ */
+export type UsageErrorKind = 'flag' | 'args' | 'command';
+
+/** A malformed command line. */
 export class UsageError extends Error {
-  readonly exitCode = 125;
+  readonly exitCode: number;
   constructor(
     message: string,
     /** The command whose usage was wrong; undefined for the top level. */
     readonly command?: string,
+    readonly kind: UsageErrorKind = 'flag',
   ) {
     super(message);
     this.name = 'UsageError';
+    this.exitCode = kind === 'flag' ? 125 : 1;
   }
 }
 
-/** What the CLI prints for a UsageError, in Docker's shape. */
+/**
+ * What the CLI prints for a UsageError, in Docker's shape: the message, where
+ * to read more, and for a wrong number of arguments the usage line and
+ * summary too, as cli/required.go adds them.
+ */
 export function formatUsageError(e: UsageError): string {
-  return `glass: ${e.message}\nSee 'glass${e.command ? ` ${e.command}` : ''} --help'.`;
+  const lines = [`glass: ${e.message}`, `See 'glass${e.command ? ` ${e.command}` : ''} --help'.`];
+  const cmd = e.kind === 'args' && e.command ? findCommand(e.command) : undefined;
+  if (cmd) lines.push('', `Usage:  ${cmd.usage}`, '', cmd.summary);
+  return lines.join('\n');
 }
 
 type Scope = 'global' | 'command';
@@ -239,7 +257,7 @@ function checkArgs(cmd: CommandSpec, args: string[]): void {
   else if (max === Infinity) message = `${path} requires at least ${min} ${plural(min)}.`;
   else if (min === 0) message = `${path} accepts at most ${max} ${plural(max)}.`;
   else message = `${path} requires at least ${min} and at most ${max} ${plural(max)}.`;
-  throw new UsageError(message, cmd.name);
+  throw new UsageError(message, cmd.name, 'args');
 }
 
 function applyGlobal(global: GlobalOptions, spec: FlagSpec, value: string | number | boolean): void {
@@ -290,7 +308,7 @@ export function parseArgs(argv: string[]): ParsedCommand {
   if (name === undefined) return { command: undefined, flags: {}, changed: new Set(), args: [], global };
 
   const command = findCommand(name);
-  if (!command) throw new UsageError(`'${name}' is not a glass command.`);
+  if (!command) throw new UsageError(`'${name}' is not a glass command.`, undefined, 'command');
 
   const flags: Record<string, FlagValue> = {};
   for (const spec of command.flags) flags[spec.name] = defaultValue(spec);

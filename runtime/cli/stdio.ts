@@ -1,32 +1,71 @@
-import type { Attachment } from '../engine/index.js';
+import { spawnSync } from 'node:child_process';
+import { writeSync } from 'node:fs';
+import { errnoText, type Attachment } from '../engine/index.js';
 
 /**
- * Connect this terminal to a container's stdio through its attachment. With
- * a tty, the local terminal goes into raw mode so every key (Ctrl-C, arrows)
- * reaches the container's own terminal, and window size changes follow.
- * Resolves with the container's exit code (undefined if the link dropped).
- */
-/**
- * What to do when our reader goes away (`glass logs web | head -1`): a write
- * fails with EPIPE. By default glass notes it, stops writing, lets the
- * command wind down (so `export` still unmounts) and exits 141, as a process
- * killed by SIGPIPE would. While attached to a container, `pump` swaps in
- * "stop the container", since its output has nowhere to go.
+ * What to do when our output fails. When our reader goes away (`glass logs
+ * web | head -1`) a write fails with EPIPE: by default glass notes it, stops
+ * writing, lets the command wind down (so `export` still unmounts) and exits
+ * 141, as a process killed by SIGPIPE would. Any other write error (ENOSPC
+ * from `> /dev/full`, EIO) also stops output and lets the command wind down,
+ * then glass prints one line, `Error: write /dev/stdout: no space left on
+ * device`, and exits 1, as Docker's CLI does. While attached to a container,
+ * `pump` swaps in "stop the container", since its output has nowhere to go.
  */
 let closed = false;
-const quietExit = () => {
-  // Writes are flushed asynchronously, so EPIPE may arrive after the command returned.
-  process.exitCode = 141;
+/** The first write error that was not EPIPE, and the stream it hit. */
+let failure: { error: NodeJS.ErrnoException; name: string } | undefined;
+let mainDone = false;
+let reported = false;
+const windDown = () => {
+  // Writes are flushed asynchronously, so the error may arrive after the command returned.
+  if (!failure) process.exitCode = 141;
+  else if (mainDone) reportOutputFailure();
 };
-let onOutputClosed: () => void = quietExit;
+let onOutputClosed: () => void = windDown;
 
-/** True once stdout or stderr has lost its reader. */
+/** True once stdout or stderr has lost its reader or failed: write nothing more. */
 export const outputClosed = () => closed;
 
+/** The one line for a failed write (not EPIPE), if there was one. */
+export function outputFailure(): string | undefined {
+  if (!failure) return undefined;
+  const { error, name } = failure;
+  return `Error: write ${name}: ${errnoText(error)}`;
+}
+
+/**
+ * Print outputFailure() once (straight to fd 2, unless stderr is what
+ * failed) and set exit code 1. main calls it when the command ends; the
+ * error handler calls it when the failure arrives after that.
+ */
+export function reportOutputFailure(): number {
+  process.exitCode = 1;
+  const line = outputFailure();
+  if (!line || reported) return 1;
+  reported = true;
+  if (failure!.name !== '/dev/stderr') {
+    try {
+      writeSync(2, line + '\n');
+    } catch {
+      // stderr is gone too: the exit code says it.
+    }
+  }
+  return 1;
+}
+
+/** main's last word: from here on a late write error reports itself. */
+export function commandFinished(): void {
+  mainDone = true;
+}
+
 export function handleClosedOutput(): void {
-  for (const stream of [process.stdout, process.stderr]) {
+  for (const [stream, name] of [
+    [process.stdout, '/dev/stdout'],
+    [process.stderr, '/dev/stderr'],
+  ] as const) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
+      if (e.code !== 'EPIPE' && !failure) failure = { error: e, name };
       if (closed) return;
       closed = true;
       onOutputClosed();
@@ -57,6 +96,28 @@ export function detachKeys(): (chunk: Buffer) => { pass: Buffer; detach: boolean
   };
 }
 
+/**
+ * Connect this terminal to a container's stdio through its attachment. With
+ * a tty, the local terminal goes into raw mode so every key (Ctrl-C, arrows)
+ * reaches the container's own terminal, and window size changes follow.
+ * Resolves with the container's exit code (undefined if the link dropped).
+ */
+/**
+ * Raw mode on glass's own terminal for a session with a container's tty, as
+ * Docker's CLI does (cfmakeraw): input goes byte by byte to the container's
+ * terminal, which does the echo, line editing and ^C itself; output goes to
+ * the screen untouched. Node's setRawMode handles the input side but leaves
+ * output processing on (libuv keeps OPOST|ONLCR), so the "\r\n" the
+ * container's terminal already wrote would reach the screen as "\r\r\n";
+ * `stty -opost` turns that off too. setRawMode(false) puts back the settings
+ * libuv saved before going raw (output processing included), and Node
+ * restores the terminal it started with if it is ended by a signal.
+ */
+function rawTerminal(on: boolean): void {
+  process.stdin.setRawMode(on);
+  if (on) spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+}
+
 export async function pump(
   att: Attachment,
   opts: { stdin: boolean; tty: boolean; onOutputClosed?: () => void },
@@ -75,7 +136,7 @@ export async function pump(
   let detach: (v: 'detached') => void = () => {};
   const detached = new Promise<'detached'>((resolve) => (detach = resolve));
   if (opts.stdin) {
-    if (raw) stdin.setRawMode(true);
+    if (raw) rawTerminal(true);
     const keys = raw ? detachKeys() : undefined;
     stdin.on('data', (d: Buffer) => {
       if (!keys) return att.write(d);
@@ -90,7 +151,7 @@ export async function pump(
     return await Promise.race([att.exited(), detached]);
   } finally {
     onOutputClosed = previous;
-    if (raw) stdin.setRawMode(false);
+    if (raw) rawTerminal(false);
     process.stdout.off('resize', onResize);
     if (opts.stdin) {
       stdin.pause();

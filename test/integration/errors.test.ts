@@ -81,12 +81,12 @@ describe.skipIf(!isRoot)('bad input', () => {
     expect(containerDirs(root)).toEqual([]);
   });
 
-  it('usage errors → 125 with Docker wording', async () => {
+  it("usage errors exit as Docker's CLI does: a flag 125, a missing argument 1", async () => {
     const r = await glass(root, ['ps', '--bogus']);
     expect(r.exitCode).toBe(125);
     expect(r.stderr).toBe("glass: unknown flag: --bogus\nSee 'glass ps --help'.\n");
     const n = await glass(root, ['rm']);
-    expect(n.exitCode).toBe(125);
+    expect(n.exitCode).toBe(1);
     expect(n.stderr).toMatch(/"glass rm" requires at least 1 argument/);
   });
 

@@ -244,7 +244,9 @@ describe('parseArgs', () => {
     const rm = usageError(['rm']);
     expect(rm.message).toBe('"glass rm" requires at least 1 argument.');
     expect(rm.command).toBe('rm');
-    expect(rm.exitCode).toBe(125);
+    // cobra's Args check returns a plain error: docker exits 1 ("docker run" with no image, too).
+    expect(rm.exitCode).toBe(1);
+    expect(usageError(['run']).exitCode).toBe(1);
     expect(usageError(['run']).message).toBe('"glass run" requires at least 1 argument.');
     expect(usageError(['run', '-d']).message).toBe('"glass run" requires at least 1 argument.');
     expect(usageError(['tag', 'a']).message).toBe('"glass tag" requires exactly 2 arguments.');
@@ -268,11 +270,16 @@ describe('parseArgs', () => {
     const e = usageError(['bogus']);
     expect(e.message).toBe("'bogus' is not a glass command.");
     expect(e.command).toBeUndefined();
+    expect(e.exitCode).toBe(1); // docker: "'bogus' is not a docker command." exits 1
   });
 
   it('formats usage errors the way the CLI prints them', () => {
     expect(formatUsageError(usageError(['run', '--bogus']))).toBe("glass: unknown flag: --bogus\nSee 'glass run --help'.");
     expect(formatUsageError(usageError(['bogus']))).toBe("glass: 'bogus' is not a glass command.\nSee 'glass --help'.");
+    // A wrong number of arguments also shows the usage line and summary, as docker's cli/required.go does.
+    expect(formatUsageError(usageError(['run']))).toBe(
+      lines('glass: "glass run" requires at least 1 argument.', "See 'glass run --help'.", '', 'Usage:  glass run [OPTIONS] IMAGE [COMMAND] [ARG...]', '', findCommand('run')!.summary).trimEnd(),
+    );
   });
 
   it("parses Go durations", () => {
