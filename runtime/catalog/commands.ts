@@ -210,6 +210,29 @@ const entrypoint: FlagSpec = {
     "Replaces the program the image says to start. The command after the image name becomes this program's arguments.",
 };
 
+const logDriver: FlagSpec = {
+  name: 'log-driver',
+  type: 'string',
+  summary: 'Logging driver for the container',
+  explain:
+    'Where the shim keeps what the container prints. glass has one driver, json-file (Docker\'s default): one JSON ' +
+    'line per line of output, with its stream and time, in a file under the container\'s state directory. Any ' +
+    'other name is refused.',
+};
+
+const logOpt: FlagSpec = {
+  name: 'log-opt',
+  type: 'list',
+  summary: 'Log driver options',
+  explain:
+    'key=value options of the json-file driver. max-size=10m starts a new file once the current one would grow ' +
+    'past 10 MB (k, m, g are powers of 1000, as in Docker; plain numbers are bytes); max-file=3 keeps at most three ' +
+    'files, the oldest deleted. This is rotation: a container that prints for ever must not fill the disk. Docker ' +
+    'keeps everything unless told otherwise; glass defaults to max-size=10m and max-file=3 (at most about 30 MB per ' +
+    'container, the values Docker\'s documentation suggests), and `glass inspect` shows them under HostConfig.LogConfig.',
+  kernel: 'files (rename, O_APPEND)',
+};
+
 const stopTime: FlagSpec = {
   name: 'time',
   short: 't',
@@ -263,7 +286,7 @@ export const COMMANDS: CommandSpec[] = [
       'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
     kernel: CONTAINER_KERNEL,
     lesson: '01-first-container',
-    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint],
+    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -278,7 +301,7 @@ export const COMMANDS: CommandSpec[] = [
       'This is the "Created" state you see in `glass ps -a`.',
     kernel: ['overlayfs (writable layer prepared on disk)'],
     lesson: '02-container-lifecycle',
-    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint],
+    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -434,8 +457,9 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Fetch the logs of a container',
     explain:
       "The shim holds the other end of the container's stdout and stderr pipes and writes every line to a " +
-      'JSON log file with the stream it came from and a timestamp. `logs` reads that file back, stdout lines ' +
-      'to your stdout and stderr lines to your stderr.',
+      'JSON log file with the stream it came from and a timestamp; a full file is rotated (renamed to .1, .2, and ' +
+      'the oldest deleted, see --log-opt). `logs` reads the files back oldest first, stdout lines to your stdout ' +
+      'and stderr lines to your stderr, streaming them, so a log of any size prints.',
     kernel: ['pipes (stdout, stderr)'],
     lesson: '03-logs-and-attach',
     flags: [
@@ -444,7 +468,9 @@ export const COMMANDS: CommandSpec[] = [
         short: 'f',
         type: 'bool',
         summary: 'Follow log output',
-        explain: 'Keeps printing new lines as the container writes them, until it exits.',
+        explain:
+          'Keeps printing new lines as the container writes them, until it exits. When the shim rotates the file, ' +
+          'glass notices that the name now points at a new file (another inode) and moves on to it, no line lost or repeated.',
       },
       {
         name: 'tail',
@@ -452,6 +478,7 @@ export const COMMANDS: CommandSpec[] = [
         type: 'string',
         default: 'all',
         summary: 'Number of lines to show from the end of the logs',
+        explain: 'Reads the log backwards from its end, block by block (into older rotated files if needed), so the last lines of a huge log come at once.',
       },
       {
         name: 'timestamps',

@@ -25,7 +25,18 @@ function createOptions(ctx: Ctx): CreateOptions {
     tty: bool(ctx.flags.tty),
     interactive: bool(ctx.flags.interactive),
     autoRemove: bool(ctx.flags.rm),
+    logConfig: { type: str(ctx.flags['log-driver']), config: logOpts(list(ctx.flags['log-opt'])) },
   };
+}
+
+/** --log-opt key=value, as Docker's CLI reads them: split at the first "=", a later key wins, no "=" means an empty value. */
+function logOpts(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf('=');
+    out[i < 0 ? v : v.slice(0, i)] = i < 0 ? '' : v.slice(i + 1);
+  }
+  return out;
 }
 
 export const create: Handler = async (ctx) => {

@@ -1,6 +1,7 @@
 import { GlassError } from '../errors.js';
 import type { ImageRunConfig } from '../images/types.js';
 import { mergeEnv } from './env.js';
+import { resolveLogConfig } from './log-config.js';
 import { isValidName } from './names.js';
 import type { ContainerConfig, CreateOptions } from './types.js';
 
@@ -20,6 +21,7 @@ export function validateCreate(opts: CreateOptions): void {
   if (opts.workdir && !opts.workdir.startsWith('/')) {
     throw new GlassError('INVALID_ARGUMENT', `the working directory '${opts.workdir}' is invalid, it needs to be an absolute path`);
   }
+  resolveLogConfig(opts.logConfig);
 }
 
 export interface ConfigInput {
@@ -61,5 +63,6 @@ export function buildConfig({ id, name, created, image, opts, userEnv }: ConfigI
     tty: !!opts.tty,
     openStdin: !!opts.interactive,
     autoRemove: !!opts.autoRemove,
+    logConfig: resolveLogConfig(opts.logConfig),
   };
 }

@@ -3,6 +3,7 @@ import type { ContainerInfo } from './types.js';
 import { containerFiles } from './shim-spec.js';
 import { lowerdirsTopFirst } from '../images/types.js';
 import { shownState } from './status.js';
+import { containerLogConfig } from './log-config.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -43,7 +44,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
     Platform: 'linux',
     HostConfig: {
       AutoRemove: c.autoRemove,
-      LogConfig: { Type: 'json-file', Config: {} },
+      LogConfig: { Type: containerLogConfig(c).type, Config: containerLogConfig(c).config },
       NetworkMode: 'none',
     },
     GraphDriver: {

@@ -4,6 +4,7 @@ import type { ShimSpec } from '../../shim/launch.js';
 import { hostResolvConf } from '../../kernel/host.js';
 import type { ContainerCgroup } from '../../kernel/cgroup/index.js';
 import type { ContainerConfig } from './types.js';
+import { containerLogConfig, logLimits } from './log-config.js';
 import { lowerdirsTopFirst } from '../images/types.js';
 
 /** Where a container's files live inside its state directory. */
@@ -47,6 +48,9 @@ export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgro
   for (const a of [c.path, ...c.args]) spec.push(['arg', a]);
   for (const e of c.env) spec.push(['env', e]);
   spec.push(['cwd', c.workingDir || '/'], ['user', c.user], ['tty', c.tty ? '1' : '0'], ['stdin', c.openStdin ? '1' : '0'], ['log', f.log]);
+  const log = logLimits(containerLogConfig(c));
+  spec.push(['log-max-size', log.maxSize]);
+  spec.push(['log-max-file', log.maxFile]);
   spec.push(['bind', `${f.hostname}\t/etc/hostname\trw`], ['bind', `${f.hosts}\t/etc/hosts\trw`], ['bind', `${f.resolvConf}\t/etc/resolv.conf\trw`]);
   for (const d of cg.dirs) spec.push(['cgroup', d]);
   for (const a of opts.exitHook ?? []) spec.push(['exit-hook', a]);

@@ -24,6 +24,14 @@ export interface ContainerConfig {
   tty: boolean;
   openStdin: boolean;
   autoRemove: boolean;
+  /** --log-driver and --log-opt, defaults merged in (log-config.ts); absent in containers made before glass had them. */
+  logConfig?: LogConfig;
+}
+
+/** Docker's HostConfig.LogConfig: the driver and its options, as strings ("max-size": "10m"). */
+export interface LogConfig {
+  type: string;
+  config: Record<string, string>;
 }
 
 /**
@@ -95,4 +103,6 @@ export interface CreateOptions {
   tty?: boolean;
   interactive?: boolean;
   autoRemove?: boolean;
+  /** --log-driver (only "json-file") and --log-opt key=value pairs; glass's defaults fill in the rest. */
+  logConfig?: { type?: string; config?: Record<string, string> };
 }
