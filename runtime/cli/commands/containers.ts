@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { GlassError, type Attachment, type CreateOptions } from '../../engine/index.js';
+import { GlassError, readEnvFile, type Attachment, type CreateOptions } from '../../engine/index.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
+import { writeToFile } from '../output-file.js';
 import { outputClosed, pump } from '../stdio.js';
 
-function createOptions(ctx: Ctx): CreateOptions {
+async function createOptions(ctx: Ctx): Promise<CreateOptions> {
   const [image, ...command] = ctx.args;
-  const envFiles = list(ctx.flags['env-file']).map((path) => {
-    try {
-      return { path, text: readFileSync(path, 'utf8') };
-    } catch (e) {
-      throw new GlassError('INVALID_ARGUMENT', `open ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
-    }
-  });
+  // Read here, as Docker's CLI does, as a stream with its 64 KiB line limit (--env-file /dev/zero fails at once).
+  const envFiles: CreateOptions['envFiles'] = [];
+  for (const path of list(ctx.flags['env-file'])) envFiles.push({ path, text: await readEnvFile(path) });
   return {
     image: image!,
     command,
@@ -40,7 +36,7 @@ function logOpts(values: string[]): Record<string, string> {
 }
 
 export const create: Handler = async (ctx) => {
-  const c = await ctx.engine.containers.create(createOptions(ctx));
+  const c = await ctx.engine.containers.create(await createOptions(ctx));
   ctx.out(c.id + '\n');
   return 0;
 };
@@ -91,7 +87,7 @@ async function finishAttached(ctx: Ctx, id: string, autoRemove: boolean, code: n
 }
 
 export const run: Handler = async (ctx) => {
-  const opts = createOptions(ctx);
+  const opts = await createOptions(ctx);
   const detach = bool(ctx.flags.detach);
   if (!detach) requireTerminal(!!opts.tty, !!opts.interactive);
   const c = await ctx.engine.containers.create(opts);
@@ -192,7 +188,8 @@ export const exportCmd: Handler = async (ctx) => {
   if (!output && process.stdout.isTTY) {
     throw new GlassError('INVALID_ARGUMENT', 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
   }
-  await ctx.engine.containers.export(ctx.args[0]!, output ?? process.stdout);
+  if (output) await writeToFile(output, (out) => ctx.engine.containers.export(ctx.args[0]!, out));
+  else await ctx.engine.containers.export(ctx.args[0]!, process.stdout);
   return 0;
 };
 
