@@ -1,28 +1,48 @@
 /*
- * exit.c: what the shim does once the container's init has exited, after
- * the last output was read: write exit.json, append the `die` event, remove
- * the container's cgroups, start the exit hook.
+ * exit.c: the shim's own records, and what it does once the container's init
+ * has exited, after the last output was read: write exit.json, append the
+ * `die` event, remove the container's cgroups, start the exit hook.
  *
- * Nobody may be listening by then (`run -d`), so each of these exit-time
- * steps is also recorded in <state-dir>/exit-steps.jsonl, one JSON object a
- * line, for the runtime to show in a trace afterwards:
+ * Two records are the shim's alone, so that no glass command has to be alive
+ * (or have disk space) for them to be right:
+ *
+ *   shim.json   written right after clone(): "this shim, with this start time,
+ *               runs this init". A CLI killed half-way through a start cannot
+ *               make the engine lose a running container.
+ *   exit.json   written when the init exits, into space reserved at start, so
+ *               that a container that filled the disk still has its exit code.
+ *
+ * Nobody may be listening by then (`run -d`), so each of the exit-time steps
+ * is also recorded in <state-dir>/exit-steps.jsonl, one JSON object a line,
+ * for the runtime to show in a trace afterwards:
  *
  *   {"key":"cgroup-remove","command":"rmdir ...","phase":"done","time":"..."}
  *
  * with "phase":"failed" and an "error" when the kernel refused.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "shim.h"
 
+#define RECORD_SPACE 4096  /* bytes reserved for exit.json: one block, far more than the JSON needs */
+
 static int steps_fd = -1;
+static int record_fd = -1;   /* exit.json.tmp, its space reserved at start */
+static char *record;         /* the exit record's text, kept until it is on disk */
+static char *record_shown;   /* ... and the shell command that would write it, for the trace */
+static pid_t hook_pid = -1;  /* the exit hook, until reaped */
 
 /* Opened (and emptied of a previous run's lines) at start-up: by the time the
  * container exits, a `glass rm` may be deleting the state directory, and a
@@ -34,7 +54,10 @@ void open_exit_steps(void) {
     die_sys("open %s", path);
 }
 
-/* One line of exit-steps.jsonl; error is NULL when the step succeeded. */
+/* One line of exit-steps.jsonl; error is NULL when the step succeeded. A
+ * line that does not fit (the disk is full) is skipped, never half-written:
+ * the shim is the file's only writer, so cutting it back to where it was is
+ * safe. */
 static void exit_step(const char *key, const char *command, const char *error) {
   char now[40];
   timestamp(now);
@@ -42,26 +65,136 @@ static void exit_step(const char *key, const char *command, const char *error) {
   char *err = error ? strf(",\"error\":\"%s\"", json_string(error, strlen(error))) : "";
   char *line = strf("{\"key\":\"%s\",\"command\":\"%s\",\"phase\":\"%s\"%s,\"time\":\"%s\"}\n", key, cmd,
                     error ? "failed" : "done", err, now);
-  if (steps_fd >= 0) write_all(steps_fd, line, strlen(line));
+  if (steps_fd >= 0) {
+    off_t end = lseek(steps_fd, 0, SEEK_END);
+    if (write_all(steps_fd, line, strlen(line)) < 0 && end >= 0 && ftruncate(steps_fd, end) < 0) { /* best effort */ }
+  }
   if (error) fprintf(stderr, "glass-shim: %s: %s\n", command, error);
 }
 
-/* exit.json is how the runtime learns the exit status once the shim is gone.
- * Written to a temporary file and renamed over: rename() is atomic, so readers
- * see no file or the whole file, never half of it. */
-void write_exit_json(int code, int sig) {
-  char now[40];
-  timestamp(now);
-  char *json = strf("{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}", code, sig, now);
+/* shim.json, right after clone(): the shim's pid and start time (field 22 of
+ * /proc/self/stat, clock ticks since boot: a pid can be reused once its
+ * process is gone, a pid with its start time cannot) and the init's pid as
+ * the host sees it. It names this run until the next start replaces it; the
+ * shim never removes it, so once the shim is gone it still says which shim
+ * that was. Written aside and renamed into place, so that a reader finds the
+ * whole record or none. If it cannot be written the start fails: a container
+ * nobody could find again must not run. */
+static unsigned long long start_time(void) {
+  char buf[1024];
+  FILE *f = fopen("/proc/self/stat", "re");
+  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+  if (f) fclose(f);
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')'); /* the end of field 2, the command name, which may hold spaces and ')' */
+  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+  return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+void write_shim_record(void) {
+  begin("shim-record");
+  unsigned long long start = start_time();
+  if (!start) abandon(125, "read /proc/self/stat: no start time (field 22)");
+  char *json = strf("{\"pid\":%d,\"startTime\":%llu,\"initPid\":%d}", (int)getpid(), start, (int)init_pid);
   char *text = strf("%s\n", json);
-  int fd;
+  char *tmp = strf("%s/shim.json.tmp", state_dir), *path = strf("%s/shim.json", state_dir);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) die_sys("open %s", tmp);
+  if (write_all(fd, text, strlen(text)) < 0 || close(fd) < 0) die_sys("write %s", tmp);
+  if (rename(tmp, path) < 0) die_sys("rename %s to %s", tmp, path);
+  step("shim-record", "cd %s && echo '%s' > shim.json.tmp && mv shim.json.tmp shim.json", state_dir, json);
+}
+
+/* A full disk must not cost a container its exit code, and the container
+ * itself can fill it: its writable layer lives on the same filesystem as
+ * its state. So before the container runs, while there is still room, the
+ * shim creates exit.json.tmp and has the filesystem reserve blocks for it
+ * (fallocate: the space is counted as used from now on), and keeps it open.
+ * At exit the record is written into that space, which needs no new block,
+ * and the file is cut to the record's length, which frees some. (A
+ * copy-on-write filesystem such as btrfs needs new blocks for any write;
+ * there the retry in monitor.c is what saves the code.) */
+void reserve_exit_record(void) {
+  begin("exit-reserve");
+  char *tmp = strf("%s/exit.json.tmp", state_dir);
+  if ((record_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) die_sys("open %s", tmp);
+  int err = posix_fallocate(record_fd, 0, RECORD_SPACE);
+  if (err) {
+    errno = err;
+    die_sys("reserve %d bytes for %s (fallocate)", RECORD_SPACE, tmp);
+  }
+  step("exit-reserve", "fallocate -l %d %s", RECORD_SPACE, tmp);
+}
+
+/* Start-up failed: the container never ran, so there is no exit to record. */
+void discard_exit_record(void) {
+  if (record_fd < 0) return;
+  unlink(strf("%s/exit.json.tmp", state_dir));
+  close(record_fd);
+  record_fd = -1;
+}
+
+/* Put the record in place: write it over the start of the reserved space,
+ * cut the file to its length, flush it, and rename it over exit.json.
+ * rename() is atomic, so readers see no file or the whole file, never half
+ * of it. 0 on success, else -1 with errno set. */
+static int put_record(void) {
   char *tmp = strf("%s/exit.json.tmp", state_dir), *path = strf("%s/exit.json", state_dir);
-  const char *error = NULL;
-  if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
-      write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0)
-    error = strerror(errno);
-  exit_step("exit-record", strf("cd %s && echo '%s' > exit.json.tmp && sync exit.json.tmp && "
-                                "mv exit.json.tmp exit.json", state_dir, json), error);
+  size_t len = strlen(record);
+  ssize_t n = 0;
+  int ok = 0;
+  if (record_fd < 0) /* not reserved, or removed since: make it now (this needs room) */
+    record_fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (record_fd >= 0) {
+    while ((n = pwrite(record_fd, record, len, 0)) < 0 && errno == EINTR) ;
+    if (n >= 0 && (size_t)n < len) errno = ENOSPC;
+    ok = (size_t)n == len && ftruncate(record_fd, len) == 0 && fsync(record_fd) == 0 && rename(tmp, path) == 0;
+  }
+  int err = errno;
+  free(tmp);
+  free(path);
+  if (ok) {
+    close(record_fd);
+    record_fd = -1;
+    return 0;
+  }
+  if (record_fd >= 0 && err == ENOENT) { /* exit.json.tmp was removed: a new one next time */
+    close(record_fd);
+    record_fd = -1;
+  }
+  errno = err;
+  return -1;
+}
+
+/* exit.json is how the runtime learns the exit status once the shim is gone.
+ * 0 once it is in place; -1 if it could not be written: then the caller
+ * keeps the code (monitor.c) and calls retry_exit_record() every second. */
+int write_exit_json(int code, int sig) {
+  char now[40];
+  timestamp(now); /* when the container ended, even if the record is written later */
+  char *json = strf("{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}", code, sig, now);
+  record = strf("%s\n", json);
+  record_shown = strf("cd %s && echo '%s' | dd of=exit.json.tmp conv=notrunc,fsync status=none && "
+                      "truncate -s %zu exit.json.tmp && mv exit.json.tmp exit.json", state_dir, json, strlen(record));
+  if (put_record() == 0) {
+    exit_step("exit-record", record_shown, NULL);
+    return 0;
+  }
+  exit_step("exit-record", record_shown,
+            strf("%s; the shim keeps the exit code and tries again every second", strerror(errno)));
+  return -1;
+}
+
+/* Another try: 0 when the record is now on disk, 1 when there is no longer
+ * anywhere to write it (the container was removed: its state directory is
+ * gone), -1 when it still cannot be written. */
+int retry_exit_record(void) {
+  if (put_record() == 0) {
+    exit_step("exit-record", record_shown, NULL);
+    return 0;
+  }
+  struct stat st;
+  return stat(state_dir, &st) < 0 && errno == ENOENT ? 1 : -1;
 }
 
 /* Docker's `die` event, for `glass events`: the runtime records the other
@@ -86,9 +219,17 @@ void append_die_event(int code) {
     fprintf(stderr, "glass-shim: die event not written: %zu bytes is too long for one atomic append\n", len);
     return;
   }
+  /* Other processes append to this file too, so a line cut short by a full
+   * disk would spoil the next one as well: with less than a block to spare
+   * (root may use the blocks kept back from other users: f_bfree), the
+   * event is skipped instead. Skipped or failed, the shim carries on. */
+  struct statvfs fs;
   int fd = open(spec.events, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0 || write(fd, line, len) != (ssize_t)len)
+  if (fd >= 0 && fstatvfs(fd, &fs) == 0 && fs.f_bfree * fs.f_frsize < len + 4096) {
+    fprintf(stderr, "glass-shim: die event not appended to %s: the disk is full\n", spec.events);
+  } else if (fd < 0 || write(fd, line, len) != (ssize_t)len) {
     fprintf(stderr, "glass-shim: append die event to %s: %s\n", spec.events, strerror(errno));
+  }
   if (fd >= 0) close(fd);
 }
 
@@ -109,24 +250,96 @@ static char *braced(const struct list *dirs) {
   return same ? strf("%s/{%s}/%s", top, inner, name) : all;
 }
 
+/* Is this directory entry a child cgroup? (kernfs fills in d_type; other
+ * filesystems may leave it unknown, then ask.) */
+static int child_cgroup(DIR *d, const struct dirent *e) {
+  struct stat st;
+  if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) return 0;
+  if (e->d_type != DT_UNKNOWN) return e->d_type == DT_DIR;
+  return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Signal every process in a cgroup and in every cgroup below it. cgroup v2
+ * (Linux 5.14+) does it with one write: cgroup.kill SIGKILLs the whole
+ * subtree at once, even processes forked meanwhile. A v1 hierarchy has no
+ * such file: each cgroup.procs lists its own processes, and each gets
+ * SIGKILL. *what collects what was done, for the trace. */
+static void kill_tree(const char *dir, char **what) {
+  char *file = strf("%s/cgroup.procs", dir), *kill_file = strf("%s/cgroup.kill", dir);
+  int pids[64], npids = 0, pid, children = 0;
+  FILE *procs = fopen(file, "re");
+  while (procs && npids < 64 && fscanf(procs, "%d", &pid) == 1) pids[npids++] = pid;
+  if (procs) fclose(procs);
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) children += child_cgroup(d, e);
+  int fd = npids || children ? open(kill_file, O_WRONLY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    if (write(fd, "1", 1) == 1) *what = strf("%s%secho 1 > %s", *what, **what ? "; " : "", kill_file);
+    close(fd);
+  } else {
+    for (int i = 0; i < npids; i++)
+      if (pids[i] > 0 && kill(pids[i], SIGKILL) == 0) *what = strf("%s%skill -KILL %d", *what, **what ? "; " : "", pids[i]);
+    if (d) rewinddir(d);
+    while (children && d && (e = readdir(d)))
+      if (child_cgroup(d, e)) kill_tree(strf("%s/%s", dir, e->d_name), what);
+  }
+  if (d) closedir(d);
+  free(file);
+  free(kill_file);
+}
+
+/* rmdir a cgroup. The kernel refuses (EBUSY) while processes are in it and
+ * while it has child cgroups: a container with all capabilities can mount its
+ * cgroup hierarchy and mkdir some (its cgroup namespace shows its own cgroup
+ * as the root). So on EBUSY the children go first, depth-first, then the
+ * parent again. *removed lists what went, children before parents. */
+static int rmdir_tree(const char *dir, char **removed) {
+  if (rmdir(dir) == 0) goto gone;
+  if (errno == ENOENT) return 0;
+  if (errno != EBUSY) return -1;
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int failed = 0;
+  while (d && (e = readdir(d)))
+    if (child_cgroup(d, e))
+      failed |= rmdir_tree(strf("%s/%s", dir, e->d_name), removed) < 0;
+  if (d) closedir(d);
+  if (failed) return -1;
+  if (rmdir(dir) < 0) return errno == ENOENT ? 0 : -1;
+gone:
+  *removed = strf("%s%s%s", *removed, **removed ? " " : "", dir);
+  return 0;
+}
+
 /* The container's cgroups outlive its processes: the runtime created them
- * and the shim removes them, now empty. rmdir on a cgroup fails with EBUSY
- * while the kernel is still tearing down the last processes in it, so retry
- * for about a second. */
+ * and the shim removes them. Normally they are empty by now and one rmdir
+ * each does it. rmdir fails with EBUSY while the kernel is still tearing down
+ * the last processes, or while child cgroups the container made (and
+ * processes in them) remain: then kill what is left in the whole subtree,
+ * remove it children first, and retry for about a second. */
 void remove_cgroups(void) {
-  char *error = NULL;
+  char *error = NULL, *killed = "", *removed = "";
+  int nested = 0;
   if (spec.cgroup.n == 0) return;
   for (size_t i = 0; i < spec.cgroup.n; i++) {
     int tries = 0;
-    while (rmdir(spec.cgroup.v[i]) < 0 && errno != ENOENT) {
+    char *gone = "";
+    while (rmdir_tree(spec.cgroup.v[i], &gone) < 0) {
       if (errno != EBUSY || ++tries == 100) {
         error = strf("%s%s%s: %s", error ? error : "", error ? "; " : "", spec.cgroup.v[i], strerror(errno));
         break;
       }
+      kill_tree(spec.cgroup.v[i], &killed);
       usleep(10000);
     }
+    nested |= strchr(gone, ' ') != NULL; /* more than the container's own directory */
+    removed = strf("%s%s%s", removed, *removed && *gone ? " " : "", gone);
   }
-  exit_step("cgroup-remove", strf("rmdir %s", braced(&spec.cgroup)), error);
+  /* The trace shows the usual case as one brace expression; anything more
+   * as the commands, in the order they were done. */
+  char *cmd = strf("rmdir %s", nested ? removed : braced(&spec.cgroup));
+  exit_step("cgroup-remove", *killed ? strf("%s; %s", killed, cmd) : cmd, error);
 }
 
 /* `--rm`: when no client is left to remove the container (`run -d`, or a
@@ -157,9 +370,16 @@ void run_exit_hook(void) {
     write_all(p[1], &err, sizeof err);
     _exit(127);
   }
+  hook_pid = pid;
   close(p[1]);
   ssize_t n;
   while ((n = read(p[0], &err, sizeof err)) < 0 && errno == EINTR) ;
   close(p[0]);
   exit_step("exit-hook", cmd, n == sizeof err ? strf("exec %s: %s", spec.exit_hook.v[0], strerror(err)) : NULL);
+}
+
+/* A shim that lives on after the exit (its record waits for room, see
+ * monitor.c) is still the hook's parent: it reaps the hook when it ends. */
+void reap_exit_hook(void) {
+  if (hook_pid > 0 && waitpid(hook_pid, NULL, WNOHANG) == hook_pid) hook_pid = -1;
 }

@@ -2,7 +2,8 @@
  * monitor.c: what the shim does while the container runs. One poll() loop
  * watches everything at once: signals, attach clients, the start-up result,
  * the container's output and its stdin. When the init exits, the shim records
- * the exit (exit.c) and ends.
+ * the exit (exit.c) and ends; if the record cannot be written (a full disk),
+ * the shim keeps the exit code and stays, answering clients, until it can.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,10 +27,16 @@ static int started;                     /* the command was exec'd ("ready" sent)
 static char pending[2 * CHUNK];         /* stdin bytes the container has not taken yet */
 static size_t pending_len;
 static int stdin_eof;                   /* close stdin once pending is written */
+static int exit_code = -1;              /* the init's exit code, kept while exit.json cannot be written */
+static time_t next_try;                 /* when to try writing exit.json again */
 
 /* Signals as file descriptor events: the signals we care about are blocked and
  * read from a signalfd in the poll loop, instead of interrupting us at random
- * moments. The mask is inherited by clone(); the init clears it before execve. */
+ * moments. The mask is inherited by clone(); the init clears it before execve.
+ * Set up first thing, so that from then on SIGTERM, SIGHUP or a ^C in the
+ * CLI's terminal can never end the shim before it has recorded the exit.
+ * SIGXFSZ (a file grew past the size limit) is ignored: the write fails with
+ * EFBIG instead of killing the shim. */
 void setup_signals(void) {
   sigset_t set;
   sigemptyset(&set);
@@ -38,6 +45,7 @@ void setup_signals(void) {
   if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) die_sys("sigprocmask");
   if ((sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) die_sys("signalfd");
   signal(SIGPIPE, SIG_IGN); /* a client hanging up is an error return, not death */
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 /* The pty master, passed by the init over the socketpair (SCM_RIGHTS). */
@@ -154,43 +162,84 @@ void resize_tty(unsigned short rows, unsigned short cols) {
   if (spec.tty && sio.out[1] >= 0) ioctl(sio.out[1], TIOCSWINSZ, &ws);
 }
 
+/* The exit is recorded (or there is nowhere left to record it): the last
+ * of the clean-up, then the shim ends. Reaping the init now frees its pid. */
+__attribute__((noreturn))
+static void finish(void) {
+  remove_attach_socket();
+  waitpid(init_pid, NULL, 0);
+  init_pid = -1;
+  exit(0);
+}
+
 /* The init has exited. With it the kernel killed every other process of its
  * PID namespace, and with the last of them went its mount namespace, overlay
  * included. What is left is bookkeeping, in this order: output written just
  * before the end may still sit in the pipes, so read until EOF (EAGAIN means
  * something outside the container still holds a write end, and a 1 s bound
  * keeps it from holding us up for ever); then exit.json, the die event, the
- * clients, the cgroups, the exit hook. */
-__attribute__((noreturn))
-static void init_exited(int wstatus) {
-  int sig = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
-  int code = sig ? 128 + sig : WEXITSTATUS(wstatus);
+ * clients, the cgroups, the exit hook.
+ *
+ * The init is not reaped yet (see handle_signals): until it is, it stays a
+ * zombie, and a zombie keeps two things no disk is needed for. Its pid cannot
+ * be given to a new process, so a late `glass kill` of that pid hits nothing
+ * else. And the kernel keeps its exit status, shown in field 52 of
+ * /proc/<pid>/stat. If exit.json cannot be written, the shim keeps the code
+ * too and lives on: every attach client (`wait`, `stop`, `attach`) hears the
+ * exit code at once, and every second the shim tries to write the record
+ * again. It ends once the record is written, or once the container's state
+ * directory is gone (`rm -f` freed the space and removed it). */
+static void init_exited(const siginfo_t *si) {
+  int sig = si->si_code == CLD_EXITED ? 0 : si->si_status;
+  int code = sig ? 128 + sig : si->si_status;
   time_t deadline = time(NULL) + 1;
-  init_pid = -1;
   if (!started)
     read_start_result(); /* it exited right after execve(), or instead of it */
   for (int i = 1; i <= 2; i++)
     while (sio.out[i] >= 0 && read_output(i) > 0 && time(NULL) <= deadline) ;
-  write_exit_json(code, sig);
+  int recorded = write_exit_json(code, sig) == 0;
   append_die_event(code);
   fprintf(stderr, "glass-shim: container %.12s exited with %d\n", spec.id ? spec.id : "", code);
   int promised = removal_promised();
   close_clients(code);
-  remove_attach_socket();
+  if (recorded) remove_attach_socket();
   remove_cgroups();
   if (!promised) run_exit_hook();
-  exit(0);
+  if (recorded) finish();
+  exit_code = code;
+  next_try = time(NULL) + 1;
+  for (int i = 1; i <= 2; i++)
+    if (sio.out[i] >= 0) close_output(i);
+  if (sio.in >= 0) close(sio.in);
+  sio.in = -1;
+  pending_len = 0;
 }
 
-/* Forward signals sent to the shim (`glass kill`, `stop`) to the init; reap it. */
+/* Forward signals sent to the shim (`glass kill`, `stop`) to the init.
+ * SIGCHLD: did the init exit? waitid(WNOWAIT) tells how it ended but leaves
+ * it a zombie, to be reaped once the exit is recorded (finish()). */
 static void handle_signals(void) {
-  struct signalfd_siginfo si;
-  int wstatus;
-  while (read(sig_fd, &si, sizeof si) == sizeof si) {
-    if (si.ssi_signo != SIGCHLD && init_pid > 0) kill(init_pid, si.ssi_signo);
-    if (si.ssi_signo == SIGCHLD && init_pid > 0 && waitpid(init_pid, &wstatus, WNOHANG) == init_pid)
-      init_exited(wstatus);
+  struct signalfd_siginfo ssi;
+  while (read(sig_fd, &ssi, sizeof ssi) == sizeof ssi) {
+    if (ssi.ssi_signo != SIGCHLD) {
+      if (init_pid > 0) kill(init_pid, ssi.ssi_signo);
+      continue;
+    }
+    reap_exit_hook();
+    siginfo_t si = { 0 };
+    if (exit_code < 0 && init_pid > 0 && waitid(P_PID, init_pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        si.si_pid == init_pid)
+      init_exited(&si);
   }
+}
+
+/* The exit code is known but exit.json is not written yet: clients that
+ * connect hear the code at once; every second, another try. */
+static void exit_pending(void) {
+  close_clients(exit_code);
+  if (time(NULL) < next_try) return;
+  next_try = time(NULL) + 1;
+  if (retry_exit_record() >= 0) finish();
 }
 
 /* One poll() over everything: signals, the start-up result, the container's
@@ -206,7 +255,7 @@ void monitor(void) {
     pfd[OUT2] = (struct pollfd){ sio.out[2], POLLIN, 0 };
     pfd[IN] = (struct pollfd){ pending_len ? sio.in : -1, POLLOUT, 0 };
     attach_fill_pollfds(pfd + NFIXED, started && !pending_len);
-    if (poll(pfd, NFIXED + nattach, -1) < 0) {
+    if (poll(pfd, NFIXED + nattach, exit_code >= 0 ? 1000 : -1) < 0) {
       if (errno == EINTR) continue;
       die_sys("poll");
     }
@@ -219,5 +268,6 @@ void monitor(void) {
     if (pfd[IN].revents) flush_stdin();
     attach_read_frames(pfd + NFIXED, nattach);
     if (pfd[SIG].revents) handle_signals();
+    if (exit_code >= 0) exit_pending();
   }
 }

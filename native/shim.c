@@ -39,6 +39,7 @@ void abandon(int code, const char *msg) {
   }
   close_clients(code);
   remove_attach_socket();
+  discard_exit_record();
   remove_cgroups();
   exit(1);
 }
@@ -122,6 +123,7 @@ static void clone_init(void) {
     if (sio.out[i] >= 0) fcntl(sio.out[i], F_SETFL, O_NONBLOCK);
   if (sio.in >= 0) fcntl(sio.in, F_SETFL, O_NONBLOCK);
   step("clone", "clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD)");
+  write_shim_record(); /* before anyone learns the pid: from now on the shim can be found without the CLI */
   status("pid %d", (int)init_pid);
 }
 
@@ -132,11 +134,12 @@ int main(int argc, char **argv) {
   }
   status("version %d", SHIM_PROTOCOL_VERSION); /* first: the runtime checks it before anything else */
   close_inherited_fds();
+  setup_signals();
   if (!(state_dir = realpath(argv[1], NULL))) die_sys("realpath %s", argv[1]);
   read_spec();
   open_exit_steps();
   detach();
-  setup_signals();
+  reserve_exit_record();
   create_attach_socket();
   open_log();
   clone_init();

@@ -11,7 +11,7 @@
  *   monitor.c  the poll loop: output, stdin, signals, the init's exit
  *   attach.c   the attach socket and its frames
  *   jsonlog.c  the json-file log and JSON escaping
- *   exit.c     what the shim records and removes once the container exited
+ *   exit.c     the shim's records (shim.json, exit.json) and what it removes at exit
  *   util.c     small helpers
  *
  * The protocol is described in README.md.
@@ -147,9 +147,14 @@ void resize_tty(unsigned short rows, unsigned short cols);
 
 /* exit.c */
 void open_exit_steps(void);
-void write_exit_json(int code, int sig);
+void reserve_exit_record(void);
+void discard_exit_record(void);
+void write_shim_record(void);
+int write_exit_json(int code, int sig);                     /* 0: exit.json is in place */
+int retry_exit_record(void);                                /* 0: written now, 1: state dir gone, -1: not yet */
 void append_die_event(int code);
 void remove_cgroups(void);
 void run_exit_hook(void);
+void reap_exit_hook(void);
 
 #endif

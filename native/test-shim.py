@@ -68,12 +68,15 @@ def frame(kind, payload=b''):
 
 def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=(), hook=None,
         send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None, removes=False,
-        extra=(), version=PROTOCOL, inherit=(), during=None):
+        extra=(), version=PROTOCOL, inherit=(), during=None, after_exit=None, state=None):
     """Start one container; return (status lines, output bytes, exit code or None, state dir).
     extra: more spec pairs; version: None leaves the version pair out; inherit:
     descriptors the shim inherits besides 3 and 4 (which it must close); during:
-    called with the shim's pid once the command runs. lower: a path or a list."""
-    state = os.path.join(TMP, name)
+    called with the shim's pid once the command runs; after_exit: called with
+    the shim's pid, the init's pid and the state dir once the exit frame came,
+    before waiting for the shim to end. lower: a path or a list. state: the
+    directory to use (default TMP/name), e.g. a tmpfs mounted there."""
+    state = state or os.path.join(TMP, name)
     for d in ('upper', 'work', 'merged', 'state'):
         os.makedirs(os.path.join(state, d))
     sdir = os.path.join(state, 'state')
@@ -103,7 +106,7 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
         os.close(fd)
     p.wait()  # 0 right after detaching; 1 if it refused the spec before that
 
-    lines, sock, shim_pid, out, code = [], None, None, b'', None
+    lines, sock, shim_pid, init_pid, out, code = [], None, None, None, b'', None
     with os.fdopen(status_r, 'r') as status:
         for line in status:
             line = line.rstrip('\n')
@@ -150,6 +153,8 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
             code = int(payload)
             sock.close()
             sock = None
+    if after_exit and code is not None:
+        after_exit(shim_pid, init_pid, sdir)
     if shim_pid:
         os.waitpid(shim_pid, 0)  # we are a subreaper: the detached shim is our child again
         del running[shim_pid]
@@ -169,9 +174,58 @@ def parent(pid):
         return int(f.read().rsplit(')', 1)[1].split()[1])
 
 
+def stat_fields(pid):
+    """/proc/<pid>/stat as a list indexed by field number (fields[3] is the state)."""
+    with open('/proc/%d/stat' % pid) as f:
+        return [None, str(pid), None] + f.read().rsplit(')', 1)[1].split()
+
+
+def wait_for(what, cond, timeout=10):
+    """Poll cond() until true (at most timeout seconds); fail the check otherwise."""
+    end = time.time() + timeout
+    while not cond():
+        if time.time() > end:
+            check('in time: ' + what, False)
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def attach_exit_code(sdir):
+    """Connect to attach.sock as a new client and return the exit code it is told."""
+    with socket.socket(socket.AF_UNIX) as c:
+        c.settimeout(5)
+        c.connect(sdir + '/attach.sock')
+        kind, length = struct.unpack('>B3xI', recv_exact(c, 8))
+        return kind, recv_exact(c, length)
+
+
+def read_json(path):
+    """A JSON file's object, or {} when it is missing or not a file."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def exit_steps(sdir):
     with open(sdir + '/exit-steps.jsonl') as f:
         return [json.loads(l) for l in f]
+
+
+GATED = 'until [ -e /gate/open ]; do sleep 0.01; done; '  # a container that waits for the test
+
+
+def gate(name):
+    """A host directory bound on /gate: the test opens it (open_gate) when the container may go on."""
+    d = os.path.join(TMP, 'gate-' + name)
+    os.mkdir(d)
+    return d, d + '\t/gate\trw'
+
+
+def open_gate(d):
+    open(d + '/open', 'w').close()
 
 
 def layer(name, links):
@@ -334,6 +388,147 @@ def main():
         ex = json.load(f)
     check('killed by SIGKILL: 137, signal 9', code == 137 and ex['exitCode'] == 137 and ex['signal'] == 9)
 
+    # shim.json: the shim's own record, right after clone() and before "pid";
+    # exit.json.tmp: the exit record's space, reserved before the container runs.
+    g, bind = gate('record')
+    seen = {}
+
+    def look(pid):
+        sd = os.path.join(TMP, 'record', 'state')
+        try:
+            seen['start'] = int(stat_fields(pid)[22])
+            with open(sd + '/shim.json') as f:
+                seen['record'] = json.load(f)
+            seen['reserved'] = os.stat(sd + '/exit.json.tmp').st_blocks * 512
+        except OSError as e:
+            seen['error'] = str(e)
+        open_gate(g)
+    lines, _, code, sdir = run('record', ['sh', '-c', GATED + 'exit 4'], binds=[bind], during=look)
+    shim_pid = int(next(l for l in lines if l.startswith('shim ')).split()[1])
+    init_pid = int(next(l for l in lines if l.startswith('pid ')).split()[1])
+    check('shim.json names the shim, its start time and the init: %r' % seen.get('record'),
+          seen.get('record') == {'pid': shim_pid, 'startTime': seen.get('start'), 'initPid': init_pid})
+    keys = [l.split('\t')[0] for l in lines]
+    check('steps exit-reserve, clone, shim-record, then "pid": %r' % keys[:8],
+          all(k in keys for k in ('step exit-reserve', 'step shim-record')) and keys.index('step exit-reserve')
+          < keys.index('step clone') < keys.index('step shim-record') < keys.index('pid %d' % init_pid))
+    check('exit.json.tmp had its space reserved at start: %r bytes' % seen.get('reserved'), seen.get('reserved', 0) >= 4096)
+    ex, kept = read_json(sdir + '/exit.json'), read_json(sdir + '/shim.json')
+    check('after the exit: exit.json (4), shim.json kept, no temp files: %r' % sorted(os.listdir(sdir)),
+          code == 4 and ex.get('exitCode') == 4 and kept == seen.get('record', 'none seen')
+          and not [n for n in os.listdir(sdir) if n.endswith('.tmp')])
+
+    # A container that fills the disk its state is on still gets its exit code
+    # recorded (into the space reserved at start), and the shim never dies of ENOSPC.
+    disk = os.path.join(TMP, 'fulldisk')
+    os.mkdir(disk)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=4m', 'glass-shim-test', disk], check=True)
+    try:
+        events = disk + '/events.jsonl'
+        with open(events, 'w') as f:
+            f.write('{"status":"create"}\n')
+        _, out, code, sdir = run('fulldisk', ['sh', '-c', 'dd if=/dev/zero of=/fill bs=64k; df -k /; exit 7'], state=disk,
+                                 extra=[('events', events)])
+        free = os.statvfs(disk).f_bfree
+        ex = read_json(sdir + '/exit.json')
+        check('disk filled by the container (%d blocks free, dd said %r): exit 7 heard and recorded %r'
+              % (free, out.split(b'\n')[0], ex), free <= 1 and code == 7 and ex.get('exitCode') == 7)
+
+        def parses(path):
+            try:
+                with open(path) as f:
+                    return all(json.loads(l) is not None for l in f.read().split('\n') if l)
+            except ValueError:
+                return False
+        check('events and exit-steps.jsonl hold whole lines only (a line that does not fit is skipped)',
+              parses(events) and parses(sdir + '/exit-steps.jsonl'))
+    finally:
+        subprocess.run(['umount', disk], check=True)
+
+    # exit.json cannot be written (here: a directory is in its way, EISDIR):
+    # the shim keeps the exit code, the init stays a zombie holding it, every
+    # client hears it at once, and a retry each second writes it once it can.
+    g, bind = gate('retry')
+    seen = {}
+
+    def block(pid):
+        os.mkdir(os.path.join(TMP, 'retry', 'state', 'exit.json'))
+        open_gate(g)
+
+    def pending(shim, init, sdir):
+        try:
+            seen['shim alive'] = stat_fields(shim)[3] != 'Z'
+            f = stat_fields(init)
+            seen['init'] = (f[3], int(f[52]))
+            seen['clients'] = [attach_exit_code(sdir), attach_exit_code(sdir)]
+        except (OSError, EOFError) as e:
+            seen['error'] = str(e)
+        os.rmdir(sdir + '/exit.json')  # out of the way: the next try succeeds
+        wait_for('exit.json written by a retry', lambda: os.path.isfile(sdir + '/exit.json'))
+    _, _, code, sdir = run('retry', ['sh', '-c', GATED + 'exit 5'], binds=[bind], during=block, after_exit=pending)
+    check('exit frame 5 while exit.json cannot be written; the shim lives on: %r' % seen,
+          code == 5 and seen.get('shim alive') is True)
+    check('the init is kept a zombie, its exit status (5 << 8) in /proc/<pid>/stat field 52: %r' % (seen.get('init'),),
+          seen.get('init') == ('Z', 5 << 8))
+    check('clients that connect meanwhile hear the exit code at once: %r' % seen.get('clients'),
+          seen.get('clients') == [(3, b'5'), (3, b'5')])
+    ex = read_json(sdir + '/exit.json')
+    steps = exit_steps(sdir)
+    check('exit-record failed, then done by a retry; finishedAt is the exit, not the retry: %r'
+          % [(s['key'], s['phase'], s.get('error')) for s in steps],
+          ex.get('exitCode') == 5 and [(s['key'], s['phase']) for s in steps] == [('exit-record', 'failed'), ('exit-record', 'done')]
+          and 'Is a directory' in steps[0]['error'] and ex['finishedAt'] <= steps[0]['time'] < steps[1]['time']
+          and not os.path.exists(sdir + '/attach.sock'))
+
+    # ... and when the container is removed meanwhile (rm -f frees the space
+    # by deleting its state), the shim has nothing left to write and ends.
+    g, bind = gate('retrygone')
+
+    def block_gone(pid):
+        os.mkdir(os.path.join(TMP, 'retrygone', 'state', 'exit.json'))
+        open_gate(g)
+
+    def remove(shim, init, sdir):
+        shutil.rmtree(os.path.dirname(sdir))
+        wait_for('the shim ends once its state directory is gone', lambda: not os.path.exists('/proc/%d' % shim)
+                 or stat_fields(shim)[3] == 'Z')
+    _, _, code, _ = run('retrygone', ['sh', '-c', GATED + 'exit 6'], binds=[bind], during=block_gone, after_exit=remove)
+    check('exit frame 6, then the shim ended with its state directory gone', code == 6)
+
+    # A container that mounts its cgroup hierarchy and makes child cgroups (a
+    # process in one), plus a host process put in one of them: the shim kills
+    # what is left and removes the children before the parent.
+    os.mkdir(CGROUP)
+    g, bind = gate('nested')
+    mount = 'mount -t cgroup2 none /cg' if V2 else 'mount -t cgroup -o pids none /cg'
+    stray = []
+
+    def add_stray(pid):
+        if wait_for('the container made its child cgroups', lambda: os.path.exists(g + '/made')):
+            stray.append(subprocess.Popen(['sleep', '100']))
+            with open(CGROUP + '/child/cgroup.procs', 'w') as f:
+                f.write(str(stray[0].pid))
+        open_gate(g)
+    try:
+        _, out, code, sdir = run('nested', ['sh', '-c', 'mkdir /cg && ' + mount + ' && mkdir -p /cg/child/grandchild && '
+                                            'echo $$ > /cg/child/grandchild/cgroup.procs && { sleep 100 & } && '
+                                            'touch /gate/made && ' + GATED + 'exit 0'],
+                                 cgroups=[CGROUP], binds=[bind], during=add_stray)
+        steps = exit_steps(sdir)
+        cmd = steps[-1]['command'] if steps else ''
+        check('cgroup with children removed: %r' % steps[-1:], code == 0 and not os.path.exists(CGROUP)
+              and steps and steps[-1]['key'] == 'cgroup-remove' and steps[-1]['phase'] == 'done'
+              and cmd.endswith('rmdir %s/child/grandchild %s/child %s' % (CGROUP, CGROUP, CGROUP)))
+        try:
+            killed = stray and stray[0].wait(timeout=5) == -signal.SIGKILL
+        except subprocess.TimeoutExpired:
+            killed = False
+        check('the stray process in a child cgroup was killed: %r' % cmd, killed and ('kill -KILL %d' % stray[0].pid) in cmd)
+    finally:
+        for p in stray:
+            p.kill()
+            p.wait()
+
     with open('/proc/mounts') as f:
         check('nothing left mounted', TMP not in f.read())
 
@@ -353,14 +548,16 @@ finally:
             os.waitpid(shim, 0)
         except (OSError, ValueError):
             pass
+    subprocess.run(['umount', os.path.join(TMP, 'fulldisk')], stderr=subprocess.DEVNULL)
     shutil.rmtree(TMP, ignore_errors=True)
-    for _ in range(100):  # EBUSY until the kernel has finished tearing the container down
-        try:
-            os.rmdir(CGROUP)
-            break
-        except FileNotFoundError:
-            break
-        except OSError:
-            time.sleep(0.01)
+    for d in (CGROUP + '/child/grandchild', CGROUP + '/child', CGROUP):  # children first
+        for _ in range(100):  # EBUSY until the kernel has finished tearing the container down
+            try:
+                os.rmdir(d)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.01)
 print('%d failure(s)' % len(failures) if failures else 'all passed')
 sys.exit(1 if failures else 0)

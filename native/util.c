@@ -41,12 +41,14 @@ void list_push(struct list *l, char *s) {
 }
 
 /* The signal mask and ignored signals survive execve(): a program started by
- * the shim must not inherit the shim's blocked signals or its SIG_IGN SIGPIPE. */
+ * the shim must not inherit the shim's blocked signals or its SIG_IGN SIGPIPE
+ * and SIGXFSZ. */
 void reset_signals(void) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
+  signal(SIGXFSZ, SIG_DFL);
 }
 
 void timestamp(char out[40]) {

@@ -21,9 +21,17 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
     title: 'Allocate a pseudo-terminal inside the container',
     why: 'With -t the process gets a terminal from the container\'s own /dev/pts, so line editing, job control and `tty` work; the shim holds the other end.',
   },
+  'exit-reserve': {
+    title: 'Reserve disk space for the exit record',
+    why: 'The container\'s writable layer shares a filesystem with its state, so the container can fill the disk. The shim reserves exit.json\'s space now (fallocate) and keeps the file open: at exit the code is written into that space, which needs no new block, so a full disk cannot lose it.',
+  },
   clone: {
     title: 'Create the container process in new namespaces',
     why: 'clone() with CLONE_NEW* flags gives the child its own view of process IDs, mounts, hostname, IPC and network: it will see itself as PID 1 and none of the host\'s processes.',
+  },
+  'shim-record': {
+    title: 'Record the shim and the init in shim.json',
+    why: 'The shim writes its own pid and start time (a pid alone can be reused) and the init\'s pid as soon as the init exists, before the runtime hears of it: if the glass command that started the container is killed, the container can still be found as running and is never started twice.',
   },
   'wait-go': {
     title: 'Wait until the runtime has finished host-side set-up',
@@ -107,11 +115,11 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   },
   'exit-record': {
     title: 'Record the exit code in exit.json',
-    why: 'The shim writes the exit status to a temporary file and renames it over exit.json: rename is atomic, so `ps`, `wait` and `inspect` read the whole record or none, even after the shim is gone.',
+    why: 'The shim writes the exit status into the space it reserved at start (exit.json.tmp), cuts the file to length and renames it over exit.json: rename is atomic, so `ps`, `wait` and `inspect` read the whole record or none, even after the shim is gone. If it still cannot be written, the shim keeps the code, tells every client that attaches, and tries again each second.',
   },
   'cgroup-remove': {
     title: 'Remove the container\'s cgroups',
-    why: 'A cgroup directory can only be removed once no process is left in it; the shim waits for the init to be reaped, then removes it (retrying while the kernel finishes tearing the processes down).',
+    why: 'A cgroup directory can only be removed once no process is left in it and no child cgroup below it (a container may mount its cgroup hierarchy and make some). The shim removes it once the init is gone; if the kernel says busy, it kills what is left in the whole subtree and removes children before parents, retrying while the kernel finishes tearing the processes down.',
   },
   'exit-hook': {
     title: 'Start the --rm clean-up',
