@@ -97,12 +97,6 @@ export function detachKeys(): (chunk: Buffer) => { pass: Buffer; detach: boolean
 }
 
 /**
- * Connect this terminal to a container's stdio through its attachment. With
- * a tty, the local terminal goes into raw mode so every key (Ctrl-C, arrows)
- * reaches the container's own terminal, and window size changes follow.
- * Resolves with the container's exit code (undefined if the link dropped).
- */
-/**
  * Raw mode on glass's own terminal for a session with a container's tty, as
  * Docker's CLI does (cfmakeraw): input goes byte by byte to the container's
  * terminal, which does the echo, line editing and ^C itself; output goes to
@@ -110,14 +104,44 @@ export function detachKeys(): (chunk: Buffer) => { pass: Buffer; detach: boolean
  * output processing on (libuv keeps OPOST|ONLCR), so the "\r\n" the
  * container's terminal already wrote would reach the screen as "\r\r\n";
  * `stty -opost` turns that off too. setRawMode(false) puts back the settings
- * libuv saved before going raw (output processing included), and Node
- * restores the terminal it started with if it is ended by a signal.
+ * libuv saved before going raw, output processing included. The terminal is
+ * given back on every way out: the session's end, an exception, process
+ * exit, and a signal (glass then dies of that signal, as it would have).
  */
-function rawTerminal(on: boolean): void {
-  process.stdin.setRawMode(on);
-  if (on) spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+const RAW_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'];
+let raw = false;
+
+function enterRaw(): void {
+  process.stdin.setRawMode(true);
+  raw = true;
+  for (const s of RAW_SIGNALS) process.on(s, leaveRawAndDie);
+  process.on('exit', leaveRaw);
+  spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
 }
 
+function leaveRaw(): void {
+  if (!raw) return;
+  raw = false;
+  for (const s of RAW_SIGNALS) process.off(s, leaveRawAndDie);
+  process.off('exit', leaveRaw);
+  try {
+    process.stdin.setRawMode(false);
+  } catch {
+    // The terminal is gone (hung up): nothing to give back.
+  }
+}
+
+function leaveRawAndDie(signal: NodeJS.Signals): void {
+  leaveRaw();
+  process.kill(process.pid, signal); // no handler now: the signal's default action
+}
+
+/**
+ * Connect this terminal to a container's stdio through its attachment. With
+ * a tty, the local terminal goes into raw mode so every key (Ctrl-C, arrows)
+ * reaches the container's own terminal, and window size changes follow.
+ * Resolves with the container's exit code (undefined if the link dropped).
+ */
 export async function pump(
   att: Attachment,
   opts: { stdin: boolean; tty: boolean; onOutputClosed?: () => void },
@@ -127,7 +151,7 @@ export async function pump(
   att.on('stdout', (b) => closed || process.stdout.write(b));
   att.on('stderr', (b) => closed || process.stderr.write(b));
   const stdin = process.stdin;
-  const raw = opts.stdin && opts.tty && stdin.isTTY;
+  const rawSession = opts.stdin && opts.tty && stdin.isTTY;
   const onResize = () => att.resize(process.stdout.rows ?? 24, process.stdout.columns ?? 80);
   if (opts.tty && process.stdout.isTTY) {
     onResize();
@@ -136,8 +160,8 @@ export async function pump(
   let detach: (v: 'detached') => void = () => {};
   const detached = new Promise<'detached'>((resolve) => (detach = resolve));
   if (opts.stdin) {
-    if (raw) rawTerminal(true);
-    const keys = raw ? detachKeys() : undefined;
+    if (rawSession) enterRaw();
+    const keys = rawSession ? detachKeys() : undefined;
     stdin.on('data', (d: Buffer) => {
       if (!keys) return att.write(d);
       const { pass, detach: leave } = keys(d);
@@ -151,7 +175,7 @@ export async function pump(
     return await Promise.race([att.exited(), detached]);
   } finally {
     onOutputClosed = previous;
-    if (raw) rawTerminal(false);
+    leaveRaw();
     process.stdout.off('resize', onResize);
     if (opts.stdin) {
       stdin.pause();
