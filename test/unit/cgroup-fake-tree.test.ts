@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { cgroupDriver } from '../../runtime/kernel/cgroup/index.js';
@@ -16,11 +16,13 @@ import type { Step } from '../../runtime/kernel/step.js';
  * /sys/fs/cgroup. The fake behaves like the kernel where the drivers rely on
  * it: mkdir makes a cgroup with its control files (empty cgroup.procs; empty
  * cpuset files in a v1 cpuset tree; cgroup.kill where the parent has one),
- * writing a pid to cgroup.procs adds it, and rmdir fails with EBUSY while
- * cgroup.procs lists a process, then takes the control files with it.
+ * writing a pid to cgroup.procs adds it, subdirectories are child cgroups,
+ * and rmdir fails with EBUSY while cgroup.procs lists a process or a child
+ * cgroup is left, then takes the control files with it.
  */
 function fakeCgroupFs(): CgroupFs & { rmdirs: string[] } {
   const rmdirs: string[] = [];
+  const list = (path: string) => (existsSync(path) ? readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : []);
   return {
     rmdirs,
     mkdir(path) {
@@ -34,7 +36,7 @@ function fakeCgroupFs(): CgroupFs & { rmdirs: string[] } {
     rmdir(path) {
       rmdirs.push(path);
       if (!existsSync(path)) throw Object.assign(new Error(`ENOENT: rmdir '${path}'`), { code: 'ENOENT' });
-      if (readFileSync(join(path, 'cgroup.procs'), 'utf8').trim() !== '') {
+      if (readFileSync(join(path, 'cgroup.procs'), 'utf8').trim() !== '' || list(path).length > 0) {
         throw Object.assign(new Error(`EBUSY: resource busy, rmdir '${path}'`), { code: 'EBUSY' });
       }
       rmSync(path, { recursive: true });
@@ -45,6 +47,7 @@ function fakeCgroupFs(): CgroupFs & { rmdirs: string[] } {
       else writeFileSync(path, data);
     },
     exists: hostCgroupFs.exists,
+    list,
   };
 }
 
@@ -160,6 +163,55 @@ describe('cgroup v2 driver on a fake tree', () => {
     await driver.remove(trace, cg); // already gone: nothing to do
   });
 
+  /** The container's own child cgroups, as `mkdir` in its mounted hierarchy makes them: glass-x/a, glass-x/a/b, glass-x/c. */
+  const nest = (dir: string) => {
+    for (const d of ['a', 'a/b', 'c']) fs.mkdir(join(dir, d));
+    return { a: join(dir, 'a'), b: join(dir, 'a/b'), c: join(dir, 'c') };
+  };
+
+  it('finds, signals and removes processes and child cgroups the container made, children first', async () => {
+    const driver = v2(false);
+    const cg = driver.create(trace, 'glass-k');
+    const { a, b, c } = nest(cg.dirs[0]!);
+    const [top, deep] = [sleeper(), sleeper()];
+    driver.place(trace, cg, top.pid!);
+    fs.write(join(b, 'cgroup.procs'), String(deep.pid)); // the container moved it into a grandchild
+    expect(driver.pids(cg).sort()).toEqual([top.pid, deep.pid].sort());
+    driver.killAll(trace, cg, 'SIGKILL');
+    expect(await exited(top)).toBe('SIGKILL');
+    expect(await exited(deep)).toBe('SIGKILL');
+    expect(steps.at(-1)).toMatchObject({ title: 'Signal every process in cgroup glass-k', command: `kill -KILL $(find ${cg.dirs[0]} -name cgroup.procs -exec cat {} +)` });
+    for (const d of [cg.dirs[0]!, b]) writeFileSync(join(d, 'cgroup.procs'), ''); // the kernel's part: the dead leave
+    await driver.remove(trace, cg);
+    expect(existsSync(cg.dirs[0]!)).toBe(false);
+    expect(fs.rmdirs).toEqual([b, a, c, cg.dirs[0]]); // depth-first: no rmdir of a parent before its children
+    expect(steps.at(-1)).toMatchObject({ title: 'Remove cgroup glass-k', command: `rmdir ${b} ${a} ${c} ${cg.dirs[0]}` });
+  });
+
+  it('kills a whole subtree with one write to cgroup.kill', () => {
+    const driver = v2(true);
+    const cg = driver.create(trace, 'glass-l');
+    const { b } = nest(cg.dirs[0]!);
+    fs.write(join(b, 'cgroup.procs'), '4242'); // a (fake) process only in a grandchild
+    expect(driver.pids(cg)).toEqual([4242]);
+    driver.killAll(trace, cg, 'SIGKILL');
+    expect(readFileSync(join(cg.dirs[0]!, 'cgroup.kill'), 'utf8')).toBe('1'); // the top one: the kernel does the rest
+    expect(readFileSync(join(b, 'cgroup.kill'), 'utf8')).toBe('');
+  });
+
+  it('retries while a child cgroup still holds a dying process (EBUSY)', async () => {
+    const driver = v2(false);
+    const cg = driver.create(trace, 'glass-m');
+    const { b } = nest(cg.dirs[0]!);
+    fs.write(join(b, 'cgroup.procs'), '4242');
+    const removing = driver.remove(trace, cg);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(existsSync(b)).toBe(true);
+    writeFileSync(join(b, 'cgroup.procs'), ''); // reaped
+    await removing;
+    expect(existsSync(cg.dirs[0]!)).toBe(false);
+  });
+
   it('gives up with EBUSY when the cgroup never empties', async () => {
     const driver = v2(false);
     const cg = driver.create(trace, 'glass-g');
@@ -222,6 +274,32 @@ describe('cgroup v1 driver on a fake hybrid tree', () => {
     await driver.remove(trace, cg);
     for (const d of cg.dirs) expect(existsSync(d)).toBe(false);
     expect(steps.at(-1)!.command).toBe(`rmdir ${tree}/{cpu,cpuacct,cpuset,memory,systemd,unified}/glass-i`);
+  });
+
+  it('finds and kills a process in a child cgroup of one tree, then removes every tree children first', async () => {
+    const driver = v1();
+    const cg = driver.create(trace, 'glass-n');
+    const [init, moved] = [sleeper(), sleeper()];
+    driver.place(trace, cg, init.pid!);
+    // Inside, `mount -t cgroup -o memory none /mnt; mkdir -p /mnt/x/y; echo $pid > /mnt/x/y/cgroup.procs`:
+    const memory = cg.dirs.find((d) => d.includes('/memory/'))!;
+    fs.mkdir(join(memory, 'x'));
+    fs.mkdir(join(memory, 'x/y'));
+    fs.write(join(memory, 'x/y/cgroup.procs'), String(moved.pid));
+    const unified = cg.dirs.find((d) => d.includes('/unified/'))!;
+    fs.mkdir(join(unified, 'z')); // an empty child cgroup in the v2 tree
+    expect(driver.pids(cg).sort()).toEqual([init.pid, moved.pid].sort());
+    driver.killAll(trace, cg, 'SIGKILL');
+    expect(await exited(init)).toBe('SIGKILL');
+    expect(await exited(moved)).toBe('SIGKILL');
+    for (const d of [...cg.dirs, join(memory, 'x/y')]) writeFileSync(join(d, 'cgroup.procs'), '');
+    await driver.remove(trace, cg);
+    for (const d of cg.dirs) expect(existsSync(d)).toBe(false);
+    const order = fs.rmdirs;
+    expect(order.indexOf(join(memory, 'x/y'))).toBeLessThan(order.indexOf(join(memory, 'x')));
+    expect(order.indexOf(join(memory, 'x'))).toBeLessThan(order.indexOf(memory));
+    expect(order.indexOf(join(unified, 'z'))).toBeLessThan(order.indexOf(unified));
+    expect(steps.at(-1)!.command).toBe(`rmdir ${cg.dirs.flatMap((d) => (d === memory ? [join(d, 'x/y'), join(d, 'x'), d] : d === unified ? [join(d, 'z'), d] : [d])).join(' ')}`);
   });
 
   it('takes back the directories it made when the cpuset cannot be set up', () => {

@@ -14,6 +14,25 @@ export function readProcs(fs: CgroupFs, dir: string): number[] {
 }
 
 /**
+ * A cgroup and every cgroup below it, children before their parents: the
+ * order rmdir needs. The runtime makes one directory per container, but the
+ * container (root, with all capabilities, its own cgroup as its cgroup
+ * namespace's root) can mount its hierarchy and mkdir child cgroups, and move
+ * its processes into them.
+ */
+export function subtree(fs: CgroupFs, dir: string): string[] {
+  const out: string[] = [];
+  for (const child of fs.list(dir)) out.push(...subtree(fs, join(dir, child)));
+  out.push(dir);
+  return out;
+}
+
+/** The pids in a cgroup and in every cgroup below it (cgroup.procs lists a cgroup's own processes only). */
+export function readProcsTree(fs: CgroupFs, dir: string): number[] {
+  return subtree(fs, dir).flatMap((d) => readProcs(fs, d));
+}
+
+/**
  * "/sys/fs/cgroup/{cpu,memory}/glass-x" for many directories with one name,
  * so a step reads as one command a learner could type.
  */
@@ -59,12 +78,16 @@ export function writePid(fs: CgroupFs, trace: Tracer, dirs: string[], pid: numbe
   );
 }
 
-export function killPids(trace: Tracer, cg: ContainerCgroup, pids: number[], signal: NodeJS.Signals): void {
+export function killPids(fs: CgroupFs, trace: Tracer, cg: ContainerCgroup, pids: number[], signal: NodeJS.Signals): void {
   if (pids.length === 0) return;
+  const nested = cg.dirs.some((d) => fs.list(d).length > 0);
+  const dir = cg.dirs[0]!;
   report(trace, {
     title: `Signal every process in cgroup ${cg.name}`,
-    why: 'The cgroup lists every process the container made, even ones that forked away from its init, so none is missed.',
-    command: `kill -${signal.replace(/^SIG/, '')} $(cat ${cg.dirs[0]}/cgroup.procs)`,
+    why: nested
+      ? 'The cgroup lists every process the container made, even ones that forked away from its init; the container made child cgroups too, and each lists its own processes in its own cgroup.procs, so all of them are read.'
+      : 'The cgroup lists every process the container made, even ones that forked away from its init, so none is missed.',
+    command: `kill -${signal.replace(/^SIG/, '')} $(${nested ? `find ${dir} -name cgroup.procs -exec cat {} +` : `cat ${dir}/cgroup.procs`})`,
   });
   for (const pid of pids) {
     try {
@@ -74,28 +97,39 @@ export function killPids(trace: Tracer, cg: ContainerCgroup, pids: number[], sig
 }
 
 /**
- * rmdir on a cgroup only succeeds once it has no processes; right after a
- * kill the kernel may still be reaping them (EBUSY), so retry briefly.
+ * rmdir on a cgroup only succeeds once it has no processes and no child
+ * cgroups: children go first, depth-first. Right after a kill the kernel may
+ * still be reaping the processes (EBUSY), so retry briefly. Processes are not
+ * killed here: killAll first.
  */
 export async function rmdirCgroups(fs: CgroupFs, trace: Tracer, cg: ContainerCgroup): Promise<void> {
   const present = cg.dirs.filter((d) => fs.exists(d));
   if (present.length === 0) return;
+  const removed: string[] = [];
   for (const dir of present) {
     for (let attempt = 0; ; attempt++) {
       try {
-        fs.rmdir(dir);
+        for (const d of subtree(fs, dir)) {
+          try {
+            fs.rmdir(d);
+            removed.push(d);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          }
+        }
         break;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') break;
-        if (code !== 'EBUSY' || attempt >= 100) throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 100) throw e;
         await sleep(20);
       }
     }
   }
+  const nested = removed.length > present.length;
   report(trace, {
     title: `Remove cgroup ${cg.name}`,
-    why: 'An empty cgroup directory is removed with rmdir; it leaves no trace of the container in the cgroup tree.',
-    command: `rmdir ${braced(present)}`,
+    why: nested
+      ? 'An empty cgroup directory is removed with rmdir, but not while it has child cgroups: the ones the container made go first, children before parents.'
+      : 'An empty cgroup directory is removed with rmdir; it leaves no trace of the container in the cgroup tree.',
+    command: `rmdir ${nested ? removed.join(' ') : braced(present)}`,
   });
 }

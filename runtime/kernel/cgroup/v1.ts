@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { stepSync, type Tracer } from '../step.js';
 import type { CgroupDriver, ContainerCgroup } from './driver.js';
 import type { CgroupLayout } from './layout.js';
-import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './common.js';
+import { killPids, mkdirCgroups, readProcsTree, rmdirCgroups, writePid } from './common.js';
 import { hostCgroupFs, type CgroupFs } from './fs.js';
 
 /**
@@ -65,14 +65,15 @@ export class CgroupV1Driver implements CgroupDriver {
   }
 
   pids(cg: ContainerCgroup): number[] {
-    // Every tree holds the same processes; the first one that exists will do.
+    // Every tree holds the same processes, though not always in the same
+    // place: the container may have moved some into a child cgroup of one tree.
     const all = new Set<number>();
-    for (const dir of cg.dirs) for (const p of readProcs(this.fs, dir)) all.add(p);
+    for (const dir of cg.dirs) for (const p of readProcsTree(this.fs, dir)) all.add(p);
     return [...all];
   }
 
   killAll(trace: Tracer, cg: ContainerCgroup, signal: NodeJS.Signals): void {
-    killPids(trace, cg, this.pids(cg), signal);
+    killPids(this.fs, trace, cg, this.pids(cg), signal);
   }
 
   exists(cg: ContainerCgroup): boolean {

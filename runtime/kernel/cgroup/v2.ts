@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { report, type Tracer } from '../step.js';
 import type { CgroupDriver, ContainerCgroup } from './driver.js';
 import type { CgroupLayout } from './layout.js';
-import { killPids, mkdirCgroups, readProcs, rmdirCgroups, writePid } from './common.js';
+import { killPids, mkdirCgroups, readProcsTree, rmdirCgroups, writePid } from './common.js';
 import { hostCgroupFs, type CgroupFs } from './fs.js';
 
 /**
@@ -35,16 +35,16 @@ export class CgroupV2Driver implements CgroupDriver {
   }
 
   pids(cg: ContainerCgroup): number[] {
-    return readProcs(this.fs, cg.dirs[0]!);
+    return readProcsTree(this.fs, cg.dirs[0]!);
   }
 
-  /** Linux 5.14+ kills a whole v2 cgroup with one write to cgroup.kill. */
+  /** Linux 5.14+ kills a whole v2 cgroup, child cgroups included, with one write to cgroup.kill. */
   killAll(trace: Tracer, cg: ContainerCgroup, signal: NodeJS.Signals): void {
     const killFile = join(cg.dirs[0]!, 'cgroup.kill');
     if (signal === 'SIGKILL' && this.fs.exists(killFile)) {
       report(trace, {
         title: `Kill every process in cgroup ${cg.name}`,
-        why: 'cgroup.kill SIGKILLs every process in the cgroup at once, including ones forked a moment ago.',
+        why: 'cgroup.kill SIGKILLs every process in the cgroup and in every cgroup below it at once, including ones forked a moment ago.',
         command: `echo 1 > ${killFile}`,
       });
       try {
@@ -52,7 +52,7 @@ export class CgroupV2Driver implements CgroupDriver {
       } catch { /* gone already */ }
       return;
     }
-    killPids(trace, cg, this.pids(cg), signal);
+    killPids(this.fs, trace, cg, this.pids(cg), signal);
   }
 
   exists(cg: ContainerCgroup): boolean {
