@@ -1,4 +1,4 @@
-import type { Engine } from '../engine/index.js';
+import { describeHostError, type Engine } from '../engine/index.js';
 import type { FlagValue } from './parse.js';
 
 /** What every command handler gets. Handlers return the exit code. */
@@ -31,7 +31,7 @@ export async function eachTarget(ctx: Ctx, targets: string[], fn: (ref: string) 
       if (line !== undefined) ctx.out(line + '\n');
     } catch (e) {
       failed++;
-      ctx.err(`Error: ${(e as Error).message}\n`);
+      ctx.err(`Error: ${describeHostError(e, ctx.engine.root) ?? (e as Error).message}\n`);
     }
   }
   return failed ? 1 : 0;

@@ -1,4 +1,5 @@
-import { relative, isAbsolute } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
 
 /*
  * Errors the host's system calls raise (Node's ErrnoException: code ENOSPC,
@@ -54,6 +55,25 @@ export function syscallMessage(e: NodeJS.ErrnoException, path = e.path): string 
   return `${path ? `${op} ${path}` : op}: ${errnoText(e)}`;
 }
 
+/**
+ * Node's recursive mkdir reports ENOENT when the real trouble is a parent it
+ * cannot write to (it stats the path after mkdir(2) fails and returns that
+ * error instead). access(2) on the existing parent tells the cause: EROFS for
+ * a read-only filesystem, EACCES for one that refuses.
+ */
+function trueCause(e: HostError): HostError {
+  if (e.code !== 'ENOENT' || e.syscall !== 'mkdir' || !e.path) return e;
+  try {
+    accessSync(dirname(e.path), constants.W_OK);
+  } catch (probe) {
+    const code = (probe as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES') {
+      return Object.assign(new Error(`${code}: ${STRERROR[code]}, mkdir '${e.path}'`), { code, syscall: 'mkdir', path: e.path });
+    }
+  }
+  return e;
+}
+
 const inside = (path: string, root: string) => {
   const rel = relative(root, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -66,8 +86,9 @@ const inside = (path: string, root: string) => {
  * --root elsewhere); elsewhere (an output file, an env file) in terms of that
  * path.
  */
-export function describeHostError(e: unknown, root: string): string | undefined {
-  if (!isHostError(e)) return undefined;
+export function describeHostError(error: unknown, root: string): string | undefined {
+  if (!isHostError(error)) return undefined;
+  const e = trueCause(error);
   const path = e.path;
   // Without a path (a write(2) on an open file) the engine was writing its own files: under the root.
   const inRoot = path === undefined || inside(path, root);
