@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { GLASS, glass, isRoot, useRoot } from '../helpers.js';
+import { TEST_ROOT_PREFIX } from '../leaks.js';
 
 /**
  * Interactive sessions go through a real pseudo-terminal: util-linux
@@ -38,6 +39,42 @@ describe.skipIf(!isRoot)('stdio', () => {
     expect(r.stdout).toContain('/dev/pts/0');
     expect(r.stdout).toContain('42');
     expect(r.stdout).toContain('cols=40 100'); // the window size reached the container's tty
+  });
+
+  it("run -it puts glass's terminal in raw mode: Docker's \\r\\n line ends, and the terminal given back as it was", async () => {
+    const dir = mkdtempSync(`${TEST_ROOT_PREFIX}tty-`);
+    try {
+      const cmd = [GLASS, '--root', root, '--no-color', 'run', '-it', '--rm', 'busybox', 'sh', '-c', 'echo a; echo b'].map((a) => `'${a}'`).join(' ');
+      const r = await execa('script', ['-qec', `stty -g > ${dir}/before; ${cmd}; echo "glass=$?"; stty -g > ${dir}/after`, '/dev/null'], { reject: false, timeout: 30_000, stripFinalNewline: false });
+      expect(r.stdout).toContain('a\r\nb\r\n');
+      expect(r.stdout).not.toContain('\r\r\n');
+      expect(r.stdout).toContain('glass=0');
+      expect(readFileSync(`${dir}/after`, 'utf8')).toBe(readFileSync(`${dir}/before`, 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a glass killed by SIGTERM in a raw session gives the terminal back first', async () => {
+    const dir = mkdtempSync(`${TEST_ROOT_PREFIX}tty-`);
+    try {
+      // In a non-interactive sh a background job gets /dev/null as stdin: give it the terminal.
+      const session = [
+        `stty -g > ${dir}/before`,
+        `${GLASS} --root ${root} run -it --rm --name raw-sigterm busybox sleep 60 < /dev/tty & pid=$!`,
+        // Wait until glass has made the terminal raw (its settings change), then end glass.
+        `until [ "$(stty -g)" != "$(cat ${dir}/before)" ]; do sleep 0.02; done`,
+        'kill -TERM $pid; wait $pid; echo "glass=$?"',
+        `stty -g > ${dir}/after`,
+      ].join('\n');
+      writeFileSync(`${dir}/session.sh`, session + '\n');
+      const r = await execa('script', ['-qec', `sh ${dir}/session.sh`, '/dev/null'], { reject: false, timeout: 30_000 });
+      expect(r.stdout).toContain('glass=143');
+      expect(readFileSync(`${dir}/after`, 'utf8')).toBe(readFileSync(`${dir}/before`, 'utf8'));
+    } finally {
+      await glass(root, ['rm', '-f', 'raw-sigterm']);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('run -it without a terminal refuses, like Docker, and leaves nothing', async () => {
