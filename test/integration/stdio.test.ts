@@ -153,6 +153,7 @@ describe.skipIf(!isRoot)('stdio', () => {
     const id = (await glass(root, ['run', '-dit', 'busybox', 'sh'])).stdout.trim();
     const r = await inTerminal(root, ['attach', id], 'echo attached-$((1+1)); exit 9\n');
     expect(r.stdout).toContain('attached-2');
+    expect(r.stdout).not.toContain('\r\r\n'); // raw mode for attach too
     expect(r.exitCode).toBe(9);
     await glass(root, ['rm', '-f', id]);
   });
