@@ -155,7 +155,7 @@ describe('readLog', () => {
   it('reports a log it cannot read instead of printing nothing', async () => {
     const path = newLog();
     mkdirSync(path); // reading a directory fails with EISDIR
-    await expect(collect(path)).rejects.toThrow(/cannot read the container's log: EISDIR/);
+    await expect(collect(path)).rejects.toThrow(`cannot read the container's log ${path}: EISDIR: illegal operation on a directory (read); check that it is a file glass can read`);
     await expect(collect(path, { tail: 1 })).rejects.toThrow(/EISDIR/);
   });
 

@@ -41,9 +41,15 @@ export const MAX_LOG_LINE = 8 * 1024 * 1024;
 const NL = 0x0a;
 
 /** Any failure but "there is no log yet" is the user's to know about, never silence. */
-function readError(e: unknown): KernelError {
+function readError(e: unknown, file: string): KernelError {
   const err = e as NodeJS.ErrnoException;
-  return new KernelError('KERNEL', `cannot read the container's log: ${err.message ?? String(e)} (is the state root's disk healthy and readable by root?)`, 1);
+  // Node's message is "EISDIR: illegal operation on a directory, read"; the path is said once, here.
+  const what = String(err.message ?? e).split(', ')[0];
+  return new KernelError(
+    'KERNEL',
+    `cannot read the container's log ${file}: ${what}${err.syscall ? ` (${err.syscall})` : ''}; check that it is a file glass can read and that the disk under the state root is healthy`,
+    1,
+  );
 }
 
 const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
@@ -62,6 +68,8 @@ function parseEntry(text: string): LogEntry | undefined {
 
 /** One open file of the log. Holding it open, we read it whatever its name becomes. */
 interface LogFile {
+  /** Its name when it was opened (for messages: it may have been renamed since). */
+  name: string;
   fh: FileHandle;
   ino: bigint;
   dev: bigint;
@@ -78,7 +86,7 @@ async function logNames(path: string): Promise<string[]> {
     names = await fs.readdir(dirname(path));
   } catch (e) {
     if (isMissing(e)) return [];
-    throw readError(e);
+    throw readError(e, dirname(path));
   }
   const prefix = `${basename(path)}.`;
   const numbers = names
@@ -93,7 +101,7 @@ async function statOrUndefined(path: string): Promise<BigIntStats | undefined> {
     return await fs.stat(path, { bigint: true });
   } catch (e) {
     if (isMissing(e)) return undefined;
-    throw readError(e);
+    throw readError(e, path);
   }
 }
 
@@ -127,13 +135,19 @@ async function openLogFiles(path: string): Promise<LogFile[]> {
       } catch (e) {
         if (!isMissing(e)) {
           await closeAll(files);
-          throw readError(e);
+          throw readError(e, name);
         }
         moved = true;
         break;
       }
-      const st = await fh.stat({ bigint: true });
-      files.push({ fh, ino: st.ino, dev: st.dev, size: Number(st.size) });
+      let st: BigIntStats;
+      try {
+        st = await fh.stat({ bigint: true });
+      } catch (e) {
+        await closeAll([...files, { name, fh, ino: 0n, dev: 0n, size: 0 }]);
+        throw readError(e, name);
+      }
+      files.push({ name, fh, ino: st.ino, dev: st.dev, size: Number(st.size) });
       if (`${st.dev}:${st.ino}` !== id) {
         moved = true;
         break;
@@ -175,7 +189,7 @@ async function* readEntries(cur: Cursor, finished: boolean): AsyncGenerator<LogE
     try {
       ({ bytesRead: n } = await cur.file.fh.read(buf, 0, LOG_BLOCK, pos));
     } catch (e) {
-      throw readError(e);
+      throw readError(e, cur.file.name);
     }
     if (n === 0) break;
     const block = buf.subarray(0, n);
@@ -285,7 +299,7 @@ async function readBlock(f: LogFile, position: number, length: number): Promise<
       got += bytesRead;
     }
   } catch (e) {
-    throw readError(e);
+    throw readError(e, f.name);
   }
   return buf.subarray(0, got);
 }
