@@ -32,4 +32,14 @@ fi
 
 npm ci --no-audit --no-fund </dev/null
 npm run build </dev/null
-echo "setup: done. Try: bin/glass run --rm busybox echo hello"
+
+# Run with sudo in a user's own clone: give what set-up made back to that
+# user, so a later `npm run build`, `git clean` or editor works without root.
+# (As root without sudo, as .ci/run does, there is no one to give it to.)
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && id "$SUDO_USER" >/dev/null 2>&1; then
+  for d in node_modules dist native/build; do
+    if [ -e "$d" ]; then chown -R "$SUDO_USER": "$d"; fi
+  done
+  echo "setup: node_modules/, dist/ and native/build/ belong to $SUDO_USER"
+fi
+echo "setup: done. Try: sudo bin/glass run --rm busybox echo hello"
