@@ -126,8 +126,11 @@ void reserve_exit_record(void) {
   step("exit-reserve", "fallocate -l %d %s", RECORD_SPACE, tmp);
 }
 
-/* Start-up failed: the container never ran, so there is no exit to record. */
+/* Start-up failed: the container never ran, so there is no exit to record,
+ * and this shim is no record of a run either: without shim.json the engine
+ * sees the container as created, which is the truth. */
 void discard_exit_record(void) {
+  unlink(strf("%s/shim.json", state_dir));
   if (record_fd < 0) return;
   unlink(strf("%s/exit.json.tmp", state_dir));
   close(record_fd);
