@@ -179,9 +179,26 @@ export const logs: Handler = async (ctx) => {
     const text = timestamps ? `${e.time} ${e.log}` : e.log;
     if (e.stream === 'stderr') ctx.err(text);
     else ctx.out(text);
+    await drained(e.stream === 'stderr' ? process.stderr : process.stdout);
   }
   return 0;
 };
+
+/**
+ * Wait while a stream's buffer is full. Writes to a pipe are asynchronous in
+ * Node: without this, a reader slower than the log (`logs | less`) would make
+ * glass hold the rest of the log in memory.
+ */
+async function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (!stream.writableNeedDrain || outputClosed()) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      for (const ev of ['drain', 'error', 'close']) stream.off(ev, done);
+      resolve();
+    };
+    for (const ev of ['drain', 'error', 'close']) stream.on(ev, done);
+  });
+}
 
 export const exportCmd: Handler = async (ctx) => {
   const output = str(ctx.flags.output);
