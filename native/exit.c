@@ -117,7 +117,10 @@ void write_shim_record(void) {
 void reserve_exit_record(void) {
   begin("exit-reserve");
   char *tmp = strf("%s/exit.json.tmp", state_dir);
-  if ((record_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) die_sys("open %s", tmp);
+  /* A file of its own (O_EXCL, after removing a previous run's): a shim of an
+   * earlier run still waiting to write its record can tell it is not its. */
+  unlink(tmp);
+  if ((record_fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) die_sys("open %s", tmp);
   int err = posix_fallocate(record_fd, 0, RECORD_SPACE);
   if (err) {
     errno = err;
@@ -137,18 +140,29 @@ void discard_exit_record(void) {
   record_fd = -1;
 }
 
+/* Is exit.json.tmp still the file this shim made? A later start of the same
+ * container (its shim makes its own) may have replaced it. */
+static int still_mine(const char *tmp) {
+  struct stat mine, there;
+  if (fstat(record_fd, &mine) < 0 || stat(tmp, &there) < 0) return 1; /* gone: rename() will say so */
+  return mine.st_dev == there.st_dev && mine.st_ino == there.st_ino;
+}
+
 /* Put the record in place: write it over the start of the reserved space,
  * cut the file to its length, flush it, and rename it over exit.json.
  * rename() is atomic, so readers see no file or the whole file, never half
- * of it. 0 on success, else -1 with errno set. */
+ * of it. 0 on success; -1 (errno set) to try again later; 1 when exit.json.tmp
+ * now belongs to a later start of the container: not this shim's to write. */
 static int put_record(void) {
   char *tmp = strf("%s/exit.json.tmp", state_dir), *path = strf("%s/exit.json", state_dir);
   size_t len = strlen(record);
   ssize_t n = 0;
-  int ok = 0;
-  if (record_fd < 0) /* not reserved, or removed since: make it now (this needs room) */
-    record_fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (record_fd >= 0) {
+  int ok = 0, theirs = 0;
+  if (record_fd < 0) { /* removed since: make it again, if no one else has (this needs room) */
+    record_fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    theirs = record_fd < 0 && errno == EEXIST;
+  }
+  if (record_fd >= 0 && !(theirs = !still_mine(tmp))) {
     while ((n = pwrite(record_fd, record, len, 0)) < 0 && errno == EINTR) ;
     if (n >= 0 && (size_t)n < len) errno = ENOSPC;
     ok = (size_t)n == len && ftruncate(record_fd, len) == 0 && fsync(record_fd) == 0 && rename(tmp, path) == 0;
@@ -156,22 +170,18 @@ static int put_record(void) {
   int err = errno;
   free(tmp);
   free(path);
-  if (ok) {
-    close(record_fd);
-    record_fd = -1;
-    return 0;
-  }
-  if (record_fd >= 0 && err == ENOENT) { /* exit.json.tmp was removed: a new one next time */
+  if ((ok || theirs || err == ENOENT) && record_fd >= 0) { /* ENOENT: exit.json.tmp was removed: a new one next time */
     close(record_fd);
     record_fd = -1;
   }
   errno = err;
-  return -1;
+  return ok ? 0 : theirs ? 1 : -1;
 }
 
 /* exit.json is how the runtime learns the exit status once the shim is gone.
- * 0 once it is in place; -1 if it could not be written: then the caller
- * keeps the code (monitor.c) and calls retry_exit_record() every second. */
+ * 0 when the shim is done with it (written, or no longer this shim's to
+ * write); -1 if it could not be written: then the caller keeps the code
+ * (monitor.c) and calls retry_exit_record() every second. */
 int write_exit_json(int code, int sig) {
   char now[40];
   timestamp(now); /* when the container ended, even if the record is written later */
@@ -179,8 +189,12 @@ int write_exit_json(int code, int sig) {
   record = strf("%s\n", json);
   record_shown = strf("cd %s && echo '%s' | dd of=exit.json.tmp conv=notrunc,fsync status=none && "
                       "truncate -s %zu exit.json.tmp && mv exit.json.tmp exit.json", state_dir, json, strlen(record));
-  if (put_record() == 0) {
+  switch (put_record()) {
+  case 0:
     exit_step("exit-record", record_shown, NULL);
+    return 0;
+  case 1:
+    exit_step("exit-record", record_shown, "exit.json.tmp belongs to a later start of this container: not recorded");
     return 0;
   }
   exit_step("exit-record", record_shown,
@@ -188,15 +202,19 @@ int write_exit_json(int code, int sig) {
   return -1;
 }
 
-/* Another try: 0 when the record is now on disk, 1 when there is no longer
+/* Another try: 0 when the record is now on disk; 1 when there is no longer
  * anywhere to write it (the container was removed: its state directory is
- * gone), -1 when it still cannot be written. */
+ * gone); 2 when the container was started again (its state directory is the
+ * new run's now); -1 when it still cannot be written. */
 int retry_exit_record(void) {
-  if (put_record() == 0) {
+  struct stat st;
+  switch (put_record()) {
+  case 0:
     exit_step("exit-record", record_shown, NULL);
     return 0;
+  case 1:
+    return 2;
   }
-  struct stat st;
   return stat(state_dir, &st) < 0 && errno == ENOENT ? 1 : -1;
 }
 

@@ -163,10 +163,12 @@ void resize_tty(unsigned short rows, unsigned short cols) {
 }
 
 /* The exit is recorded (or there is nowhere left to record it): the last
- * of the clean-up, then the shim ends. Reaping the init now frees its pid. */
+ * of the clean-up, then the shim ends. Reaping the init now frees its pid.
+ * attach.sock stays when the container was started again meanwhile: it is
+ * the new shim's. */
 __attribute__((noreturn))
-static void finish(void) {
-  remove_attach_socket();
+static void finish(int remove_socket) {
+  if (remove_socket) remove_attach_socket();
   waitpid(init_pid, NULL, 0);
   init_pid = -1;
   exit(0);
@@ -205,7 +207,7 @@ static void init_exited(const siginfo_t *si) {
   if (recorded) remove_attach_socket();
   remove_cgroups();
   if (!promised) run_exit_hook();
-  if (recorded) finish();
+  if (recorded) finish(0); /* removed above, before the cgroups and the hook, as ever */
   exit_code = code;
   next_try = time(NULL) + 1;
   for (int i = 1; i <= 2; i++)
@@ -239,7 +241,8 @@ static void exit_pending(void) {
   close_clients(exit_code);
   if (time(NULL) < next_try) return;
   next_try = time(NULL) + 1;
-  if (retry_exit_record() >= 0) finish();
+  int done = retry_exit_record();
+  if (done >= 0) finish(done != 2);
 }
 
 /* One poll() over everything: signals, the start-up result, the container's

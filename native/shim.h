@@ -150,8 +150,8 @@ void open_exit_steps(void);
 void reserve_exit_record(void);
 void discard_exit_record(void);
 void write_shim_record(void);
-int write_exit_json(int code, int sig);                     /* 0: exit.json is in place */
-int retry_exit_record(void);                                /* 0: written now, 1: state dir gone, -1: not yet */
+int write_exit_json(int code, int sig);                     /* 0: done with it, -1: keep the code, retry */
+int retry_exit_record(void);                                /* 0: written, 1: dir gone, 2: started again, -1: not yet */
 void append_die_event(int code);
 void remove_cgroups(void);
 void run_exit_hook(void);

@@ -495,6 +495,28 @@ def main():
     _, _, code, _ = run('retrygone', ['sh', '-c', GATED + 'exit 6'], binds=[bind], during=block_gone, after_exit=remove)
     check('exit frame 6, then the shim ended with its state directory gone', code == 6)
 
+    # ... and when the container is started again meanwhile (a new shim made
+    # its own exit.json.tmp and attach.sock), the old shim leaves both alone.
+    g, bind = gate('retryagain')
+
+    def block_again(pid):
+        os.mkdir(os.path.join(TMP, 'retryagain', 'state', 'exit.json'))
+        open_gate(g)
+
+    def restart(shim, init, sdir):
+        os.rename(sdir + '/exit.json.tmp', sdir + '/old-record')  # the new shim unlinks it ...
+        with open(sdir + '/exit.json.tmp', 'w') as f:  # ... and makes its own
+            f.write('new run')
+        os.rename(sdir + '/attach.sock', sdir + '/old-sock')
+        with open(sdir + '/attach.sock', 'w') as f:
+            f.write('new shim')
+        os.rmdir(sdir + '/exit.json')
+        wait_for('the old shim ends', lambda: not os.path.exists('/proc/%d' % shim) or stat_fields(shim)[3] == 'Z')
+    _, _, code, sdir = run('retryagain', ['sh', '-c', GATED + 'exit 8'], binds=[bind], during=block_again, after_exit=restart)
+    check('a later start\'s exit.json.tmp and attach.sock are left alone by the old shim: %r' % sorted(os.listdir(sdir)),
+          code == 8 and not os.path.exists(sdir + '/exit.json') and open(sdir + '/exit.json.tmp').read() == 'new run'
+          and open(sdir + '/attach.sock').read() == 'new shim')
+
     # A container that mounts its cgroup hierarchy and makes child cgroups (a
     # process in one), plus a host process put in one of them: the shim kills
     # what is left and removes the children before the parent.
