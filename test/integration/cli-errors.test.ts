@@ -36,6 +36,7 @@ async function until<T>(what: string, check: () => T | undefined | false, ms = 3
 describe.skipIf(!isRoot)('scratch sweep touches only what glass recorded', () => {
   const root = useRoot();
   const tmp = `${root}/tmp`;
+  const owners = `${root}/tmp-owners`; // the owner record of <root>/tmp/<name> is <root>/tmp-owners/<name>
   beforeAll(async () => {
     expect((await glass(root, ['images'])).exitCode).toBe(0); // builds busybox, makes <root>/tmp
   });
@@ -51,8 +52,10 @@ describe.skipIf(!isRoot)('scratch sweep touches only what glass recorded', () =>
     writeFileSync(`${tmp}/loose-file`, 'x');
     // A record of a live owner (this test process) is left alone too.
     const live = `${tmp}/import-livecafe`;
+    const liveRecord = `${owners}/import-livecafe`;
     const start = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[19]);
-    writeFileSync(`${live}.owner`, JSON.stringify({ pid: process.pid, start, kind: 'import', created: new Date().toISOString() }));
+    mkdirSync(owners, { recursive: true });
+    writeFileSync(liveRecord, JSON.stringify({ pid: process.pid, start, kind: 'import', created: new Date().toISOString() }));
     mkdirSync(live);
     try {
       expect((await glass(root, ['images'])).exitCode).toBe(0);
@@ -60,9 +63,9 @@ describe.skipIf(!isRoot)('scratch sweep touches only what glass recorded', () =>
       expect(readFileSync(`${lookalike}/keep`, 'utf8')).toBe("not glass's\n");
       expect(existsSync(`${bare}/keep`)).toBe(true);
       expect(existsSync(`${tmp}/loose-file`)).toBe(true);
-      expect(existsSync(live) && existsSync(`${live}.owner`)).toBe(true);
+      expect(existsSync(live) && existsSync(liveRecord)).toBe(true);
     } finally {
-      for (const p of [lookalike, bare, `${tmp}/loose-file`, live, `${live}.owner`]) rmSync(p, { recursive: true, force: true });
+      for (const p of [lookalike, bare, `${tmp}/loose-file`, live, liveRecord]) rmSync(p, { recursive: true, force: true });
     }
   });
 
@@ -79,14 +82,16 @@ describe.skipIf(!isRoot)('scratch sweep touches only what glass recorded', () =>
     expect(child.signal).toBe('SIGKILL');
     const dir = child.stdout.trim();
     expect(dir).toMatch(new RegExp(`^${tmp}/import-[0-9a-f]+$`));
-    expect(existsSync(`${dir}/layer.tar`) && existsSync(`${dir}.owner`)).toBe(true);
+    const record = `${owners}/${dir.slice(tmp.length + 1)}`;
+    expect(existsSync(`${dir}/layer.tar`) && existsSync(record)).toBe(true);
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toMatchObject({ kind: 'import' });
     // A record killed before it was put in place (step 1 of makeScratchDir).
-    const staged = `${tmp}/.new-${await deadPid()}-1-abcdef`;
+    const staged = `${owners}/.new-${await deadPid()}-1-abcdef`;
     writeFileSync(staged, '{');
 
     expect((await glass(root, ['images'])).exitCode).toBe(0);
     expect(existsSync(dir)).toBe(false);
-    expect(existsSync(`${dir}.owner`)).toBe(false);
+    expect(existsSync(record)).toBe(false);
     expect(existsSync(staged)).toBe(false);
   });
 
@@ -116,6 +121,7 @@ describe.skipIf(!isRoot)('scratch sweep touches only what glass recorded', () =>
       expect(images.exitCode).toBe(0);
       expect(images.stdout).not.toContain('killed');
       expect(readdirSync(tmp)).toEqual([]);
+      expect(readdirSync(owners)).toEqual([]);
     } finally {
       rmSync(src, { recursive: true, force: true });
       rmSync(`${src}.tar`, { force: true });
@@ -159,6 +165,7 @@ describe.skipIf(!isRoot)('output that cannot be written ends cleanly', () => {
   const clean = () => {
     expect(mountedUnder(root)).toEqual([]);
     expect(readdirSync(`${root}/tmp`)).toEqual([]);
+    expect(readdirSync(`${root}/tmp-owners`)).toEqual([]);
   };
 
   it('export > /dev/full: one line, exit 1, nothing mounted, no scratch', async () => {

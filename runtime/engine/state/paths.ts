@@ -19,8 +19,8 @@ import { GlassError } from '../errors.js';
  *   <root>/names/<name>          the id of the container that owns the name
  *   <root>/events.jsonl          lifecycle events (events.ts), rotated to events.jsonl.1
  *   <root>/locks/<id>           held while a container starts or is deleted
- *   <root>/tmp/<kind>-<random>  scratch on the same filesystem (atomic renames), each with
- *   <root>/tmp/<kind>-<random>.owner   its owner record; swept when that glass process is gone (scratch.ts)
+ *   <root>/tmp/<kind>-<random>  scratch on the same filesystem (atomic renames), swept when the
+ *   <root>/tmp-owners/<kind>-<random>   glass process its owner record names is gone (scratch.ts)
  *   <root>/glass-root.json      marks the directory as a glass state root (root.ts)
  */
 export class Paths {

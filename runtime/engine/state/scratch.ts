@@ -1,6 +1,6 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Tracer } from '../../kernel/step.js';
 import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
 import { mountPointsUnder, unmount } from '../../kernel/mounts.js';
@@ -11,21 +11,26 @@ import { mountPointsUnder, unmount } from '../../kernel/mounts.js';
  * process that made one is killed half-way, the next glass cleans it up,
  * unmounting whatever was left mounted. It must know the directory is glass's
  * and its owner is gone, without guessing from names: each scratch directory
- * `<kind>-<random>` has an owner record beside it, `<kind>-<random>.owner`
- * ({pid, start}: a pid alone may be reused, pid + start time may not),
- * written before the directory exists. The sweep removes only directories
- * whose record names a process that is gone; anything else in <root>/tmp
- * (no record, or a live owner) is never touched.
+ * <root>/tmp/<kind>-<random> has an owner record, <root>/tmp-owners/<kind>-
+ * <random> ({pid, start}: a pid alone may be reused, pid + start time may
+ * not), written before the directory exists. The sweep removes only
+ * directories whose record names a process that is gone; anything else in
+ * <root>/tmp (no record, or a live owner) is never touched.
  *
- *   1. write the record to `.new-<pid>-<start>-<random>` (a crash here leaves
- *      only this file; its name says whose it is, and the sweep removes it
- *      once that process is gone)
- *   2. link(2) it to `<name>.owner` (atomic, and fails rather than replace a
- *      record that exists), remove the `.new-` name
- *   3. mkdir `<name>` (fails if something has that name: try another)
+ * The record lives outside the directory because export mounts the
+ * container's files on the directory itself, which would hide a record
+ * inside it from the sweep; and outside <root>/tmp so that <root>/tmp holds
+ * only scratch while glass works (a record outlives its directory until its
+ * process makes its next scratch directory or exits).
+ *
+ *   1. write the record to tmp-owners/.new-<pid>-<start>-<random> (a crash here
+ *      leaves only this file; its name says whose it is, and the sweep removes
+ *      it once that process is gone)
+ *   2. link(2) it to tmp-owners/<name> (atomic, and fails rather than replace
+ *      a record that exists), remove the .new- name
+ *   3. mkdir tmp/<name> (fails if something has that name: try another)
  */
 
-const RECORD = '.owner';
 const NEW = /^\.new-(\d+)-(\d*)-/;
 
 interface OwnerRecord {
@@ -40,18 +45,24 @@ const myStart = processStartTime(process.pid) ?? null;
 /** Scratch directories this process made (their records are removed at exit). */
 const mine = new Set<string>();
 
+/** Where the owner records of the scratch directories in `tmp` live. */
+export const ownersOf = (tmp: string) => join(dirname(tmp), `${basename(tmp)}-owners`);
+const recordOf = (dir: string) => join(ownersOf(dirname(dir)), basename(dir));
+
 /** Make a fresh scratch directory owned by this process. */
 export async function makeScratchDir(tmp: string, kind: string): Promise<string> {
+  const owners = ownersOf(tmp);
   mkdirSync(tmp, { recursive: true });
+  mkdirSync(owners, { recursive: true });
   forgetRemoved();
   const record: OwnerRecord = { pid: process.pid, start: myStart, kind, created: new Date().toISOString() };
   for (;;) {
     const name = `${kind}-${randomBytes(6).toString('hex')}`;
     const dir = join(tmp, name);
-    const staged = join(tmp, `.new-${process.pid}-${myStart ?? ''}-${randomBytes(6).toString('hex')}`);
+    const staged = join(owners, `.new-${process.pid}-${myStart ?? ''}-${randomBytes(6).toString('hex')}`);
     writeFileSync(staged, JSON.stringify(record) + '\n');
     try {
-      linkSync(staged, dir + RECORD);
+      linkSync(staged, join(owners, name));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw e;
@@ -61,7 +72,7 @@ export async function makeScratchDir(tmp: string, kind: string): Promise<string>
     try {
       mkdirSync(dir, { mode: 0o700 });
     } catch (e) {
-      rmSync(dir + RECORD, { force: true });
+      rmSync(join(owners, name), { force: true });
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue; // not ours: leave it be
       throw e;
     }
@@ -77,26 +88,27 @@ export async function makeScratchDir(tmp: string, kind: string): Promise<string>
  * right now, or this one) is left alone, as is anything without a record.
  */
 export async function sweepScratch(trace: Tracer, tmp: string): Promise<void> {
+  const owners = ownersOf(tmp);
   let names: string[];
   try {
-    names = readdirSync(tmp);
+    names = readdirSync(owners);
   } catch {
     return;
   }
   for (const name of names) {
+    const record = join(owners, name);
     const staged = NEW.exec(name);
     if (staged) {
-      if (!isSameProcessAlive(Number(staged[1]), staged[2] ? Number(staged[2]) : undefined)) rmSync(join(tmp, name), { force: true });
+      if (!isSameProcessAlive(Number(staged[1]), staged[2] ? Number(staged[2]) : undefined)) rmSync(record, { force: true });
       continue;
     }
-    if (!name.endsWith(RECORD)) continue;
-    const owner = readRecord(join(tmp, name));
+    const owner = readRecord(record);
     if (!owner || isSameProcessAlive(owner.pid, owner.start ?? undefined)) continue;
-    const dir = join(tmp, name.slice(0, -RECORD.length));
+    const dir = join(tmp, name);
     try {
       for (const target of mountPointsUnder(dir)) await unmount(trace, target, 'Unmount what a glass process that was killed left mounted.');
       rmSync(dir, { recursive: true, force: true });
-      rmSync(join(tmp, name), { force: true }); // the record goes last: a sweep cut short is retried
+      rmSync(record, { force: true }); // the record goes last: a sweep cut short is retried
     } catch {
       // Another glass may be sweeping the same directory; the next run tries again.
     }
@@ -116,7 +128,7 @@ function readRecord(path: string): OwnerRecord | undefined {
 function forgetRemoved(): void {
   for (const dir of mine) {
     if (existsSync(dir)) continue;
-    rmSync(dir + RECORD, { force: true });
+    rmSync(recordOf(dir), { force: true });
     mine.delete(dir);
   }
 }
@@ -138,7 +150,7 @@ function watchExit(): void {
           if (mountPointsUnder(dir).length > 0) continue;
           rmSync(dir, { recursive: true, force: true });
         }
-        rmSync(dir + RECORD, { force: true });
+        rmSync(recordOf(dir), { force: true });
       } catch {
         // The next glass's sweep finishes the job.
       }
