@@ -43,6 +43,7 @@ static int record_fd = -1;   /* exit.json.tmp, its space reserved at start */
 static char *record;         /* the exit record's text, kept until it is on disk */
 static char *record_shown;   /* ... and the shell command that would write it, for the trace */
 static pid_t hook_pid = -1;  /* the exit hook, until reaped */
+static char *shim_record;    /* shim.json's path, once this shim wrote it */
 
 /* Opened (and emptied of a previous run's lines) at start-up: by the time the
  * container exits, a `glass rm` may be deleting the state directory, and a
@@ -102,6 +103,7 @@ void write_shim_record(void) {
   if (fd < 0) die_sys("open %s", tmp);
   if (write_all(fd, text, strlen(text)) < 0 || close(fd) < 0) die_sys("write %s", tmp);
   if (rename(tmp, path) < 0) die_sys("rename %s to %s", tmp, path);
+  shim_record = path;
   step("shim-record", "cd %s && echo '%s' > shim.json.tmp && mv shim.json.tmp shim.json", state_dir, json);
 }
 
@@ -129,23 +131,26 @@ void reserve_exit_record(void) {
   step("exit-reserve", "fallocate -l %d %s", RECORD_SPACE, tmp);
 }
 
-/* Start-up failed: the container never ran, so there is no exit to record,
- * and this shim is no record of a run either: without shim.json the engine
- * sees the container as created, which is the truth. */
-void discard_exit_record(void) {
-  unlink(strf("%s/shim.json", state_dir));
-  if (record_fd < 0) return;
-  unlink(strf("%s/exit.json.tmp", state_dir));
-  close(record_fd);
-  record_fd = -1;
-}
-
 /* Is exit.json.tmp still the file this shim made? A later start of the same
  * container (its shim makes its own) may have replaced it. */
 static int still_mine(const char *tmp) {
   struct stat mine, there;
   if (fstat(record_fd, &mine) < 0 || stat(tmp, &there) < 0) return 1; /* gone: rename() will say so */
   return mine.st_dev == there.st_dev && mine.st_ino == there.st_ino;
+}
+
+/* Start-up failed: the container never ran, so there is no exit to record,
+ * and this shim is no record of a run either: without shim.json the engine
+ * sees the container as created, which is the truth. Only what this shim
+ * made goes: a shim that failed before clone() (a bad spec) must not take a
+ * running shim's records with it. */
+void discard_exit_record(void) {
+  if (shim_record) unlink(shim_record);
+  shim_record = NULL;
+  if (record_fd < 0) return;
+  if (still_mine(strf("%s/exit.json.tmp", state_dir))) unlink(strf("%s/exit.json.tmp", state_dir));
+  close(record_fd);
+  record_fd = -1;
 }
 
 /* Put the record in place: write it over the start of the reserved space,

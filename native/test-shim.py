@@ -68,14 +68,15 @@ def frame(kind, payload=b''):
 
 def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=(), hook=None,
         send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None, removes=False,
-        extra=(), version=PROTOCOL, inherit=(), during=None, after_exit=None, state=None):
+        extra=(), version=PROTOCOL, inherit=(), during=None, after_exit=None, state=None, before=None):
     """Start one container; return (status lines, output bytes, exit code or None, state dir).
     extra: more spec pairs; version: None leaves the version pair out; inherit:
     descriptors the shim inherits besides 3 and 4 (which it must close); during:
     called with the shim's pid once the command runs; after_exit: called with
     the shim's pid, the init's pid and the state dir once the exit frame came,
     before waiting for the shim to end. lower: a path or a list. state: the
-    directory to use (default TMP/name), e.g. a tmpfs mounted there."""
+    directory to use (default TMP/name), e.g. a tmpfs mounted there. before:
+    called with the state dir just before the shim starts."""
     state = state or os.path.join(TMP, name)
     for d in ('upper', 'work', 'merged', 'state'):
         os.makedirs(os.path.join(state, d))
@@ -90,6 +91,8 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
     spec += [('exit-hook', a) for a in hook or ()] + list(extra)
     with open(sdir + '/shim.spec', 'wb') as f:
         f.write(b''.join(k.encode() + b'\0' + v.encode() + b'\0' for k, v in spec))
+    if before:
+        before(sdir)
 
     status_r, status_w = (s.detach() for s in socket.socketpair())
     control_w, control_r = (s.detach() for s in socket.socketpair())
@@ -264,9 +267,15 @@ def main():
     lines, _, _, _ = run('noversion', ['true'], version=None)
     check('spec without a version refused: ' + lines[-1], lines[0] == 'version 1' and lines[-1].startswith('error 125 ')
           and 'no protocol version' in lines[-1] and 'version 1' in lines[-1] and 'npm run build' in lines[-1])
-    lines, _, _, _ = run('badversion', ['true'], version='2')
+    def other_shims_records(sdir):  # as if another shim of this container were running
+        for f in ('shim.json', 'exit.json.tmp'):
+            with open(os.path.join(sdir, f), 'w') as out:
+                out.write('not yours')
+    lines, _, _, sdir = run('badversion', ['true'], version='2', before=other_shims_records)
     check('spec of another version refused: ' + lines[-1], lines[-1].startswith('error 125 ')
           and 'version 2' in lines[-1] and 'version 1' in lines[-1] and 'npm run build' in lines[-1])
+    check('a shim that gave up before clone() leaves another shim\'s shim.json and exit.json.tmp alone',
+          all(open(os.path.join(sdir, f)).read() == 'not yours' for f in ('shim.json', 'exit.json.tmp')))
 
     _, out, code, sdir = run('exit42', ['sh', '-c', r'''echo to-stderr >&2; printf 'q"b\\\001\303\251\r\n'; exit 42'''])
     check('exit code 42, stdout and stderr', code == 42 and sorted(out.split(b'\n')) == [b'', b'q"b\\\x01\xc3\xa9\r', b'to-stderr'])
@@ -278,7 +287,8 @@ def main():
     lines, _, code, sdir = run('notfound', ['no-such-binary'])
     check('not found: ' + lines[-1], lines[-1] == 'error 127 exec: "no-such-binary": executable file not found in $PATH')
     check('failed step reported: ' + lines[-2], lines[-2] == 'failed exec\texec: "no-such-binary": executable file not found in $PATH')
-    check('no exit.json after a failed start', not os.path.exists(sdir + '/exit.json'))
+    check('no exit.json after a failed start, and no shim.json or exit.json.tmp: it never ran: %r' % sorted(os.listdir(sdir)),
+          not [f for f in ('exit.json', 'shim.json', 'exit.json.tmp') if os.path.exists(os.path.join(sdir, f))])
     lines, _, _, _ = run('noexec', ['/etc/passwd'])
     check('not executable: ' + lines[-1], lines[-1] == 'error 126 exec: "/etc/passwd": permission denied')
     check('exec step, then its failure: %r' % lines[-3:-1], lines[-3].startswith('step exec\texec /etc/passwd')
