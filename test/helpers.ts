@@ -1,6 +1,6 @@
 import { execa, type Options } from 'execa';
 import { afterAll } from 'vitest';
-import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TEST_ROOT_PREFIX } from './leaks.js';
 
@@ -14,9 +14,16 @@ export interface Result {
   exitCode: number;
 }
 
-/** A fresh state root for one test file; remove it with `cleanRoot`. */
+/**
+ * A fresh state root for one test file; remove it with `cleanRoot`. It is
+ * marked as glass marks the roots it makes (runtime/engine/state/root.ts), so
+ * a test may put its own files in it before glass first runs there; glass
+ * refuses an unmarked directory that is not empty.
+ */
 export function newRoot(): string {
-  return mkdtempSync(TEST_ROOT_PREFIX);
+  const root = mkdtempSync(TEST_ROOT_PREFIX);
+  writeFileSync(`${root}/glass-root.json`, JSON.stringify({ format: 1 }) + '\n');
+  return root;
 }
 
 /** Run the real CLI against a state root. */
