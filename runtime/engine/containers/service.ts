@@ -171,6 +171,10 @@ export class ContainerService implements ContainersApi {
       if (attachment) this.event('attach', c);
       return { id, attachment };
     }
+    if (info.shim && isSameProcessAlive(info.shim.pid, info.shim.startTime)) {
+      // Exited, but its shim is still writing down how (the disk was full): a new run would lose that.
+      throw new GlassError('CONTAINER_RUNNING', `container ${id.slice(0, 12)} has exited but its shim is still recording its exit code (is the disk of ${this.d.paths.root} full?): free some space and try again`, 1);
+    }
     const dir = this.dir(id);
     const files = containerFiles(dir, id);
     const { store } = this.d;

@@ -4,7 +4,7 @@ import { GlassError } from '../errors.js';
 import { readJson, writeJson } from '../state/files.js';
 import type { Paths } from '../state/paths.js';
 import type { ContainerConfig, ContainerInfo, ContainerRunState, ExitRecord, ShimRecord } from './types.js';
-import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
+import { isSameProcessAlive, processStartTime, zombieExit } from '../../kernel/proc.js';
 import { withLock } from '../state/lock.js';
 import { brokenInfo, statusOf } from './status.js';
 import { isValidName } from './names.js';
@@ -35,6 +35,16 @@ function readRecord<T>(path: string): { value?: T; problem?: string } {
     if (value && typeof value === 'object') return { value };
   } catch { /* below */ }
   return { problem: `${basename(path)} is damaged (${text.length ? 'not valid JSON' : 'empty'})` };
+}
+
+/**
+ * The init has exited but its shim could not write exit.json yet (a full
+ * disk): the shim leaves the init unreaped, so the kernel holds its exit
+ * status, and retries the write. The engine reads the status from there.
+ */
+function pendingExit(shim: ShimRecord | undefined): ExitRecord | undefined {
+  const z = shim && zombieExit(shim.initPid, shim.pid);
+  return z && { ...z, finishedAt: new Date().toISOString(), pending: true };
 }
 
 /** A small file's trimmed text, or '' if it cannot be read. */
@@ -173,7 +183,7 @@ export class ContainerStore {
     const alive = shim.value
       ? isSameProcessAlive(shim.value.pid, shim.value.startTime)
       : st.status === 'started' && !!st.shimPid && isSameProcessAlive(st.shimPid, st.shimStartTime);
-    return statusOf(config.value, { state: st, shim: shim.value, exit: exit.value, shimAlive: alive });
+    return statusOf(config.value, { state: st, shim: shim.value, exit: exit.value ?? (alive ? pendingExit(shim.value) : undefined), shimAlive: alive });
   }
 
   /** What can still be said about a container whose config.json is unreadable: its id, its name, when its directory was made. */

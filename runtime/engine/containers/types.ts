@@ -61,6 +61,8 @@ export interface ExitRecord {
   /** Set by the engine when the shim died without recording the exit: the code is not known. */
   unknown?: boolean;
   reason?: string;
+  /** Read from the kernel: the shim has not been able to write exit.json yet (a full disk) and keeps trying. */
+  pending?: boolean;
 }
 
 /** shim.json: written by the shim itself right after clone(), so a killed CLI cannot lose a running container. */
