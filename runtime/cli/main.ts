@@ -97,7 +97,8 @@ export async function main(argv: string[]): Promise<number> {
     // A system call that failed (ENOSPC, EROFS, EACCES...): say where and what to do.
     const host = describeHostError(e, engine?.root ?? '/var/lib/glass');
     if (host) return fail(host, runLike ? 125 : 1);
-    err(`glass: internal error: ${(e as Error).message}\n`);
+    // Anything else is glass's own fault: say so, and how to see where.
+    err(`glass: internal error: ${(e as Error).message}${process.env.GLASS_DEBUG ? '' : ' (a bug in glass; GLASS_DEBUG=1 shows where)'}\n`);
     if (process.env.GLASS_DEBUG) err(String((e as Error).stack) + '\n');
     return 125;
   }
