@@ -71,7 +71,9 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
     summary: 'State directory (default $GLASS_ROOT or /var/lib/glass)',
     explain:
       'Images, containers and logs live under this one directory. Tests and demos point it somewhere ' +
-      'private so they never touch the real store.',
+      'private so they never touch the real store. glass makes it if needed and marks it with glass-root.json; ' +
+      'it refuses /, the kernel\'s own trees (/proc, /sys, /dev) and anyone else\'s non-empty directory, since ' +
+      'it creates and deletes freely in its root. A relative path is taken from the current directory.',
   },
   {
     name: 'explain',
@@ -176,7 +178,10 @@ const envFile: FlagSpec = {
   name: 'env-file',
   type: 'list',
   summary: 'Read in a file of environment variables',
-  explain: 'Reads KEY=VALUE lines from a file on the host (blank lines and # comments are skipped) and adds them like -e.',
+  explain:
+    'Reads KEY=VALUE lines from a file on the host (blank lines and # comments are skipped) and adds them like -e. ' +
+    'As in Docker, a line may be at most 64 KiB; the file is read as a stream, so one without line ends ' +
+    '(/dev/zero) is refused at once.',
   kernel: 'process environment (execve)',
 };
 
