@@ -60,8 +60,8 @@ export async function makeScratchDir(tmp: string, kind: string): Promise<string>
     const name = `${kind}-${randomBytes(6).toString('hex')}`;
     const dir = join(tmp, name);
     const staged = join(owners, `.new-${process.pid}-${myStart ?? ''}-${randomBytes(6).toString('hex')}`);
-    writeFileSync(staged, JSON.stringify(record) + '\n');
     try {
+      writeFileSync(staged, JSON.stringify(record) + '\n');
       linkSync(staged, join(owners, name));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
