@@ -1,4 +1,4 @@
-import { GlassError, type ContainerFilters } from '../../engine/index.js';
+import { describeHostError, GlassError, isGlassError, type ContainerFilters } from '../../engine/index.js';
 import { bool, list, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
 import { createdAgo, humanSize, psCommand, shortId, table } from '../format.js';
@@ -113,10 +113,22 @@ export const inspect: Handler = async (ctx) => {
   if (type && type !== 'container' && type !== 'image') throw new GlassError('INVALID_ARGUMENT', `"${type}" is not a valid value for --type: use container or image`);
   const found: unknown[] = [];
   let failed = 0;
+  // Only "no such" means "try the other kind"; any other failure (a broken container, a host error) is told as it is.
+  const unlessMissing = (e: unknown): undefined => {
+    // (INVALID_ARGUMENT: not even a valid image reference, e.g. a container name with capitals.)
+    if (isGlassError(e) && ['NO_SUCH_CONTAINER', 'NO_SUCH_IMAGE', 'INVALID_ARGUMENT'].includes(e.code)) return undefined;
+    throw e;
+  };
   for (const ref of ctx.args) {
     let obj: unknown;
-    if (type !== 'image') obj = await ctx.engine.containers.inspect(ref).catch(() => undefined);
-    if (obj === undefined && type !== 'container') obj = await ctx.engine.images.inspect(ref).catch(() => undefined);
+    try {
+      if (type !== 'image') obj = await ctx.engine.containers.inspect(ref).catch(unlessMissing);
+      if (obj === undefined && type !== 'container') obj = await ctx.engine.images.inspect(ref).catch(unlessMissing);
+    } catch (e) {
+      failed++;
+      ctx.err(`Error: ${describeHostError(e, ctx.engine.root) ?? (e as Error).message}\n`);
+      continue;
+    }
     if (obj === undefined) {
       failed++;
       ctx.err(`Error: No such ${type === 'image' ? 'image' : type === 'container' ? 'container' : 'object'}: ${ref}\n`);
