@@ -154,7 +154,7 @@ export interface ImagesApi {
 
 export interface EventsApi {
   /** Events recorded so far, oldest first. */
-  list(opts?: ReadEventsOptions): EngineEvent[];
+  list(opts?: ReadEventsOptions): Promise<EngineEvent[]>;
   /** Past events from `sinceNano` (if given), then live ones until `untilNano` or the signal. */
   follow(opts?: ReadEventsOptions & { signal?: AbortSignal }): AsyncGenerator<EngineEvent>;
 }

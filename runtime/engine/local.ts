@@ -67,9 +67,16 @@ export class LocalEngine implements Engine {
       ready,
       imageUser: (id) => this.containers.imageUser(id),
     });
+    const tracing = this.tracing;
     this.events = {
-      list: (o) => log.list(o),
-      follow: (o) => log.follow(o),
+      list: async (o) => {
+        await ready(tracing.begin('events'));
+        return log.list(o);
+      },
+      async *follow(o) {
+        await ready(tracing.begin('events'));
+        yield* log.follow(o);
+      },
     };
     this.system = { info: () => this.info() };
   }
