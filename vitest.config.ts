@@ -9,5 +9,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Integration tests mostly wait on the kernel and on child processes, not
+    // the CPU; each file has its own state root, so four run side by side even
+    // on a 2-core machine (vitest's default here would be one).
+    maxWorkers: 4,
   },
 });

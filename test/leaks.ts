@@ -104,10 +104,14 @@ export function leaksSince(before: HostSnapshot, after: HostSnapshot): string[] 
  */
 export function leaksOf(root: string, before: HostSnapshot, after: HostSnapshot): string[] {
   const others = after.roots.filter((r) => r !== root);
-  const elsewhere = (line: string) => others.some((r) => line.includes(r + '/') || line.endsWith(r));
   const liveElsewhere = (line: string) => {
     const id = /glass-([0-9a-f]{64})/.exec(line)?.[1];
     return !!id && others.some((r) => existsSync(`${r}/containers/${id}`));
   };
-  return leaksSince(before, after).filter((l) => !l.startsWith('state root:') && !elsewhere(l) && !liveElsewhere(l));
+  return leaksSince(before, after).filter((l) => {
+    if (l.startsWith('state root:')) return false;
+    // A process or mount of this root names it; those of other files name theirs.
+    if (l.startsWith('process:') || l.startsWith('mount:')) return l.includes(root);
+    return !liveElsewhere(l);
+  });
 }
