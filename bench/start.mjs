@@ -3,6 +3,9 @@
 // Prints the median and spread of N runs (default 20) on a scratch state
 // root, and the same for docker/podman when one is installed and working.
 // Usage: node bench/start.mjs [runs]
+// GLASS_BENCH_BASELINE=/path/to/another/glass/checkout (built) adds that
+// glass as a peer in the same run, e.g. the previous release, so a change's
+// cost is measured on the same machine at the same moment (a VM's speed drifts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +42,16 @@ try {
   const node = measure('node -e 0 (Node.js start-up floor)', process.execPath, ['-e', '0']);
   const g = measure('glass run --rm busybox true', glass, ['--root', root, 'run', '--rm', 'busybox', 'true']);
   console.log(`glass minus Node start-up: ${(g - node).toFixed(1)} ms`);
+  const baseline = process.env.GLASS_BENCH_BASELINE;
+  if (baseline) {
+    const baseRoot = mkdtempSync('/tmp/glass-bench-');
+    try {
+      const b = measure('baseline glass run --rm busybox true', `${baseline}/bin/glass`, ['--root', baseRoot, 'run', '--rm', 'busybox', 'true']);
+      console.log(`ratio glass/baseline: ${(g / b).toFixed(2)}`);
+    } finally {
+      rmSync(baseRoot, { recursive: true, force: true });
+    }
+  }
   for (const peer of ['docker', 'podman']) {
     try {
       execFileSync(peer, ['info'], { stdio: 'ignore', timeout: 5000 });
