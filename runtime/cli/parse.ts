@@ -4,6 +4,7 @@
  * messages carry over from Docker unchanged.
  */
 import { COMMANDS, GLOBAL_FLAGS, findCommand, type CommandSpec, type FlagSpec } from '../catalog/commands.js';
+import { parseGoDurationNs } from '../engine/index.js';
 
 export type FlagValue = string | number | boolean | string[];
 
@@ -169,38 +170,10 @@ function parseBool(raw: string): boolean | undefined {
   return undefined;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  'µs': 1e-3, // U+00B5 micro sign
-  'μs': 1e-3, // U+03BC Greek mu
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Go's time.ParseDuration ("1m30s", "1.5h", "-2s", "0"), in milliseconds. */
+/** Go's time.ParseDuration ("1m30s", "1.5h", "-2s", "0"), in milliseconds (the engine's rule). */
 export function parseGoDuration(raw: string): number | undefined {
-  let s = raw;
-  let sign = 1;
-  if (s.startsWith('-') || s.startsWith('+')) {
-    if (s[0] === '-') sign = -1;
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (s === '') return undefined;
-  let total = 0;
-  const part = /^(\d*(?:\.\d*)?)([^\d.]+)/;
-  while (s.length > 0) {
-    const m = part.exec(s);
-    if (!m || m[1] === '' || m[1] === '.') return undefined;
-    const unit = DURATION_UNITS_MS[m[2]!];
-    if (unit === undefined) return undefined;
-    total += Number(m[1]) * unit;
-    s = s.slice(m[0].length);
-  }
-  return sign * total;
+  const ns = parseGoDurationNs(raw);
+  return ns === undefined ? undefined : ns / 1e6;
 }
 
 /** Convert one raw value to the flag's type, with pflag's error wording. */
