@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execa } from 'execa';
-import { GLASS, cleanRoot, glass, isRoot, newRoot, sleep, useRoot } from '../helpers.js';
+import { eventsOf, glass, glassInBackground, type GlassEvent, isRoot, logsOf, removeContainersAfterEach, testRoot, useRoot, waitFor, waitForLog, waitForPath } from '../helpers.js';
 
 function cgroupDirsFor(id: string): string[] {
   const out: string[] = [];
@@ -13,8 +13,15 @@ function cgroupDirsFor(id: string): string[] {
   return out;
 }
 
+/** go-units HumanDuration up to an hour, as ps prints it: the words, whatever the machine's speed. */
+const AGE = '(Less than a second|\\d+ seconds?|About a minute|\\d+ minutes)';
+
+const kills = (events: GlassEvent[], signal: string) => events.filter((e) => e.Action === 'kill' && e.Actor.Attributes.signal === signal);
+const ms = (a: GlassEvent, b: GlassEvent) => (b.timeNano - a.timeNano) / 1e6;
+
 describe.skipIf(!isRoot)('detached lifecycle', () => {
   const root = useRoot();
+  removeContainersAfterEach(root); // what a failing test made, so the next test starts clean
 
   it('run -d → ps → logs -f → stop → ps -a → start → rm', async () => {
     const r = await glass(root, ['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'echo started >> /count; for i in 1 2 3; do echo out $i; echo err $i >&2; done; sleep 1000']);
@@ -37,12 +44,12 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     expect(header).toMatch(/^CONTAINER ID {3}IMAGE {3,}COMMAND {3,}CREATED {3,}STATUS {3,}PORTS {3,}NAMES$/);
     expect(row).toContain(id.slice(0, 12));
     expect(row).toContain('"sh -c \'echo started…"');
-    expect(row).toMatch(/Up (Less than a second|\d+ seconds?)/);
+    expect(row).toMatch(new RegExp(`Up ${AGE}`));
     expect(row!.endsWith('ticker')).toBe(true);
 
-    // logs: stdout to stdout, stderr to stderr, in order.
-    await sleep(300);
-    const logs = await glass(root, ['logs', 'ticker']);
+    // logs: stdout to stdout, stderr to stderr, in order (once the container has printed all six lines).
+    const lines = (s: string) => s.split('\n').filter(Boolean).length;
+    const logs = await waitFor(() => logsOf(root, 'ticker'), (l) => lines(l.stdout) >= 3 && lines(l.stderr) >= 3, { what: "the ticker's six lines in its log" });
     expect(logs.stdout).toBe('out 1\nout 2\nout 3\n');
     expect(logs.stderr).toBe('err 1\nerr 2\nerr 3\n');
     const tail = await glass(root, ['logs', '--tail', '1', 'ticker']);
@@ -52,32 +59,49 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     const raw = readFileSync(info.LogPath, 'utf8').split('\n')[0]!;
     expect(JSON.parse(raw)).toMatchObject({ log: 'out 1\n', stream: 'stdout' });
 
-    // logs -f streams until the container stops.
-    const follow = execa(GLASS, ['--root', root, 'logs', '-f', 'ticker'], { reject: false, stripFinalNewline: false });
-    await sleep(400);
-    expect(follow.exitCode).toBeNull(); // still following
+    // logs -f streams until the container stops: it has printed the whole log and is still following.
+    const follow = glassInBackground(root, ['logs', '-f', 'ticker']);
+    await follow.waitForOutput('out 3\n');
+    expect(follow.proc.exitCode).toBeNull(); // still following
 
+    // SIGTERM is ignored by PID 1 sh (no handler): SIGKILL after the grace period, not before, not much after.
+    const GRACE_MS = 2000;
     const t0 = Date.now();
-    const stop = await glass(root, ['stop', '-t', '1', 'ticker']);
+    const stop = await glass(root, ['stop', '-t', String(GRACE_MS / 1000), 'ticker']);
     expect(stop.stdout).toBe('ticker\n');
-    expect(Date.now() - t0).toBeLessThan(4000); // SIGTERM ignored by PID 1 sh → SIGKILL after 1 s
-    const f = await follow;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(GRACE_MS);
+    // The engine's own clock, from its events: SIGTERM, the grace period, SIGKILL, the exit, stop. The
+    // gap is timed between two events of one process, so the machine's speed (the CLI's start, the
+    // other commands) is not in it; the slack of one more grace period is for the engine's few file
+    // reads after the timer, and still tells -t 2 from the default 10 s or a doubled wait.
+    const ev = await eventsOf(root, id);
+    const [term] = kills(ev, '15');
+    const [kill] = kills(ev, '9');
+    const die = ev.find((e) => e.Action === 'die');
+    const stopped = ev.find((e) => e.Action === 'stop');
+    expect(term && kill && die && stopped, JSON.stringify(ev.map((e) => e.Action))).toBeTruthy();
+    expect(ms(term!, kill!)).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(ms(term!, kill!)).toBeLessThan(2 * GRACE_MS);
+    expect(die!.Actor.Attributes.exitCode).toBe('137');
+    expect(ms(kill!, die!)).toBeGreaterThanOrEqual(0);
+    expect(ms(die!, stopped!)).toBeGreaterThanOrEqual(0);
+    const f = await follow.proc;
     expect(f.exitCode).toBe(0);
     expect(f.stdout).toBe('out 1\nout 2\nout 3\n');
 
     const psa = await glass(root, ['ps', '-a']);
-    expect(psa.stdout).toMatch(/Exited \(137\) (Less than a second|\d+ seconds?) ago/);
+    expect(psa.stdout).toMatch(new RegExp(`Exited \\(137\\) ${AGE} ago`));
     expect((await glass(root, ['ps'])).stdout.split('\n').filter(Boolean).length).toBe(1);
     expect(cgroupDirsFor(id)).toEqual([]); // the shim removed the cgroup at exit
     expect(JSON.parse((await glass(root, ['inspect', 'ticker'])).stdout)[0].State.ExitCode).toBe(137);
 
-    // start runs it again on the same filesystem.
+    // start runs it again on the same filesystem: its command appends to the same /count.
     expect((await glass(root, ['start', 'ticker'])).stdout).toBe('ticker\n');
-    await sleep(300);
     const again = JSON.parse((await glass(root, ['inspect', 'ticker'])).stdout)[0];
     expect(again.State.Running).toBe(true);
-    const count = await execa('cat', [`${again.GraphDriver.Data.UpperDir}/count`]);
-    expect(count.stdout).toBe('started\nstarted');
+    const countFile = `${again.GraphDriver.Data.UpperDir}/count`;
+    const count = await waitFor(() => readFileSync(countFile, 'utf8'), (c) => c.endsWith('\n') && c.split('\n').filter(Boolean).length >= 2, { what: `a second line in ${countFile}` });
+    expect(count).toBe('started\nstarted\n');
 
     // rm refuses a running container; rm -f removes it and leaves no trace.
     const refuse = await glass(root, ['rm', 'ticker']);
@@ -93,14 +117,22 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
   });
 
   it('stop ends a container that handles SIGTERM at once, with its own code', async () => {
-    const r = await glass(root, ['run', '-d', 'busybox', 'sh', '-c', 'trap "exit 7" TERM; while true; do sleep 0.1; done']);
+    // It says when its trap is set: a TERM before that would end it as a plain sh.
+    const r = await glass(root, ['run', '-d', 'busybox', 'sh', '-c', 'trap "exit 7" TERM; echo trap-set; while true; do sleep 0.1; done']);
     const id = r.stdout.trim();
-    await sleep(200);
-    const t0 = Date.now();
-    await glass(root, ['stop', id.slice(0, 8)]);
-    expect(Date.now() - t0).toBeLessThan(3000);
+    await waitForLog(root, id, 'trap-set');
+    await glass(root, ['stop', id.slice(0, 8)]); // the default grace period: 10 s
     expect((await glass(root, ['wait', id])).stdout).toBe('7\n');
     expect((await glass(root, ['ps', '-a'])).stdout).toMatch(/Exited \(7\)/);
+    // At once: stop returned on the exit, well before the grace period ran out, and sent no SIGKILL
+    // (timed by the engine's events, so a slow machine's slow CLI start is not counted).
+    const ev = await eventsOf(root, id);
+    const [term] = kills(ev, '15');
+    const stopped = ev.find((e) => e.Action === 'stop');
+    expect(term && stopped, JSON.stringify(ev.map((e) => e.Action))).toBeTruthy();
+    expect(kills(ev, '9')).toEqual([]);
+    expect(ev.find((e) => e.Action === 'die')?.Actor.Attributes.exitCode).toBe('7');
+    expect(ms(term!, stopped!)).toBeLessThan(10_000);
     await glass(root, ['rm', id]);
   });
 
@@ -126,7 +158,7 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
   });
 
   it('ps -q, -l, -n and --no-trunc; unique-prefix lookup; generated names', async () => {
-    const root = newRoot(); // its own root: ps lists every container of a root
+    const root = testRoot(); // its own root (ps lists every container of a root), removed when the test ends
     const a = (await glass(root, ['run', '-d', 'busybox', 'sleep', '100'])).stdout.trim();
     const b = (await glass(root, ['create', 'busybox', 'true'])).stdout.trim();
     expect((await glass(root, ['ps', '-q'])).stdout).toBe(`${a.slice(0, 12)}\n`);
@@ -151,7 +183,6 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     expect(noValue.exitCode).toBe(125);
     expect(noValue.stderr).toBe(`glass: invalid argument "colour" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'glass ps --help'.\n`);
     expect((await glass(root, ['rm', '-f', a, b])).exitCode).toBe(0);
-    await cleanRoot(root);
   });
 
   it('two concurrent starts of one container launch one shim', async () => {
@@ -166,22 +197,23 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
   it('run -d --rm removes itself when the container exits', async () => {
     const id = (await glass(root, ['run', '-d', '--rm', 'busybox', 'sh', '-c', 'sleep 0.2'])).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    for (let i = 0; i < 100 && existsSync(`${root}/containers/${id}`); i++) await sleep(100);
-    expect(existsSync(`${root}/containers/${id}`)).toBe(false);
+    await waitForPath(`${root}/containers/${id}`, { gone: true });
+    expect((await glass(root, ['ps', '-a', '-q', '--no-trunc'])).stdout).not.toContain(id);
   });
 
   it('run --rm whose CLI is killed is still removed when the container exits', async () => {
-    const cli = execa(GLASS, ['--root', root, 'run', '--rm', '--name', 'orphaned-rm', 'busybox', 'sleep', '3'], { reject: false, stdin: 'ignore' });
-    const dir = () => readdirSync(`${root}/containers`).find((e) => readFileSync(`${root}/containers/${e}/config.json`, 'utf8').includes('"orphaned-rm"'));
+    // The container runs until the test ends it (no timer of its own to race the checks below).
+    const cli = glassInBackground(root, ['run', '--rm', '--name', 'orphaned-rm', 'busybox', 'sleep', '1000']);
     const running = async () => (await glass(root, ['ps', '--format', '{{.Names}}'])).stdout.includes('orphaned-rm');
-    for (let i = 0; i < 50 && !(await running()); i++) await sleep(50);
+    await waitFor(running, Boolean, { what: 'orphaned-rm to be running' });
+    const id = (await glass(root, ['inspect', '-f', '{{.Id}}', 'orphaned-rm'])).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    cli.proc.kill('SIGKILL'); // only the CLI we started; the container runs on
+    await cli.proc;
     expect(await running()).toBe(true);
-    const id = dir()!;
-    cli.kill('SIGKILL'); // only the CLI we started; the container runs on
-    await cli;
-    expect(await running()).toBe(true);
-    for (let i = 0; i < 100 && existsSync(`${root}/containers/${id}`); i++) await sleep(100);
-    expect(existsSync(`${root}/containers/${id}`)).toBe(false);
+    // Now it exits: nobody is left who promised to remove it, so its shim's exit hook does.
+    expect((await glass(root, ['kill', 'orphaned-rm'])).exitCode).toBe(0);
+    await waitForPath(`${root}/containers/${id}`, { gone: true });
     expect((await glass(root, ['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toContain('orphaned-rm');
   });
 });

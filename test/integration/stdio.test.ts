@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { GLASS, glass, isRoot, useRoot } from '../helpers.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { background, eventsOf, GLASS, glass, glassInBackground, isRoot, removeContainersAfterEach, useRoot, waitFor, waitForLog } from '../helpers.js';
 import { TEST_ROOT_PREFIX } from '../leaks.js';
 
 /**
@@ -14,24 +15,50 @@ function inTerminal(root: string, args: string[], input: string) {
   return execa('script', ['-qefc', `stty rows 40 cols 100; ${cmd}`, '/dev/null'], { input, reject: false, timeout: 30_000 });
 }
 
+/** The terminal (/dev/pts/N) the `glass run --name NAME` of this root has as its stdin, once it runs. */
+function terminalOf(root: string, name: string): string | undefined {
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const at = (flag: string, value: string) => argv.some((a, i) => a === flag && argv[i + 1] === value);
+      if (!argv.some((a) => a.endsWith('glass.cjs')) || !at('--root', root) || !at('--name', name)) continue;
+      const tty = readlinkSync(`/proc/${pid}/fd/0`);
+      if (tty.startsWith('/dev/pts/')) return tty;
+    } catch { /* gone, or not ours to read */ }
+  }
+  return undefined;
+}
+
 /**
- * Like inTerminal, but types the keys only after glass has put the terminal
- * in raw mode, as a person would (before that, the tty's flow control would
- * swallow Ctrl-Q).
+ * Like inTerminal, but types each group of keys only when the session is
+ * ready for it, as a person would: the first once glass has put its terminal
+ * in raw mode (before that, the tty's flow control would swallow Ctrl-Q),
+ * each next one once the output shows what it waits for.
  */
-function typeLater(root: string, name: string, args: string[], keys: string, thenKeys = '') {
+async function typeLater(root: string, name: string, args: string[], keys: string, then?: { after: RegExp; keys: string }) {
   const cmd = ['stty rows 40 cols 100;', GLASS, '--root', root, '--no-color', 'run', '--name', name, ...args].join(' ');
-  // Wait until the container runs (glass goes raw right after), then a little more.
-  const running = `until ${GLASS} --root ${root} ps -q -f name=^/${name}$ | grep -q .; do sleep 0.05; done; sleep 0.3`;
-  return execa('sh', ['-c', `(${running}; printf "%s" "$KEYS"; sleep 0.5; printf "%s" "$THEN") | script -qefc "$CMD" /dev/null`], {
-    env: { KEYS: keys, THEN: thenKeys, CMD: cmd },
-    reject: false,
-    timeout: 30_000,
-  });
+  const session = background('script', ['-qefc', cmd, '/dev/null'], { stdin: 'pipe' });
+  try {
+    const tty = await waitFor(() => terminalOf(root, name), Boolean, { what: `glass run --name ${name} to run on a terminal` });
+    // Raw: no line discipline (-icanon) and, glass's last step, no output processing (-opost).
+    await waitFor(() => execFileSync('stty', ['-a', '-F', tty!], { encoding: 'utf8' }), (s) => /(^|\s)-icanon(\s|;|$)/.test(s) && /(^|\s)-opost(\s|;|$)/.test(s), {
+      what: `glass to put ${tty} in raw mode`,
+    });
+    session.proc.stdin!.write(keys);
+    if (then) {
+      await session.waitForOutput(then.after);
+      session.proc.stdin!.write(then.keys);
+    }
+    return await session.proc;
+  } finally {
+    session.proc.stdin!.end();
+  }
 }
 
 describe.skipIf(!isRoot)('stdio', () => {
   const root = useRoot();
+  removeContainersAfterEach(root); // what a failing test made: later tests here expect an empty ps -a
 
   it('run -it gives an interactive shell on a tty; exit 3 returns 3', async () => {
     const r = await inTerminal(root, ['run', '-it', '--rm', 'busybox', 'sh'], 'tty; echo "cols=$(stty size)"; echo $((6*7)); exit 3\n');
@@ -123,15 +150,24 @@ describe.skipIf(!isRoot)('stdio', () => {
   });
 
   it('attach follows a running container to its exit code', async () => {
-    const id = (await glass(root, ['run', '-d', 'busybox', 'sh', '-c', 'sleep 0.5; echo late; exit 4'])).stdout.trim();
-    const a = await glass(root, ['attach', id]);
-    expect(a.stdout).toBe('late\n');
-    expect(a.exitCode).toBe(4);
+    // It prints its last line and exits only when told (USR1), after the test has attached.
+    const script = 'trap "go=1" USR1; echo waiting; while [ -z "$go" ]; do usleep 10000; done; echo late; exit 4';
+    const id = (await glass(root, ['run', '-d', 'busybox', 'sh', '-c', script])).stdout.trim();
+    await waitForLog(root, id, 'waiting');
+    const attaches = async () => (await eventsOf(root, id)).filter((e) => e.Action === 'attach').length;
+    const before = await attaches();
+    const a = glassInBackground(root, ['attach', id]);
+    await waitFor(attaches, (n) => n > before, { what: `the attach event of glass attach ${id.slice(0, 12)}` });
+    expect((await glass(root, ['kill', '-s', 'USR1', id])).exitCode).toBe(0);
+    const r = await a.proc;
+    expect(r.stdout).toBe('late\n');
+    expect(r.exitCode).toBe(4);
     await glass(root, ['rm', id]);
   });
 
   it('Ctrl-P Ctrl-Q detaches from run -it; the container keeps running; --rm still removes it later', async () => {
-    const r = await typeLater(root, 'detachable', ['-it', 'busybox', 'sh'], 'echo before\n', '\x10\x11');
+    // Ctrl-P Ctrl-Q once the shell has run the command typed before (its output, not the echo of the command line).
+    const r = await typeLater(root, 'detachable', ['-it', 'busybox', 'sh'], 'echo before\n', { after: /\nbefore\r?\n/, keys: '\x10\x11' });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('before');
     expect(r.stdout).toMatch(/glass: detached from [0-9a-f]{12}; it keeps running/);
@@ -141,12 +177,7 @@ describe.skipIf(!isRoot)('stdio', () => {
     const rm = await typeLater(root, 'detached-rm', ['-it', '--rm', 'busybox', 'sh'], '\x10\x11');
     expect(rm.exitCode).toBe(0);
     expect((await glass(root, ['kill', 'detached-rm'])).exitCode).toBe(0);
-    let gone = false;
-    for (let i = 0; i < 50 && !gone; i++) {
-      gone = (await glass(root, ['ps', '-a', '--format', '{{.Names}}'])).stdout === '';
-      if (!gone) await new Promise((res) => setTimeout(res, 100));
-    }
-    expect(gone).toBe(true);
+    await waitFor(async () => (await glass(root, ['ps', '-a', '--format', '{{.Names}}'])).stdout, (names) => names === '', { what: 'detached-rm to remove itself' });
   });
 
   it('run -dit keeps a shell alive that attach can drive', async () => {
