@@ -1,7 +1,7 @@
 /*
  * exit.c: the shim's own records, and what it does once the container's init
  * has exited, after the last output was read: write exit.json, append the
- * `die` event, remove the container's cgroups, start the exit hook.
+ * `die` event (and `start`, when the exec succeeds), remove the container's cgroups, start the exit hook.
  *
  * Two records are the shim's alone, so that no glass command has to be alive
  * (or have disk space) for them to be right:
@@ -223,26 +223,30 @@ int retry_exit_record(void) {
   return stat(state_dir, &st) < 0 && errno == ENOENT ? 1 : -1;
 }
 
-/* Docker's `die` event, for `glass events`: the runtime records the other
- * lifecycle events itself, but only the shim is sure to see a detached
- * container end. One line, one write(2) on an O_APPEND descriptor: the kernel
- * moves to the end of the file and writes in one step, so lines appended at
- * the same moment by other shims or glass commands never interleave. */
-void append_die_event(int code) {
+/* Docker's `start` and `die` events, for `glass events`. The runtime records
+ * the other lifecycle events itself, but the shim is the one process that
+ * sees the exec succeed and the container end, in that order: a command that
+ * exits at once could otherwise have its `die` recorded before the runtime
+ * got round to `start`. One line, one write(2) on an O_APPEND descriptor: the
+ * kernel moves to the end of the file and writes in one step, so lines
+ * appended at the same moment by other shims or glass commands never
+ * interleave. `code` is the exit code (die only; -1 for none). */
+void append_event(const char *action, int code) {
   if (!spec.events) return;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   const char *id_ = spec.id ? spec.id : "", *image_ = spec.image ? spec.image : "", *name_ = spec.name ? spec.name : "";
   char *id = json_string(id_, strlen(id_)), *image = json_string(image_, strlen(image_));
   char *name = json_string(name_, strlen(name_));
-  char *line = strf("{\"status\":\"die\",\"id\":\"%s\",\"from\":\"%s\",\"Type\":\"container\",\"Action\":\"die\","
-                    "\"Actor\":{\"ID\":\"%s\",\"Attributes\":{\"exitCode\":\"%d\",\"image\":\"%s\",\"name\":\"%s\"}},"
+  char *exit_attr = code >= 0 ? strf("\"exitCode\":\"%d\",", code) : strf("%s", "");
+  char *line = strf("{\"status\":\"%s\",\"id\":\"%s\",\"from\":\"%s\",\"Type\":\"container\",\"Action\":\"%s\","
+                    "\"Actor\":{\"ID\":\"%s\",\"Attributes\":{%s\"image\":\"%s\",\"name\":\"%s\"}},"
                     "\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
-                    id, image, id, code, image, name, (long long)ts.tv_sec,
+                    action, id, image, action, id, exit_attr, image, name, (long long)ts.tv_sec,
                     (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
   size_t len = strlen(line);
   if (len >= 4096) {
-    fprintf(stderr, "glass-shim: die event not written: %zu bytes is too long for one atomic append\n", len);
+    fprintf(stderr, "glass-shim: %s event not written: %zu bytes is too long for one atomic append\n", action, len);
     return;
   }
   /* Other processes append to this file too, so a line cut short by a full
@@ -252,9 +256,9 @@ void append_die_event(int code) {
   struct statvfs fs;
   int fd = open(spec.events, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd >= 0 && fstatvfs(fd, &fs) == 0 && fs.f_bfree * fs.f_frsize < len + 4096) {
-    fprintf(stderr, "glass-shim: die event not appended to %s: the disk is full\n", spec.events);
+    fprintf(stderr, "glass-shim: %s event not appended to %s: the disk is full\n", action, spec.events);
   } else if (fd < 0 || write(fd, line, len) != (ssize_t)len) {
-    fprintf(stderr, "glass-shim: append die event to %s: %s\n", spec.events, strerror(errno));
+    fprintf(stderr, "glass-shim: append %s event to %s: %s\n", action, spec.events, strerror(errno));
   }
   if (fd >= 0) close(fd);
 }

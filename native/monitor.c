@@ -88,6 +88,7 @@ void read_start_result(void) {
     close(sio.pty_sock);
   }
   started = 1;
+  append_event("start", -1); /* before anything can report the exit: start always precedes die */
   status("ready");
   close_status();
 }
@@ -200,7 +201,7 @@ static void init_exited(const siginfo_t *si) {
   for (int i = 1; i <= 2; i++)
     while (sio.out[i] >= 0 && read_output(i) > 0 && time(NULL) <= deadline) ;
   int recorded = write_exit_json(code, sig) == 0;
-  append_die_event(code);
+  append_event("die", code);
   fprintf(stderr, "glass-shim: container %.12s exited with %d\n", spec.id ? spec.id : "", code);
   int promised = removal_promised();
   close_clients(code);

@@ -152,7 +152,7 @@ void discard_exit_record(void);
 void write_shim_record(void);
 int write_exit_json(int code, int sig);                     /* 0: done with it, -1: keep the code, retry */
 int retry_exit_record(void);                                /* 0: written, 1: dir gone, 2: started again, -1: not yet */
-void append_die_event(int code);
+void append_event(const char *action, int code); /* lifecycle events the shim records: start, die */
 void remove_cgroups(void);
 void run_exit_hook(void);
 void reap_exit_hook(void);

@@ -358,11 +358,18 @@ def main():
     _, _, code, _ = run('die', ['sh', '-c', 'exit 3'], extra=[('events', events), ('name', 'a"b'), ('image', 'busybox:latest')])
     with open(events) as f:
         ev = f.read().split('\n')
-    die = json.loads(ev[1])
+    # The shim records start (when the exec succeeded) and then die: start always comes first.
+    start, die = json.loads(ev[1]), json.loads(ev[2])
+    cid = 'die'.ljust(64, '0')
+    want_start = ('{"status":"start","id":"%s","from":"busybox:latest","Type":"container","Action":"start","Actor":{"ID":"%s",'
+                  '"Attributes":{"image":"busybox:latest","name":"a\\"b"}},"scope":"local","time":%d,"timeNano":%d}'
+                  % (cid, cid, start.get('time', 0), start.get('timeNano', 0)))
     want = ('{"status":"die","id":"%s","from":"busybox:latest","Type":"container","Action":"die","Actor":{"ID":"%s",'
             '"Attributes":{"exitCode":"3","image":"busybox:latest","name":"a\\"b"}},"scope":"local","time":%d,"timeNano":%d}'
-            % ('die'.ljust(64, '0'), 'die'.ljust(64, '0'), die.get('time', 0), die.get('timeNano', 0)))
-    check('die event appended: ' + ev[1], len(ev) == 3 and ev[2] == '' and ev[1] == want
+            % (cid, cid, die.get('time', 0), die.get('timeNano', 0)))
+    check('start event appended: ' + ev[1], ev[1] == want_start)
+    check('die event appended after it: ' + ev[2], len(ev) == 4 and ev[3] == '' and ev[2] == want
+          and die['timeNano'] >= start['timeNano']
           and die['timeNano'] // 10**9 == die['time'] and abs(die['time'] - time.time()) < 30)
 
     os.mkdir(CGROUP)  # the runtime's job; the shim removes it

@@ -702,7 +702,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Get real time events from the engine',
     explain:
       'Prints what happens to containers and images as it happens: create, attach, start, kill, stop, die, destroy, rename. ' +
-      'The engine records each event as it acts, except `die`: the shim records that one, because it is the process that sees the container exit. ' +
+      'The engine records each event as it acts, except `start` and `die`: the shim records those, because it is the process that sees the command exec and the container exit, in that order. ' +
       'Each event is one line of JSON in <root>/events.jsonl, added with a single write(2) to a file opened O_APPEND, which the kernel ' +
       "never interleaves with another process's: that is how a second terminal can follow what the first one does. " +
       'Without --until it keeps following until you press Ctrl-C.',

@@ -250,7 +250,7 @@ export class ContainerService implements ContainersApi {
         // A detached --rm container that already exited may be gone already.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
-      this.event('start', c);
+      // The shim recorded `start` itself when the exec succeeded (before any `die`).
       return { id, attachment };
     } catch (e) {
       forgetRun(dir);
