@@ -180,7 +180,9 @@ export function background(cmd: string, args: string[], opts: Options = {}): Bac
 
 /** `glass --root ROOT ARGS` in the background (see background). */
 export function glassInBackground(root: string, args: string[], opts: Options = {}): Background {
-  return background(GLASS, ['--root', root, '--no-color', ...args], opts);
+  const b = background(GLASS, ['--root', root, '--no-color', ...args], opts);
+  track(root, b.proc);
+  return b;
 }
 
 // ---- state roots, and cleaning up whatever a test left ----------------------
@@ -197,9 +199,36 @@ export function newRoot(): string {
   return root;
 }
 
+/**
+ * The glass CLIs tests started, by state root, while they run. A test that
+ * fails or times out midway may leave some running (vitest does not stop a
+ * test's pending work); clean-up of that root kills them first (only these
+ * pids, the ones the tests started), or they would go on making containers
+ * in a root being removed.
+ */
+const running = new Map<string, Set<ResultPromise>>();
+
+function track(root: string, proc: ResultPromise): void {
+  let set = running.get(root);
+  if (!set) running.set(root, (set = new Set()));
+  set.add(proc);
+  const forget = () => set.delete(proc);
+  proc.then(forget, forget);
+}
+
+/** Kill (SIGKILL) the glass CLIs tests started on this root that still run, and wait until they are gone. */
+export async function killRunningClis(root: string): Promise<number> {
+  const procs = [...(running.get(root) ?? [])].filter((p) => p.exitCode === null && p.signalCode === null);
+  for (const p of procs) p.kill('SIGKILL');
+  await Promise.allSettled(procs);
+  return procs.length;
+}
+
 /** Run the real CLI against a state root. */
 export async function glass(root: string, args: string[], opts: Options = {}): Promise<Result> {
-  const r = await execa(GLASS, ['--root', root, '--no-color', ...args], { reject: false, timeout: 60_000, stdin: 'ignore', stripFinalNewline: false, ...opts });
+  const proc = execa(GLASS, ['--root', root, '--no-color', ...args], { reject: false, timeout: 60_000, stdin: 'ignore', stripFinalNewline: false, ...opts }) as ResultPromise;
+  track(root, proc);
+  const r = await proc;
   return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
 }
 
@@ -240,7 +269,10 @@ export function removeContainersAfterEach(root: string): void {
     before = new Set(containerIds(root));
   });
   afterEach(async () => {
+    // A test that timed out may still have CLIs at work here: they go first.
+    const killed = await killRunningClis(root);
     await removeContainers(root, containerIds(root).filter((id) => !before.has(id)));
+    if (killed) throw new Error(`clean-up of ${root}: ${killed} glass command(s) the test started were still running: killed`);
   });
 }
 
@@ -381,18 +413,21 @@ export async function removeContainers(root: string, ids: string[]): Promise<voi
  */
 export async function cleanRoot(root: string): Promise<void> {
   if (!existsSync(root)) return;
-  let failure: unknown;
+  const problems: string[] = [];
   try {
+    const killed = await killRunningClis(root);
+    if (killed) problems.push(`${killed} glass command(s) the tests started were still running: killed`);
     await removeContainers(root, containerIds(root));
   } catch (e) {
-    failure = e;
+    problems.push((e as Error).message);
   } finally {
     for (const mount of mountsUnder(root)) {
+      problems.push(`${mount} was still mounted: unmounted`);
       try {
         execFileSync('umount', ['-l', mount], { stdio: 'ignore' });
       } catch { /* gone */ }
     }
     rmSync(root, { recursive: true, force: true });
   }
-  if (failure) throw failure;
+  if (problems.length) throw new Error(`clean-up of ${root}: ${problems.join('; ')}`);
 }

@@ -7,7 +7,7 @@ import { CGROUP2_SUPER_MAGIC, detectLayout, type CgroupLayout } from '../../runt
 import { isSameProcessAlive } from '../../runtime/kernel/proc.js';
 import type { CgroupDriver, ContainerCgroup } from '../../runtime/kernel/cgroup/driver.js';
 import type { Step } from '../../runtime/kernel/step.js';
-import { isRoot, sleep } from '../helpers.js';
+import { isRoot, waitFor } from '../helpers.js';
 
 /**
  * Each driver against a real cgroup tree: create, place a process, find it,
@@ -45,14 +45,14 @@ async function exercise(driver: CgroupDriver) {
 async function placeAndKill(driver: CgroupDriver, cg: ContainerCgroup, pid: number, steps: Step[], name: string, go: () => void) {
   driver.place((s) => steps.push(s), cg, pid);
   go();
-  await sleep(150);
-  const pids = driver.pids(cg);
+  // Placed, then told to go: it forks its sleep, born inside.
+  const pids = await waitFor(() => driver.pids(cg), (p) => p.length >= 2, { what: `sh and the sleep it forks in ${cg.dirs.join(' ')}` });
   expect(pids).toContain(pid);
   expect(pids.length).toBe(2); // sh and the sleep it forked, born inside
   for (const d of cg.dirs) expect(readFileSync(`${d}/cgroup.procs`, 'utf8')).toContain(String(pid));
   driver.killAll((s) => steps.push(s), cg, 'SIGKILL');
-  await sleep(100);
-  for (const p of pids) expect(isSameProcessAlive(p, undefined)).toBe(false);
+  const alive = await waitFor(() => pids.filter((p) => isSameProcessAlive(p, undefined)), (a) => a.length === 0, { what: `every process of the cgroup killed: ${pids.join(' ')}` });
+  expect(alive).toEqual([]);
   await driver.remove((s) => steps.push(s), cg);
   for (const d of cg.dirs) expect(existsSync(d)).toBe(false);
   expect(steps.map((s) => s.title)).toEqual(

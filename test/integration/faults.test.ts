@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { glass, isRoot, sleep, useRoot } from '../helpers.js';
+import { glass, isRoot, removeContainersAfterEach, stateOf, useRoot, waitFor, waitForExit, waitForState } from '../helpers.js';
 
 /** glass-* cgroup directories of one container, in every hierarchy of this host. */
 function cgroupDirs(id: string): string[] {
@@ -23,16 +23,6 @@ function shims(root: string, id: string): number[] {
   return out;
 }
 
-/** Poll until `probe` holds (or give up after `ms`): tests wait on state, not on a fixed delay. */
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > end) return v;
-    await sleep(50);
-  }
-}
-
 /**
  * The CLI is killed (SIGKILL, as the OOM killer or a learner's kill -9 would)
  * at each step of `run`. Afterwards `ps -a` tells the truth, `start` never
@@ -40,7 +30,8 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 20_
  */
 describe.skipIf(!isRoot)('a CLI killed at each step of run', () => {
   const root = useRoot();
-  const status = (name: string) => glass(root, ['inspect', '-f', '{{.State.Status}}', name]).then((r) => r.stdout.trim() || r.stderr.trim());
+  removeContainersAfterEach(root);
+  const status = (name: string) => stateOf(root, name);
   const idOf = (name: string) => glass(root, ['inspect', '-f', '{{.Id}}', name]).then((r) => r.stdout.trim());
 
   const cases: { point: string; expect: 'none' | 'created' | 'running' }[] = [
@@ -69,8 +60,7 @@ describe.skipIf(!isRoot)('a CLI killed at each step of run', () => {
       const id = await idOf(name);
       expect(id).toMatch(/^[0-9a-f]{64}$/);
       // The next command sees the truth (a killed start settles within moments: wait on it).
-      const seen = await until(() => status(name), (s) => s === c.expect);
-      expect(seen).toBe(c.expect);
+      expect(await waitForState(root, name, c.expect)).toBe(c.expect);
       const psLine = (await glass(root, ['ps', '-a', '--filter', `name=^/${name}$`, '--format', '{{.Status}}'])).stdout;
       expect(psLine).toMatch(c.expect === 'running' ? /^Up / : /^Created/);
       if (c.expect === 'created') expect(cgroupDirs(id)).toEqual([]); // swept, or never made
@@ -86,7 +76,7 @@ describe.skipIf(!isRoot)('a CLI killed at each step of run', () => {
       expect(rm.exitCode).toBe(0);
       expect(existsSync(`${root}/containers/${id}`)).toBe(false);
       expect(cgroupDirs(id)).toEqual([]);
-      expect(await until(async () => shims(root, id), (p) => p.length === 0, 5000)).toEqual([]);
+      expect(await waitFor(() => shims(root, id), (p) => p.length === 0, { what: `the shim of ${name} to end` })).toEqual([]);
     });
   }
 
@@ -95,7 +85,7 @@ describe.skipIf(!isRoot)('a CLI killed at each step of run', () => {
     const shimPid = Number((await glass(root, ['inspect', '-f', '{{.GlassShimPid}}', id])).stdout.trim());
     expect(shimPid).toBeGreaterThan(0);
     process.kill(shimPid, 'SIGKILL');
-    await until(async () => existsSync(`/proc/${shimPid}`), (alive) => !alive);
+    await waitForExit(shimPid, `the killed shim ${shimPid} to be gone`);
     const state = await glass(root, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', id]);
     expect(state.stdout).toMatch(/^exited 255 the container's shim \(pid \d+\) died before it could record how the container exited/);
     // What was left of it (its init) was killed with its cgroup.

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { glass, isRoot, useRoot } from '../helpers.js';
+import { glass, isRoot, removeContainersAfterEach, useRoot } from '../helpers.js';
 
 /** The container sees its own PID 1, hostname, filesystem and nothing of the host. */
 describe.skipIf(!isRoot)('isolation', () => {
   const root = useRoot();
+  removeContainersAfterEach(root);
 
   it('runs as PID 1 with its own hostname and command line', async () => {
     const r = await glass(root, ['run', '--rm', '-h', 'box1', 'busybox', 'sh', '-c', 'echo $$; hostname; cat /proc/1/cmdline | tr "\\0" " "']);
@@ -31,7 +32,8 @@ describe.skipIf(!isRoot)('isolation', () => {
   });
 
   it('shows only its own processes', async () => {
-    const r = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'sleep 30 & sleep 0.2; ps -o pid,comm; :']);
+    // ps once the background child has become sleep (exec'd), not after a guessed delay.
+    const r = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'sleep 30 & until [ "$(cat /proc/$!/comm)" = sleep ]; do usleep 10000; done; ps -o pid,comm; :']);
     expect(r.exitCode).toBe(0);
     const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
     expect(rows.map((x) => x[1]).sort()).toEqual(['ps', 'sh', 'sleep']);

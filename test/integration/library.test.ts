@@ -1,17 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createEngine, GlassError, type Engine, type Step } from '../../runtime/engine/index.js';
-import { cleanRoot, isRoot, newRoot, sleep } from '../helpers.js';
+import { isRoot, removeContainersAfterEach, useRoot, waitFor } from '../helpers.js';
+
+/** Host processes whose command line names `text` (a container's directory: its shim; a marker file: a hook). */
+function processesNaming(text: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) out.push(Number(pid));
+    } catch { /* gone */ }
+  }
+  return out;
+}
 
 /** The engine as a notebook uses it: typed, promise-based, steps per operation, no printing. */
 describe.skipIf(!isRoot)('engine library', () => {
-  let root: string;
+  const root = useRoot();
+  removeContainersAfterEach(root); // a test that fails midway leaves no container behind
   let engine: Engine;
   beforeAll(() => {
-    root = newRoot();
     engine = createEngine({ root });
   });
-  afterAll(() => cleanRoot(root));
 
   it('run() collects output and exit code, feeds stdin, traces its steps, and cleans up', async () => {
     const steps: Step[] = [];
@@ -95,13 +106,17 @@ describe.skipIf(!isRoot)('engine library', () => {
     const hooked = createEngine({ root, removeCommand: ['/bin/sh', '-c', `echo "$0" >> ${marker}`] });
     const r = await hooked.containers.run({ image: 'busybox', command: ['true'] }); // attached: run() removes it itself
     expect(r.exitCode).toBe(0);
-    await sleep(300);
+    // Its shim decides on the hook after the exit and, if it runs one, starts it before it exits
+    // itself. So once that shim is gone and no hook of this test is running, a hook it started
+    // would have written the marker by now: its absence then means none was started.
+    await waitFor(() => processesNaming(`${root}/containers/${r.id}`), (p) => p.length === 0, { what: `the shim of ${r.id.slice(0, 12)} to exit` });
+    await waitFor(() => processesNaming(marker), (p) => p.length === 0, { what: `no exit hook writing ${marker}` });
     expect(existsSync(marker)).toBe(false);
 
     const c = await hooked.containers.create({ image: 'busybox', command: ['true'], autoRemove: true });
     await hooked.containers.start(c.id); // detached: nobody promised, so the shim's hook runs with the ID
-    for (let i = 0; i < 50 && !existsSync(marker); i++) await sleep(50);
-    expect(readFileSync(marker, 'utf8')).toBe(`${c.id}\n`);
+    const written = await waitFor(() => readFileSync(marker, 'utf8'), (m) => m.endsWith('\n'), { what: `the exit hook to write ${marker}` });
+    expect(written).toBe(`${c.id}\n`);
     await hooked.containers.remove(c.id, { force: true });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { GLASS, glass, isRoot, sleep, useRoot } from '../helpers.js';
+import { GLASS, glass, isRoot, removeContainersAfterEach, useRoot, waitFor, waitForExit } from '../helpers.js';
 import { isSameProcessAlive } from '../../runtime/kernel/proc.js';
 
 /** Alive = exists and is not a zombie waiting for the host's init to reap it. */
@@ -14,21 +14,22 @@ const alive = (pid: number) => isSameProcessAlive(pid, undefined);
  */
 describe.skipIf(!isRoot)('reconciliation', () => {
   const root = useRoot();
+  removeContainersAfterEach(root);
 
   it('marks a container whose shim was killed as exited and kills what it left', async () => {
     const id = (await glass(root, ['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '1000'])).stdout.trim();
     const state = JSON.parse(readFileSync(`${root}/containers/${id}/state.json`, 'utf8'));
     const init = state.pid as number;
     process.kill(state.shimPid, 'SIGKILL'); // only the shim we started: the init is orphaned
-    await sleep(200);
+    await waitForExit(state.shimPid, `the killed shim ${state.shimPid} to be gone`);
     expect(alive(init)).toBe(true); // still running, but nobody watches it
 
     const ps = await glass(root, ['ps', '-a']);
     // How it ended is not known: 255, as Docker shows for a container whose shim died, and inspect says why.
     expect(ps.stdout).toMatch(/Exited \(255\) .* orphan/);
     expect((await glass(root, ['inspect', '-f', '{{.State.Error}}', 'orphan'])).stdout).toMatch(/shim \(pid \d+\) died before it could record/);
-    await sleep(100);
-    expect(alive(init)).toBe(false);
+    // ps killed it through its cgroup (SIGKILL: it ends as soon as the kernel has torn it down).
+    expect(await waitFor(() => alive(init), (a) => !a, { what: `the orphaned init ${init} to be killed` })).toBe(false);
     expect(existsSync(`/sys/fs/cgroup/pids/glass-${id}`) || existsSync(`/sys/fs/cgroup/glass-${id}`)).toBe(false);
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(id);
     // It can start again normally.
@@ -43,8 +44,7 @@ describe.skipIf(!isRoot)('reconciliation', () => {
     const exporting = execa(GLASS, ['--root', root, 'export', 'big'], { reject: false, stdin: 'ignore', buffer: false });
     exporting.stdout!.pause();
     const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').includes(`${root}/tmp/export-`);
-    for (let i = 0; i < 100 && !mounted(); i++) await sleep(50);
-    expect(mounted()).toBe(true);
+    await waitFor(mounted, Boolean, { what: `export to mount ${root}/tmp/export-*` });
     exporting.kill('SIGKILL'); // only the glass we started
     await exporting;
     exporting.stdout!.destroy();
