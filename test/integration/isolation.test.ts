@@ -64,7 +64,8 @@ describe.skipIf(!isRoot)('isolation', () => {
     expect(n.stdout.trim()).toBe('4');
   });
 
-  it('keeps writes in the container: not in the image, not in another container; export includes them', async () => {
+  // 29–35 s at 20× slower (a CPU-throttled cgroup): room for 50×.
+  it('keeps writes in the container: not in the image, not in another container; export includes them', { timeout: 120_000 }, async () => {
     const w = await glass(root, ['run', '--name', 'writer', 'busybox', 'sh', '-c', 'echo secret > /etc/written-inside; mkdir -p /srv/a']);
     expect(w.exitCode).toBe(0);
     const other = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'cat /etc/written-inside 2>&1; ls /srv 2>&1']);
@@ -83,7 +84,8 @@ describe.skipIf(!isRoot)('isolation', () => {
     await glass(root, ['rm', 'writer']);
   });
 
-  it('applies env, workdir, user and entrypoint like Docker', async () => {
+  // 35–36 s at 20× slower (a CPU-throttled cgroup): room for 50×.
+  it('applies env, workdir, user and entrypoint like Docker', { timeout: 120_000 }, async () => {
     const r = await glass(root, ['run', '--rm', '-e', 'FOO=bar', '-w', '/tmp', '-u', '65534:65534', '--hostname', 'myhost', 'busybox', 'sh', '-c', 'echo $FOO; pwd; id; hostname']);
     expect(r.stdout).toBe('bar\n/tmp\nuid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\nmyhost\n');
     const u = await glass(root, ['run', '--rm', '-u', 'nobody', 'busybox', 'id', '-u']);

@@ -19,7 +19,13 @@ const AGE = '(Less than a second|\\d+ seconds?|About a minute|\\d+ minutes)';
 const kills = (events: GlassEvent[], signal: string) => events.filter((e) => e.Action === 'kill' && e.Actor.Attributes.signal === signal);
 const ms = (a: GlassEvent, b: GlassEvent) => (b.timeNano - a.timeNano) / 1e6;
 
-describe.skipIf(!isRoot)('detached lifecycle', () => {
+/**
+ * Every test here runs 10 to 25 glass commands, each a Node start (~0.2 s of
+ * CPU): with the CPU throttled 20× (a cgroup with 5% of one CPU) the first
+ * took 106 s, the ps test 87 s, kill/restart 51 s. The time limit leaves room
+ * for a machine 50× slower.
+ */
+describe.skipIf(!isRoot)('detached lifecycle', { timeout: 300_000 }, () => {
   const root = useRoot();
   removeContainersAfterEach(root); // what a failing test made, so the next test starts clean
 
@@ -82,8 +88,9 @@ describe.skipIf(!isRoot)('detached lifecycle', () => {
     expect(term && kill && die && stopped, JSON.stringify(ev.map((e) => e.Action))).toBeTruthy();
     expect(ms(term!, kill!)).toBeGreaterThanOrEqual(GRACE_MS);
     expect(ms(term!, kill!)).toBeLessThan(2 * GRACE_MS);
+    // die is the shim's (it may be recorded before the CLI records the kill it has just sent); stop
+    // comes once the CLI has heard of the exit.
     expect(die!.Actor.Attributes.exitCode).toBe('137');
-    expect(ms(kill!, die!)).toBeGreaterThanOrEqual(0);
     expect(ms(die!, stopped!)).toBeGreaterThanOrEqual(0);
     const f = await follow.proc;
     expect(f.exitCode).toBe(0);

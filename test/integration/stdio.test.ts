@@ -5,14 +5,18 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { background, eventsOf, GLASS, glass, glassInBackground, isRoot, removeContainersAfterEach, useRoot, waitFor, waitForLog } from '../helpers.js';
 import { TEST_ROOT_PREFIX } from '../leaks.js';
 
+/** A terminal session that has not ended by then hangs (vitest's testTimeout is 60 s). */
+const SESSION_MS = 55_000;
+
 /**
  * Interactive sessions go through a real pseudo-terminal: util-linux
  * `script` runs glass on a pty, as a learner's terminal would.
  */
 function inTerminal(root: string, args: string[], input: string) {
   const cmd = [GLASS, '--root', root, '--no-color', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  // `script` has no terminal of its own to copy a size from: give its pty one.
-  return execa('script', ['-qefc', `stty rows 40 cols 100; ${cmd}`, '/dev/null'], { input, reject: false, timeout: 30_000 });
+  // `script` has no terminal of its own to copy a size from: give its pty one. The time limit is
+  // only for a session that hangs: just under the test's own, whatever the machine's speed.
+  return execa('script', ['-qefc', `stty rows 40 cols 100; ${cmd}`, '/dev/null'], { input, reject: false, timeout: SESSION_MS });
 }
 
 /** The terminal (/dev/pts/N) the `glass run --name NAME` of this root has as its stdin, once it runs. */
@@ -72,7 +76,7 @@ describe.skipIf(!isRoot)('stdio', () => {
     const dir = mkdtempSync(`${TEST_ROOT_PREFIX}tty-`);
     try {
       const cmd = [GLASS, '--root', root, '--no-color', 'run', '-it', '--rm', 'busybox', 'sh', '-c', 'echo a; echo b'].map((a) => `'${a}'`).join(' ');
-      const r = await execa('script', ['-qec', `stty -g > ${dir}/before; ${cmd}; echo "glass=$?"; stty -g > ${dir}/after`, '/dev/null'], { reject: false, timeout: 30_000, stripFinalNewline: false });
+      const r = await execa('script', ['-qec', `stty -g > ${dir}/before; ${cmd}; echo "glass=$?"; stty -g > ${dir}/after`, '/dev/null'], { reject: false, timeout: SESSION_MS, stripFinalNewline: false });
       expect(r.stdout).toContain('a\r\nb\r\n');
       expect(r.stdout).not.toContain('\r\r\n');
       expect(r.stdout).toContain('glass=0');
@@ -95,7 +99,7 @@ describe.skipIf(!isRoot)('stdio', () => {
         `stty -g > ${dir}/after`,
       ].join('\n');
       writeFileSync(`${dir}/session.sh`, session + '\n');
-      const r = await execa('script', ['-qec', `sh ${dir}/session.sh`, '/dev/null'], { reject: false, timeout: 30_000 });
+      const r = await execa('script', ['-qec', `sh ${dir}/session.sh`, '/dev/null'], { reject: false, timeout: SESSION_MS });
       expect(r.stdout).toContain('glass=143');
       expect(readFileSync(`${dir}/after`, 'utf8')).toBe(readFileSync(`${dir}/before`, 'utf8'));
     } finally {
@@ -123,13 +127,14 @@ describe.skipIf(!isRoot)('stdio', () => {
   });
 
   it('stops the container when its reader goes away (| head), and still removes it', async () => {
-    const r = await execa('sh', ['-c', `${GLASS} --root ${root} run --rm busybox yes | head -2`], { reject: false, timeout: 20_000 });
+    const r = await execa('sh', ['-c', `${GLASS} --root ${root} run --rm busybox yes | head -2`], { reject: false, timeout: SESSION_MS });
     expect(r.stdout).toBe('y\ny');
     expect(r.stderr).toBe('');
     expect((await glass(root, ['ps', '-a', '-q'])).stdout).toBe('');
   });
 
-  it('export and logs into a pipe that closes early end quietly (141), export unmounts', async () => {
+  // 44–48 s at 20× slower (a CPU-throttled cgroup): room for 50×.
+  it('export and logs into a pipe that closes early end quietly (141), export unmounts', { timeout: 150_000 }, async () => {
     await glass(root, ['run', '--name', 'exported', 'busybox', 'true']);
     const r = await execa('bash', ['-c', `${GLASS} --root ${root} export exported | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], { reject: false });
     expect(r.stdout).toBe('141');
@@ -149,7 +154,8 @@ describe.skipIf(!isRoot)('stdio', () => {
     expect(r.stderr).toBe('to-err\n');
   });
 
-  it('attach follows a running container to its exit code', async () => {
+  // 40–57 s at 20× slower (a CPU-throttled cgroup): room for 50×.
+  it('attach follows a running container to its exit code', { timeout: 150_000 }, async () => {
     // It prints its last line and exits only when told (USR1), after the test has attached.
     const script = 'trap "go=1" USR1; echo waiting; while [ -z "$go" ]; do usleep 10000; done; echo late; exit 4';
     const id = (await glass(root, ['run', '-d', 'busybox', 'sh', '-c', script])).stdout.trim();
@@ -165,7 +171,8 @@ describe.skipIf(!isRoot)('stdio', () => {
     await glass(root, ['rm', id]);
   });
 
-  it('Ctrl-P Ctrl-Q detaches from run -it; the container keeps running; --rm still removes it later', async () => {
+  // 52–54 s at 20× slower (a CPU-throttled cgroup): room for 50×.
+  it('Ctrl-P Ctrl-Q detaches from run -it; the container keeps running; --rm still removes it later', { timeout: 150_000 }, async () => {
     // Ctrl-P Ctrl-Q once the shell has run the command typed before (its output, not the echo of the command line).
     const r = await typeLater(root, 'detachable', ['-it', 'busybox', 'sh'], 'echo before\n', { after: /\nbefore\r?\n/, keys: '\x10\x11' });
     expect(r.exitCode).toBe(0);
