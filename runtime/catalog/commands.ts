@@ -238,6 +238,26 @@ const logOpt: FlagSpec = {
   kernel: 'files (rename, O_APPEND)',
 };
 
+const label: FlagSpec = {
+  name: 'label',
+  short: 'l',
+  type: 'list',
+  summary: 'Set meta data on a container',
+  explain:
+    'KEY=VALUE (or a bare KEY for an empty value), repeatable: a note that glass keeps with the container in its ' +
+    'config.json, merged over the image\'s own labels. Nothing in the kernel sees it; it is there to find containers ' +
+    'by: `glass ps --filter label=KEY=VALUE`, `glass events --filter label=KEY`, and `glass inspect` shows them under Config.Labels.',
+};
+
+const labelFile: FlagSpec = {
+  name: 'label-file',
+  type: 'list',
+  summary: 'Read in a line delimited file of labels',
+  explain:
+    'Reads KEY=VALUE lines from a file on the host (blank lines and # comments are skipped, as in an env file) and adds ' +
+    'them like -l; a -l with the same KEY wins. Like -l, they are only glass\'s own metadata in the container\'s config.json.',
+};
+
 const stopTime: FlagSpec = {
   name: 'time',
   short: 't',
@@ -291,7 +311,7 @@ export const COMMANDS: CommandSpec[] = [
       'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
     kernel: CONTAINER_KERNEL,
     lesson: '01-first-container',
-    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt],
+    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -306,7 +326,7 @@ export const COMMANDS: CommandSpec[] = [
       'This is the "Created" state you see in `glass ps -a`.',
     kernel: ['overlayfs (writable layer prepared on disk)'],
     lesson: '02-container-lifecycle',
-    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt],
+    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -437,7 +457,7 @@ export const COMMANDS: CommandSpec[] = [
         name: 'format',
         type: 'string',
         summary: 'Pretty-print containers using a Go template',
-        explain: 'e.g. --format \'{{.Names}}\\t{{.Status}}\'; start it with "table " for aligned columns with headers. Fields: .ID .Image .Command .CreatedAt .RunningFor .Ports .Status .State .Names.',
+        explain: 'e.g. --format \'{{.Names}}\\t{{.Status}}\'; start it with "table " for aligned columns with headers. Fields: .ID .Image .Command .CreatedAt .RunningFor .Ports .Status .State .Names .Labels (k=v,k2=v2), and {{.Label "KEY"}} for one label\'s value.',
       },
       {
         name: 'filter',
@@ -445,8 +465,9 @@ export const COMMANDS: CommandSpec[] = [
         type: 'list',
         summary: 'Filter output based on conditions provided',
         explain:
-          'KEY=VALUE, repeatable: id=PREFIX, name=REGEXP, status=created|running|exited, exited=CODE, ancestor=IMAGE. ' +
-          'Values of one key are alternatives; different keys must all match. A status filter looks at stopped containers too.',
+          'KEY=VALUE, repeatable: id=PREFIX, name=REGEXP, status=created|running|exited, exited=CODE, ancestor=IMAGE, ' +
+          'label=KEY or label=KEY=VALUE. Values of one key are alternatives, except label: every label filter must hold. ' +
+          'Different keys must all match. A status filter looks at stopped containers too.',
       },
       { name: 'latest', short: 'l', type: 'bool', summary: 'Show the latest created container (includes all states)' },
       noTrunc,
@@ -742,6 +763,47 @@ export const COMMANDS: CommandSpec[] = [
       },
     ],
     args: [],
+    interspersed: true,
+    group: 'system',
+  },
+  {
+    name: 'learn',
+    usage: 'glass learn [OPTIONS] [LESSON]',
+    summary: 'Take a lesson: explanations, commands to run, checks and what the kernel did',
+    explain:
+      'Without a lesson, lists the lessons with your progress. With one (its number or id), walks you through it ' +
+      'in the terminal: each step explains an idea, suggests a command (Enter runs it, or type your own), checks ' +
+      'that you did it, and shows the explain trace of what you ran. Progress is kept in your XDG state directory; ' +
+      "Ctrl-C leaves a lesson, removes its containers, and the next 'glass learn N' resumes at that step.",
+    kernel: [],
+    flags: [
+      {
+        name: 'auto',
+        type: 'bool',
+        summary: 'Run every step unattended (setup, solve, check, cleanup) and report; what CI runs',
+        explain:
+          'Runs each step as CI does: the check must fail before the step is done and pass after its solve. ' +
+          'Without a LESSON, runs every lesson that is not coming. Exits 1 if any step failed.',
+      },
+      {
+        name: 'present',
+        type: 'bool',
+        summary: 'Presenter mode: type each command out, advance on a key, a large under-the-hood panel',
+        explain: 'For an instructor in front of a class: the screen is cleared for each step, commands are typed at a human pace, and nothing moves until you press a key.',
+      },
+      {
+        name: 'restart',
+        type: 'bool',
+        summary: 'Start the lesson from its first step, forgetting saved progress',
+      },
+      {
+        name: 'lessons',
+        type: 'string',
+        valueName: 'DIR',
+        summary: "Read lessons from DIR (default: this glass's lessons/ folder)",
+      },
+    ],
+    args: [{ name: 'LESSON', required: false }],
     interspersed: true,
     group: 'system',
   },

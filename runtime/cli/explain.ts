@@ -1,4 +1,5 @@
 import chalk from 'chalk';
+import { appendFileSync } from 'node:fs';
 import type { Step } from '../engine/index.js';
 
 /**
@@ -17,4 +18,14 @@ export function printStep(step: Step, out: NodeJS.WritableStream = process.stder
   if (step.command) lines.push(`    ${chalk.green('$')} ${step.command}`);
   if (failed && step.error) lines.push(`    ${chalk.red('error:')} ${step.error}`);
   out.write(lines.join('\n') + '\n');
+}
+
+/** Append a finished step to a trace file, one JSON object a line (for glass learn). A write that fails is dropped: the trace must never fail the command. */
+export function appendTrace(file: string, step: Step): void {
+  if (step.phase === 'started') return;
+  try {
+    appendFileSync(file, JSON.stringify(step) + '\n');
+  } catch {
+    // No trace rather than no command.
+  }
 }

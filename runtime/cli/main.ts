@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { createEngine, describeHostError, isGlassError, type Engine } from '../engine/index.js';
 import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
-import { printStep } from './explain.js';
+import { appendTrace, printStep } from './explain.js';
 import { commandFinished, handleClosedOutput, outputClosed, outputFailure, reportOutputFailure } from './stdio.js';
 import type { Ctx, Handler } from './context.js';
 import * as containers from './commands/containers.js';
@@ -11,6 +11,7 @@ import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
 import * as system from './commands/system.js';
 import * as events from './commands/events.js';
+import { learn } from './commands/learn.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -33,6 +34,7 @@ const HANDLERS: Record<string, Handler> = {
   rmi: images.rmi,
   import: images.importCmd,
   events: events.events,
+  learn,
   version: system.version,
   help: system.help,
 };
@@ -75,6 +77,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     engine = createEngine({ root: parsed.global.root });
     if (parsed.global.explain) engine.onStep((s) => printStep(s));
+    // glass learn runs a lesson's commands with GLASS_TRACE_FILE set: their steps go there, for its "under the hood" panel.
+    const traceFile = process.env.GLASS_TRACE_FILE;
+    if (traceFile) engine.onStep((s) => appendTrace(traceFile, s));
     const ctx: Ctx = { engine, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
     const code = await handler(ctx);
     if (outputFailure()) return reportOutputFailure();

@@ -1,0 +1,20 @@
+/**
+ * Runtime features, as lessons name them in their front matter (`needs:`).
+ * A lesson that needs a feature not yet landed is listed by `glass learn` as
+ * "coming". The issue that builds a feature flips it to true here, beside the
+ * lesson it adds.
+ */
+export const FEATURES: Record<string, { landed: boolean; what: string }> = {
+  containers: { landed: true, what: 'run, create, start, stop and remove containers' },
+  terminal: { landed: true, what: 'interactive containers with a terminal (-it, attach)' },
+  namespaces: { landed: true, what: 'PID, mount, UTS, IPC and network namespaces' },
+  images: { landed: true, what: 'the image store: images, tag, rmi, import, export' },
+  'host-tools': { landed: true, what: "the host's unshare, mount and pivot_root (util-linux)" },
+  networking: { landed: false, what: 'a bridge network, published ports, links and user networks' },
+  volumes: { landed: false, what: 'volumes, bind mounts, cp, diff and commit' },
+  build: { landed: false, what: 'Dockerfile builds and the build cache' },
+  limits: { landed: false, what: 'cgroup limits on memory, CPU and PIDs' },
+  security: { landed: false, what: 'capabilities, seccomp and no-new-privileges' },
+  exec: { landed: false, what: 'exec, top and stats' },
+  registry: { landed: false, what: 'pull and push with a registry' },
+};
