@@ -80,6 +80,8 @@ export interface ContainerSummary {
   State: string;
   /** "Up 3 seconds", "Exited (0) 2 minutes ago", "Created". */
   Status: string;
+  /** Config.Labels: the image's and the container's own. */
+  Labels: Record<string, string>;
   config: ContainerConfig;
 }
 

@@ -1,6 +1,7 @@
 import { GlassError } from './errors.js';
 import type { EngineEvent } from './events.js';
 import { parseReference } from './images/reference.js';
+import { matchLabels } from './containers/labels.js';
 
 /**
  * The rules of `docker events`, pure so that the CLI and (later) the daemon
@@ -70,6 +71,7 @@ export function eventMatcher(filters: EventFilters): (e: EngineEvent) => boolean
       exact('scope', e.scope ?? '') &&
       NAMED_KEYS.every((key) => prefix(key, e.Actor.ID) || prefix(key, name)) &&
       matchImage(e, exact) &&
+      // Every label value must hold (Docker's MatchKVList), against the attributes: events carry the container's labels there.
       matchLabels(filters.label ?? [], attrs)
     );
   };
@@ -89,18 +91,6 @@ function stripTag(image: string): string {
   } catch {
     return image;
   }
-}
-
-/** Every label value must hold: K is an attribute, and K=V an attribute with that value (Docker's MatchKVList). */
-function matchLabels(values: string[], attrs: Record<string, string>): boolean {
-  if (values.length === 0) return true;
-  if (Object.keys(attrs).length === 0) return false;
-  return values.every((v) => {
-    const eq = v.indexOf('=');
-    const key = eq < 0 ? v : v.slice(0, eq);
-    if (!Object.hasOwn(attrs, key)) return false;
-    return eq < 0 || attrs[key] === v.slice(eq + 1);
-  });
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { GlassError } from '../errors.js';
 import type { ImageRunConfig } from '../images/types.js';
 import { mergeEnv } from './env.js';
+import { mergeLabels, userLabels } from './labels.js';
 import { resolveLogConfig } from './log-config.js';
 import { isValidName } from './names.js';
 import type { ContainerConfig, CreateOptions } from './types.js';
@@ -22,6 +23,7 @@ export function validateCreate(opts: CreateOptions): void {
     throw new GlassError('INVALID_ARGUMENT', `the working directory '${opts.workdir}' is invalid, it needs to be an absolute path`);
   }
   resolveLogConfig(opts.logConfig);
+  userLabels(opts);
 }
 
 export interface ConfigInput {
@@ -64,5 +66,6 @@ export function buildConfig({ id, name, created, image, opts, userEnv }: ConfigI
     openStdin: !!opts.interactive,
     autoRemove: !!opts.autoRemove,
     logConfig: resolveLogConfig(opts.logConfig),
+    labels: mergeLabels(ic.Labels, userLabels(opts)),
   };
 }

@@ -16,11 +16,19 @@ export const ENV_FILE_MAX_LINE = 64 * 1024;
  */
 export const ENV_FILE_MAX_BYTES = 2 * 1024 * 1024;
 
-const lineTooLong = (path: string, line: number) =>
+/** A line-per-entry file glass reads for run/create: --env-file, or --label-file (labels.ts). */
+export type KeyValueFileKind = 'env' | 'label';
+
+export const lineTooLong = (path: string, line: number, kind: KeyValueFileKind = 'env') =>
   new GlassError(
     'INVALID_ARGUMENT',
-    `env file ${path}: line ${line} is longer than 64 KiB, the longest line Docker reads (bufio.Scanner: token too long): an env file holds one KEY=value per line`,
+    `${kind} file ${path}: line ${line} is longer than 64 KiB, the longest line Docker reads (bufio.Scanner: token too long): ${kind === 'env' ? 'an env file holds one KEY=value' : 'a label file holds one KEY=VALUE'} per line`,
   );
+
+const tooLarge: Record<KeyValueFileKind, (path: string) => string> = {
+  env: (path) => `env file ${path} is larger than 2 MiB: the kernel would refuse to start a program with that much environment (ARG_MAX); pass fewer variables`,
+  label: (path) => `label file ${path} is larger than 2 MiB: labels are kept in the container's config.json; pass fewer labels`,
+};
 
 /**
  * Read an env file (the client's side of --env-file) as a stream, stopping
@@ -28,6 +36,11 @@ const lineTooLong = (path: string, line: number) =>
  * ENV_FILE_MAX_BYTES. Returns its text for CreateOptions.envFiles.
  */
 export async function readEnvFile(path: string): Promise<string> {
+  return readKeyValueFile(path, 'env');
+}
+
+/** Read an env or label file with Docker's line limit and glass's size limit (see readEnvFile). */
+export async function readKeyValueFile(path: string, kind: KeyValueFileKind): Promise<string> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -53,16 +66,11 @@ export async function readEnvFile(path: string): Promise<string> {
           lineLength = 0;
           line++;
         } else if (++lineLength >= ENV_FILE_MAX_LINE) {
-          throw lineTooLong(path, line);
+          throw lineTooLong(path, line, kind);
         }
       }
       total += n;
-      if (total > ENV_FILE_MAX_BYTES) {
-        throw new GlassError(
-          'INVALID_ARGUMENT',
-          `env file ${path} is larger than 2 MiB: the kernel would refuse to start a program with that much environment (ARG_MAX); pass fewer variables`,
-        );
-      }
+      if (total > ENV_FILE_MAX_BYTES) throw new GlassError('INVALID_ARGUMENT', tooLarge[kind](path));
       chunks.push(buf.subarray(0, n));
     }
     return Buffer.concat(chunks).toString('utf8');

@@ -1,20 +1,23 @@
 import { GlassError } from '../errors.js';
 import type { ContainerInfo } from './types.js';
 import { shownState } from './status.js';
+import { matchLabels } from './labels.js';
 
 /**
  * `docker ps --filter KEY=VALUE`. Values given for one key are alternatives
- * (any may match); different keys must all match. Supported keys:
+ * (any may match), except label's, which must all hold; different keys must
+ * all match. Supported keys:
  *
  *   id=PREFIX        the container ID starts with it
  *   name=REGEXP      Docker matches it against "/<name>", so name=web matches "my-web"
  *   status=STATE     created, running, exited (also restarting, removing, paused, dead: none here)
  *   exited=CODE      stopped containers that exited with CODE
  *   ancestor=IMAGE   created from this image (name[:tag] or ID; the caller resolves it)
+ *   label=KEY        has the label KEY (any value); label=KEY=VALUE: with that value
  */
 export type ContainerFilters = Record<string, string[]>;
 
-const KEYS = ['id', 'name', 'status', 'exited', 'ancestor'];
+const KEYS = ['id', 'name', 'status', 'exited', 'ancestor', 'label'];
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 /** Check the filters and build a predicate; `ancestorIds` are the image IDs the ancestor values name. */
@@ -44,7 +47,8 @@ export function containerMatcher(filters: ContainerFilters, ancestorIds: string[
       any(names, (re) => re.test(`/${c.config.name}`)) &&
       any(filters.status, (s) => s === state) &&
       any(codes, (code) => state === 'exited' && c.exitCode === code) &&
-      any(filters.ancestor, () => ancestorIds.includes(c.config.imageId) || filters.ancestor!.includes(c.config.image))
+      any(filters.ancestor, () => ancestorIds.includes(c.config.imageId) || filters.ancestor!.includes(c.config.image)) &&
+      matchLabels(filters.label ?? [], c.config.labels ?? {})
     );
   };
 }

@@ -69,7 +69,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       Image: c.image,
       WorkingDir: c.workingDir,
       Entrypoint: c.entrypoint,
-      Labels: {},
+      Labels: c.labels ?? {},
     },
     GlassStateDir: dir,
     GlassShimPid: info.running ? info.state.shimPid : 0,

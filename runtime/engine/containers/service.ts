@@ -78,9 +78,14 @@ export class ContainerService implements ContainersApi {
     return this.d.cgroups().plan(cgroupName(id));
   }
 
-  /** Record a lifecycle event for a container (Docker's attributes: image, name, and extras). */
+  /**
+   * Record a lifecycle event for a container. Docker's attributes: the extras
+   * (exitCode, signal, oldName), then the container's labels over them, then
+   * image and name over those (moby's LogContainerEventWithAttributes), so
+   * `events --filter label=k=v` finds a container's events.
+   */
   private event(action: string, c: ContainerConfig, extra: Record<string, string> = {}): void {
-    this.d.events.record('container', action, c.id, { image: c.image, name: c.name, ...extra });
+    this.d.events.record('container', action, c.id, { ...extra, ...(c.labels ?? {}), image: c.image, name: c.name });
   }
 
   // ---- create -------------------------------------------------------------
@@ -544,6 +549,7 @@ export class ContainerService implements ContainersApi {
           info.status === 'broken'
             ? `Dead (broken: ${info.problem})`
             : statusText({ status: shownState(info.status), startedAt: info.startedAt, finishedAt: info.finishedAt, exitCode: info.exitCode }, now),
+        Labels: c.labels ?? {},
         config: c,
       });
     }

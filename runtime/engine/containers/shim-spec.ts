@@ -41,8 +41,11 @@ export async function writeEtcFiles(dir: string, c: ContainerConfig): Promise<vo
 export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgroup, opts: { exitHook?: string[]; events?: string } = {}): ShimSpec {
   const f = containerFiles(dir, c.id);
   const spec: ShimSpec = [['id', c.id]];
-  // For the `die` event, which the shim records itself when the init exits.
-  if (opts.events) spec.push(['events', opts.events], ['name', c.name], ['image', c.image]);
+  // For the `start` and `die` events, which the shim records itself: their attributes, labels included (KEY=VALUE, sorted).
+  if (opts.events) {
+    spec.push(['events', opts.events], ['name', c.name], ['image', c.image]);
+    for (const [k, v] of Object.entries(c.labels ?? {})) spec.push(['label', `${k}=${v}`]);
+  }
   for (const l of lowerdirsTopFirst(c.layerDirs)) spec.push(['lower', l]);
   spec.push(['upper', f.upper], ['work', f.work], ['merged', f.merged], ['hostname', c.hostname]);
   for (const a of [c.path, ...c.args]) spec.push(['arg', a]);

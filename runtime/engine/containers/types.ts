@@ -26,6 +26,8 @@ export interface ContainerConfig {
   autoRemove: boolean;
   /** --log-driver and --log-opt, defaults merged in (log-config.ts); absent in containers made before glass had them. */
   logConfig?: LogConfig;
+  /** Config.Labels: the image's Labels with the user's over them, sorted by key (labels.ts); absent in containers made before glass had them. */
+  labels?: Record<string, string>;
 }
 
 /** Docker's HostConfig.LogConfig: the driver and its options, as strings ("max-size": "10m"). */
@@ -107,4 +109,8 @@ export interface CreateOptions {
   autoRemove?: boolean;
   /** --log-driver (only "json-file") and --log-opt key=value pairs; glass's defaults fill in the rest. */
   logConfig?: { type?: string; config?: Record<string, string> };
+  /** Labels: Docker's Config.Labels map, or -l values (KEY=VALUE, or KEY for an empty value). They win over labelFiles and the image's. */
+  labels?: Record<string, string> | string[];
+  /** Contents of --label-file files, read by the client (readLabelFile): [path, text]. */
+  labelFiles?: { path: string; text: string }[];
 }
