@@ -223,6 +223,54 @@ int retry_exit_record(void) {
   return stat(state_dir, &st) < 0 && errno == ENOENT ? 1 : -1;
 }
 
+/* One attribute of an event, not yet escaped; the key is klen bytes (a label
+ * arrives as "KEY=VALUE" in one spec value). */
+struct attr {
+  const char *key;
+  size_t klen;
+  const char *val;
+};
+
+/* Set key to val: a later setting of a key replaces an earlier one. */
+static void set_attr(struct attr *a, size_t *n, const char *key, size_t klen, const char *val) {
+  for (size_t i = 0; i < *n; i++)
+    if (a[i].klen == klen && memcmp(a[i].key, key, klen) == 0) {
+      a[i].val = val;
+      return;
+    }
+  a[(*n)++] = (struct attr){ key, klen, val };
+}
+
+/* Byte order of the keys: Docker prints a Go map's keys sorted. */
+static int attr_order(const void *x, const void *y) {
+  const struct attr *a = x, *b = y;
+  int c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+  return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+/* Actor.Attributes, in Docker's order of precedence (moby's
+ * LogContainerEventWithAttributes): the event's own (exitCode), then the
+ * container's labels over them, then image and name over those. With
+ * with_labels 0, only the event's own, image and name. */
+static char *event_attributes(int code, int with_labels) {
+  struct attr *a = calloc(spec.label.n + 3, sizeof *a);
+  size_t n = 0;
+  if (!a) abort();
+  if (code >= 0) set_attr(a, &n, "exitCode", 8, strf("%d", code));
+  for (size_t i = 0; with_labels && i < spec.label.n; i++) {
+    const char *kv = spec.label.v[i], *eq = strchr(kv, '=');
+    if (eq && eq > kv) set_attr(a, &n, kv, eq - kv, eq + 1);
+  }
+  set_attr(a, &n, "image", 5, spec.image ? spec.image : "");
+  set_attr(a, &n, "name", 4, spec.name ? spec.name : "");
+  qsort(a, n, sizeof *a, attr_order);
+  char *out = strf("%s", "");
+  for (size_t i = 0; i < n; i++)
+    out = strf("%s%s\"%s\":\"%s\"", out, i ? "," : "", json_string(a[i].key, a[i].klen), json_string(a[i].val, strlen(a[i].val)));
+  free(a);
+  return out;
+}
+
 /* Docker's `start` and `die` events, for `glass events`. The runtime records
  * the other lifecycle events itself, but the shim is the one process that
  * sees the exec succeed and the container end, in that order: a command that
@@ -230,20 +278,29 @@ int retry_exit_record(void) {
  * got round to `start`. One line, one write(2) on an O_APPEND descriptor: the
  * kernel moves to the end of the file and writes in one step, so lines
  * appended at the same moment by other shims or glass commands never
- * interleave. `code` is the exit code (die only; -1 for none). */
-void append_event(const char *action, int code) {
-  if (!spec.events) return;
+ * interleave. `code` is the exit code (die only; -1 for none). The
+ * container's labels (spec key "label") go into the attributes, as Docker
+ * puts them there, so `glass events --filter label=k=v` finds these too. */
+static char *event_line(const char *action, int code, int with_labels) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  const char *id_ = spec.id ? spec.id : "", *image_ = spec.image ? spec.image : "", *name_ = spec.name ? spec.name : "";
+  const char *id_ = spec.id ? spec.id : "", *image_ = spec.image ? spec.image : "";
   char *id = json_string(id_, strlen(id_)), *image = json_string(image_, strlen(image_));
-  char *name = json_string(name_, strlen(name_));
-  char *exit_attr = code >= 0 ? strf("\"exitCode\":\"%d\",", code) : strf("%s", "");
-  char *line = strf("{\"status\":\"%s\",\"id\":\"%s\",\"from\":\"%s\",\"Type\":\"container\",\"Action\":\"%s\","
-                    "\"Actor\":{\"ID\":\"%s\",\"Attributes\":{%s\"image\":\"%s\",\"name\":\"%s\"}},"
-                    "\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
-                    action, id, image, action, id, exit_attr, image, name, (long long)ts.tv_sec,
-                    (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  return strf("{\"status\":\"%s\",\"id\":\"%s\",\"from\":\"%s\",\"Type\":\"container\",\"Action\":\"%s\","
+              "\"Actor\":{\"ID\":\"%s\",\"Attributes\":{%s}},"
+              "\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
+              action, id, image, action, id, event_attributes(code, with_labels), (long long)ts.tv_sec,
+              (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+}
+
+void append_event(const char *action, int code) {
+  if (!spec.events) return;
+  char *line = event_line(action, code, 1);
+  if (strlen(line) >= 4096 && spec.label.n) {
+    /* Many or long labels: the event still counts more than its labels. */
+    fprintf(stderr, "glass-shim: %s event written without the container's labels: with them it is too long for one atomic append\n", action);
+    line = event_line(action, code, 0);
+  }
   size_t len = strlen(line);
   if (len >= 4096) {
     fprintf(stderr, "glass-shim: %s event not written: %zu bytes is too long for one atomic append\n", action, len);

@@ -46,6 +46,7 @@ struct spec {
   char *log_max_size, *log_max_file;   /* rotation of the log (jsonlog.c); absent: unlimited */
   int tty, open_stdin;
   struct list lower, arg, env, bind, cgroup, exit_hook;
+  struct list label;                   /* the container's labels, KEY=VALUE, for the start and die events */
 };
 
 extern struct spec spec;

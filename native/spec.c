@@ -27,6 +27,7 @@ static const struct { const char *key; char **str; struct list *list; int *flag;
   { "log", &spec.log, 0, 0 },       { "bind", 0, &spec.bind, 0 },     { "cgroup", 0, &spec.cgroup, 0 },
   { "exit-hook", 0, &spec.exit_hook, 0 },
   { "events", &spec.events, 0, 0 }, { "name", &spec.name, 0, 0 },     { "image", &spec.image, 0, 0 },
+  { "label", 0, &spec.label, 0 },
   { "log-max-size", &spec.log_max_size, 0, 0 },                       { "log-max-file", &spec.log_max_file, 0, 0 },
 };
 
