@@ -1,4 +1,4 @@
-import { GlassError, readEnvFile, type Attachment, type CreateOptions } from '../../engine/index.js';
+import { GlassError, readEnvFile, readLabelFile, type Attachment, type CreateOptions } from '../../engine/index.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { writeToFile } from '../output-file.js';
 import { outputClosed, pump } from '../stdio.js';
@@ -8,6 +8,8 @@ async function createOptions(ctx: Ctx): Promise<CreateOptions> {
   // Read here, as Docker's CLI does, as a stream with its 64 KiB line limit (--env-file /dev/zero fails at once).
   const envFiles: CreateOptions['envFiles'] = [];
   for (const path of list(ctx.flags['env-file'])) envFiles.push({ path, text: await readEnvFile(path) });
+  const labelFiles: CreateOptions['labelFiles'] = [];
+  for (const path of list(ctx.flags['label-file'])) labelFiles.push({ path, text: await readLabelFile(path) });
   return {
     image: image!,
     command,
@@ -22,7 +24,18 @@ async function createOptions(ctx: Ctx): Promise<CreateOptions> {
     interactive: bool(ctx.flags.interactive),
     autoRemove: bool(ctx.flags.rm),
     logConfig: { type: str(ctx.flags['log-driver']), config: logOpts(list(ctx.flags['log-opt'])) },
+    labels: [...list(ctx.flags.label), ...learnLabel()],
+    labelFiles,
   };
+}
+
+/** GLASS_LEARN_LABEL=KEY=VALUE: one more label (last, so it wins) on every container this process creates. */
+function learnLabel(): string[] {
+  // glass learn tags what a lesson creates so it can remove it when the learner leaves the lesson.
+  const v = process.env.GLASS_LEARN_LABEL;
+  if (!v) return [];
+  if (v.startsWith('=')) throw new GlassError('INVALID_ARGUMENT', `GLASS_LEARN_LABEL="${v}" is not a label: set it to KEY=VALUE (e.g. glass.lesson=01-first-container), or unset it`);
+  return [v];
 }
 
 /** --log-opt key=value, as Docker's CLI reads them: split at the first "=", a later key wins, no "=" means an empty value. */

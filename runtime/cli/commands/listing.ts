@@ -27,6 +27,9 @@ export const ps: Handler = async (ctx) => {
     Status: i.Status,
     State: i.State,
     Names: i.Names[0]!.slice(1),
+    Labels: labelList(i.Labels),
+    // Docker's ContainerContext.Label: one label's value, "" when the container has no such label.
+    Label: (key: string) => (Object.hasOwn(i.Labels, key) ? i.Labels[key]! : ''),
   }));
   const format = String(ctx.flags.format ?? '');
   if (format) {
@@ -37,6 +40,14 @@ export const ps: Handler = async (ctx) => {
   ctx.out(table(columns.map((c) => PS_HEADERS[c]!), records.map((r) => columns.map((c) => r[c]))));
   return 0;
 };
+
+/** ps's {{.Labels}}: k=v pairs joined by commas, sorted by key (Docker prints them in map order, which varies). */
+export function labelList(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+}
 
 /** `--filter KEY=VALUE` arguments, grouped by key (the runtime checks keys and values). */
 function parseFilters(args: string[]): ContainerFilters {
@@ -52,8 +63,19 @@ function parseFilters(args: string[]): ContainerFilters {
 /** Column headers for `ps --format 'table ...'`, as Docker names them. */
 const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
-  Ports: 'PORTS', Status: 'STATUS', State: 'STATE', Names: 'NAMES',
+  Ports: 'PORTS', Status: 'STATUS', State: 'STATE', Names: 'NAMES', Labels: 'LABELS',
+  // A method, not a field: its header is worked out from its argument (headerLabel).
+  Label: 'LABEL',
 };
+
+/**
+ * The header of a {{.Label "KEY"}} column, as Docker's SubHeaderContext.Label
+ * makes it: the last dot-separated part of the key, "-" and "_" as spaces
+ * ("com.example.team-name" → "team name").
+ */
+function headerLabel(key: string): string {
+  return key.split('.').pop()!.replace(/[-_]/g, ' ');
+}
 
 /** Docker prints times in --format output the way Go prints a time.Time. */
 function goTime(iso: string): string {
@@ -70,7 +92,7 @@ function formatted(command: string, format: string, records: object[], headers: 
   checkFields(parts, Object.keys(headers), command);
   const lines = records.map((r) => render(parts, r));
   if (!isTable) return lines.map((l) => l + '\n').join('');
-  const header = render(parts, new Proxy({}, { get: (_t, k) => headers[String(k)] ?? String(k).toUpperCase(), has: () => true }));
+  const header = render(parts, new Proxy({}, { get: (_t, k) => (k === 'Label' ? headerLabel : (headers[String(k)] ?? String(k).toUpperCase())), has: () => true }));
   return table(header.split('\t'), lines.map((l) => l.split('\t')));
 }
 
