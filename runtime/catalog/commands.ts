@@ -26,6 +26,8 @@ export interface FlagSpec {
   explain?: string;
   /** The kernel feature this flag touches, e.g. 'UTS namespace'. */
   kernel?: string;
+  /** Id of the lesson that first teaches this flag (lessons/<id>.md lists it in teaches:). */
+  lesson?: string;
 }
 
 export interface ArgSpec {

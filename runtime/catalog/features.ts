@@ -9,7 +9,7 @@ export const FEATURES: Record<string, { landed: boolean; what: string }> = {
   terminal: { landed: true, what: 'interactive containers with a terminal (-it, attach)' },
   namespaces: { landed: true, what: 'PID, mount, UTS, IPC and network namespaces' },
   images: { landed: true, what: 'the image store: images, tag, rmi, import, export' },
-  'host-tools': { landed: true, what: "the host's unshare, mount and pivot_root (util-linux)" },
+  'host-tools': { landed: true, what: "the host's own tools a lesson compares glass with: unshare, nsenter, mount, pivot_root (util-linux), ip (iproute2)" },
   networking: { landed: false, what: 'a bridge network, published ports, links and user networks' },
   volumes: { landed: false, what: 'volumes, bind mounts, cp, diff and commit' },
   build: { landed: false, what: 'Dockerfile builds and the build cache' },

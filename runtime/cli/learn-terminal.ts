@@ -94,7 +94,7 @@ export async function teachLesson(ctx: Ctx, lesson: Lesson, opts: TeachOptions):
     if (lesson.setup) await quiet(session, lesson.setup.code, 'the lesson’s setup');
     if (startAt > 1) {
       out(chalk.yellow(`Resuming at step ${startAt} of ${lesson.steps.length} ('glass learn ${lesson.number} --restart' starts over).`) + '\n');
-      out(chalk.dim(`Catching up: redoing steps 1–${startAt - 1} quietly…`) + '\n');
+      out(chalk.dim(`Catching up: redoing ${startAt === 2 ? 'step 1' : `steps 1–${startAt - 1}`} quietly…`) + '\n');
       for (const step of lesson.steps.slice(0, startAt - 1)) await catchUp(session, step);
       out('\n');
     }
@@ -168,8 +168,12 @@ async function teachStep(session: LessonSession, lesson: Lesson, step: LessonSte
     const check = await session.check(step);
     if (check.passed) {
       out('\n' + chalk.green.bold('✓ ') + chalk.green(`Step ${step.index} done.`) + '\n');
-      if (present) await pause('look under the hood');
-      out(underTheHood(result, root, present, w) + '\n');
+      if (present) {
+        await pause('look under the hood');
+        await showPaged(underTheHood(result, root, true, w));
+      } else {
+        out(underTheHood(result, root, false, w) + '\n');
+      }
       if (present) await pause('next step');
       else out('\n');
       return;
@@ -210,6 +214,17 @@ async function pause(what: string): Promise<void> {
   out('\r\x1b[2K');
 }
 
+/** Presenter mode: a cleared screen per page, so a class reads the panel from the top, a key for the next page. */
+async function showPaged(text: string): Promise<void> {
+  const lines = text.split('\n');
+  const rows = Math.max(10, (process.stdout.rows || 24) - 2);
+  for (let i = 0; i < lines.length; i += rows) {
+    clear();
+    out(lines.slice(i, i + rows).join('\n') + '\n');
+    if (i + rows < lines.length) await pause('see more');
+  }
+}
+
 /** Type a command out at a human pace (demo-magic style), so a class can read it as it appears. */
 async function typeOut(code: string): Promise<void> {
   out(`  ${chalk.green('$')} `);
@@ -228,7 +243,7 @@ const MAX_STEPS = 24;
 export function underTheHood(result: CommandResult, root: string, large: boolean, w: number): string {
   const steps = result.steps.filter((s) => s.phase !== 'started');
   const head = chalk.bold.blue('Under the hood') + chalk.dim(' — what glass asked the kernel to do');
-  if (!steps.length) return `${head}\n  ${chalk.dim('No kernel steps: this command only read or printed glass’s own records.')}`;
+  if (!steps.length) return `${head}\n  ${chalk.dim('glass took no kernel steps for this command (it ran none, or only read its own records).')}`;
   const shown = steps.slice(0, MAX_STEPS);
   const lines = [head];
   shown.forEach((s, i) => {

@@ -12,7 +12,8 @@ import chalk from 'chalk';
 import MarkdownIt from 'markdown-it';
 import type { Token } from 'markdown-it';
 
-const md = new MarkdownIt();
+// html: true only so that <details> and comments are read as HTML blocks (and skipped); nothing here renders HTML.
+const md = new MarkdownIt({ html: true });
 
 /** Visible width of a string that may hold ANSI colour codes. */
 export function visibleLength(s: string): number {

@@ -73,6 +73,8 @@ export class LessonSession {
     return {
       ...base,
       PATH: `${join(projectRoot(), 'bin')}:${base.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
+      // The lesson's commands use the state root glass learn was given (--root or $GLASS_ROOT).
+      GLASS_ROOT: this.opts.engine.root,
       LESSON_ID: this.lesson.id,
       LESSON_DIR: this.dir,
       LESSON_OUTPUT: this.outputFile,
