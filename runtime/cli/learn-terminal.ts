@@ -103,7 +103,8 @@ export async function teachLesson(ctx: Ctx, lesson: Lesson, opts: TeachOptions):
       current = step;
       currentCleanupDone = !step.cleanup;
       store.set(lesson.id, step.index, false);
-      await teachStep(session, lesson, step, root, present);
+      // Progress moves on as soon as the check passes: leaving at the under-the-hood panel keeps the step done.
+      await teachStep(session, lesson, step, root, present, () => store.set(lesson.id, step.index + 1, false));
       if (step.cleanup) await quiet(session, step.cleanup.code, `step ${step.index}'s cleanup`);
       currentCleanupDone = true;
       store.set(lesson.id, step.index + 1, false);
@@ -130,7 +131,7 @@ export async function teachLesson(ctx: Ctx, lesson: Lesson, opts: TeachOptions):
   }
 }
 
-async function teachStep(session: LessonSession, lesson: Lesson, step: LessonStep, root: string, present: boolean): Promise<void> {
+async function teachStep(session: LessonSession, lesson: Lesson, step: LessonStep, root: string, present: boolean, passed: () => void): Promise<void> {
   const w = width();
   if (present) clear();
   out(chalk.bold(`── Step ${step.index} of ${lesson.steps.length}: ${step.title} `) + chalk.dim('─'.repeat(Math.max(0, w - step.title.length - 20))) + '\n\n');
@@ -139,7 +140,8 @@ async function teachStep(session: LessonSession, lesson: Lesson, step: LessonSte
   if (step.prose) out(renderMarkdown(step.prose, w) + '\n\n');
   if (!step.run && !step.check) {
     if (present) await pause('continue');
-    else await ask(chalk.dim('Press Enter to continue ') );
+    else await ask(chalk.dim('Press Enter to continue '));
+    passed();
     return;
   }
   const suggested = step.run ?? solveOf(step)!;
@@ -167,6 +169,7 @@ async function teachStep(session: LessonSession, lesson: Lesson, step: LessonSte
     first = false;
     const check = await session.check(step);
     if (check.passed) {
+      passed();
       out('\n' + chalk.green.bold('✓ ') + chalk.green(`Step ${step.index} done.`) + '\n');
       if (present) {
         await pause('look under the hood');
@@ -210,8 +213,11 @@ function clear(): void {
 
 async function pause(what: string): Promise<void> {
   out(chalk.dim(`  ▸ press a key to ${what} (q leaves)`));
-  await key();
-  out('\r\x1b[2K');
+  try {
+    await key();
+  } finally {
+    out('\r\x1b[2K');
+  }
 }
 
 /** Presenter mode: a cleared screen per page, so a class reads the panel from the top, a key for the next page. */
