@@ -2,7 +2,7 @@
  * The layer rule (DESIGN.md, "Layers"): each layer talks only to the ones
  * below it; no import runs back up. `npm test` checks it before the tests:
  *
- *   cli  learn  api          clients
+ *   cli  learn  notebook  api   clients
  *        engine              the one API for every client   (catalog: data, beside it)
  *        shim                TS half of the shim protocol
  *        kernel              the only TypeScript that touches the host
@@ -18,31 +18,31 @@ module.exports = {
   forbidden: [
     {
       name: 'kernel-imports-nothing-above',
-      comment: 'runtime/kernel is the bottom layer: it imports nothing from engine, cli, shim, catalog, learn or api.',
+      comment: 'runtime/kernel is the bottom layer: it imports nothing from engine, cli, shim, catalog, learn, notebook or api.',
       severity: 'error',
       from: { path: layer('kernel') },
-      to: { path: any('engine', 'cli', 'shim', 'catalog', 'learn', 'api') },
+      to: { path: any('engine', 'cli', 'shim', 'catalog', 'learn', 'notebook', 'api') },
     },
     {
       name: 'shim-imports-only-kernel',
       comment: 'runtime/shim (the TS half of the shim protocol) sits on the kernel alone.',
       severity: 'error',
       from: { path: layer('shim') },
-      to: { path: any('engine', 'cli', 'catalog', 'learn', 'api') },
+      to: { path: any('engine', 'cli', 'catalog', 'learn', 'notebook', 'api') },
     },
     {
       name: 'engine-imports-no-client',
-      comment: 'runtime/engine is the library behind every client: it imports nothing from cli, learn or api.',
+      comment: 'runtime/engine is the library behind every client: it imports nothing from cli, learn, notebook or api.',
       severity: 'error',
       from: { path: layer('engine') },
-      to: { path: any('cli', 'learn', 'api') },
+      to: { path: any('cli', 'learn', 'notebook', 'api') },
     },
     {
       name: 'catalog-is-data-only',
       comment: 'runtime/catalog describes commands and flags as data: it imports no other layer.',
       severity: 'error',
       from: { path: layer('catalog') },
-      to: { path: any('engine', 'cli', 'kernel', 'shim', 'learn', 'api') },
+      to: { path: any('engine', 'cli', 'kernel', 'shim', 'learn', 'notebook', 'api') },
     },
     {
       name: 'cli-not-to-kernel',
@@ -78,6 +78,20 @@ module.exports = {
       severity: 'error',
       from: { path: any('learn', 'api') },
       to: { path: any('kernel', 'shim', 'cli') },
+    },
+    {
+      name: 'notebook-below-engine-only',
+      comment: 'runtime/notebook (the library notebooks import) is a client like learn: it uses the Engine, learn and the catalog, not the shim, the kernel, the cli or the api.',
+      severity: 'error',
+      from: { path: layer('notebook') },
+      to: { path: any('kernel', 'shim', 'cli', 'api') },
+    },
+    {
+      name: 'no-client-imports-notebook',
+      comment: 'No other layer imports runtime/notebook: it is a client, at the top.',
+      severity: 'error',
+      from: { path: any('kernel', 'shim', 'engine', 'catalog', 'cli', 'learn', 'api') },
+      to: { path: layer('notebook') },
     },
     {
       name: 'api-not-to-learn',
