@@ -15,6 +15,8 @@ export type { EngineEvent, EventType, ReadEventsOptions } from './events.js';
 export type { ImageInspect } from './images/inspect.js';
 export type { Step, StepPhase } from '../kernel/step.js';
 export type { Attachment } from '../shim/attach.js';
+/** /proc/<pid>/mountinfo parsed (for clients that show a container's mounts: the notebooks). */
+export { parseMountinfo, type MountEntry } from '../kernel/mountinfo.js';
 export { GlassError, KernelError, isGlassError, type ErrorCode } from './errors.js';
 export { humanDuration, parseTime, statusText } from './containers/status.js';
 export { shortId } from './ids.js';
