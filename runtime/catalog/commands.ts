@@ -26,8 +26,6 @@ export interface FlagSpec {
   explain?: string;
   /** The kernel feature this flag touches, e.g. 'UTS namespace'. */
   kernel?: string;
-  /** Id of the lesson that first teaches this flag (lessons/<id>.md lists it in teaches:). */
-  lesson?: string;
 }
 
 export interface ArgSpec {
@@ -50,8 +48,6 @@ export interface CommandSpec {
   explain: string;
   /** Kernel features touched. */
   kernel: string[];
-  /** Id of the lesson that teaches this command. */
-  lesson?: string;
   flags: FlagSpec[];
   args: ArgSpec[];
   /**
@@ -299,7 +295,7 @@ const CONTAINER_KERNEL = [
 const containers = (required = true): ArgSpec[] => [{ name: 'CONTAINER', required, variadic: true }];
 
 // ---------------------------------------------------------------------------
-// Commands. Lesson ids name the lesson that first teaches the command.
+// Commands. The lesson that first teaches each command and flag: lessons.ts.
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -312,7 +308,6 @@ export const COMMANDS: CommandSpec[] = [
       "cgroup. pivot_root makes the overlay the process's /, so it sees only the image's files and is PID 1 " +
       'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
     kernel: CONTAINER_KERNEL,
-    lesson: '01-first-container',
     flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile],
     args: RUN_ARGS,
     interspersed: false,
@@ -327,7 +322,6 @@ export const COMMANDS: CommandSpec[] = [
       'layer on disk, but no process, namespace or cgroup exists yet. `glass start` later creates those. ' +
       'This is the "Created" state you see in `glass ps -a`.',
     kernel: ['overlayfs (writable layer prepared on disk)'],
-    lesson: '02-container-lifecycle',
     flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile],
     args: RUN_ARGS,
     interspersed: false,
@@ -341,7 +335,6 @@ export const COMMANDS: CommandSpec[] = [
       "Mounts the container's overlay filesystem and launches its command in new namespaces and a cgroup, " +
       'exactly as `run` does, reusing the writable layer it already has, so files changed in an earlier run are still there.',
     kernel: CONTAINER_KERNEL,
-    lesson: '02-container-lifecycle',
     flags: [
       {
         name: 'attach',
@@ -366,7 +359,6 @@ export const COMMANDS: CommandSpec[] = [
       'signals it has no handler for, so many programs do not stop on SIGTERM: after the timeout glass sends ' +
       'SIGKILL, which the kernel always delivers. When PID 1 dies, the kernel kills every other process in the namespace.',
     kernel: ['signals (SIGTERM, SIGKILL)', 'PID namespace'],
-    lesson: '02-container-lifecycle',
     flags: [stopTime],
     args: containers(),
     interspersed: true,
@@ -380,7 +372,6 @@ export const COMMANDS: CommandSpec[] = [
       "Sends one signal to the container's PID 1 with kill(), SIGKILL unless you choose another. There is no " +
       'grace period; a process cannot catch or ignore SIGKILL.',
     kernel: ['signals (kill)', 'PID namespace'],
-    lesson: '02-container-lifecycle',
     flags: [
       {
         name: 'signal',
@@ -404,7 +395,6 @@ export const COMMANDS: CommandSpec[] = [
       'A stop followed by a start: SIGTERM, then SIGKILL after the timeout, then a new process in fresh ' +
       'namespaces on the same writable layer. The container keeps its ID, name and files, but gets a new PID.',
     kernel: ['signals (SIGTERM, SIGKILL)', ...CONTAINER_KERNEL],
-    lesson: '02-container-lifecycle',
     flags: [stopTime],
     args: containers(),
     interspersed: true,
@@ -420,7 +410,6 @@ export const COMMANDS: CommandSpec[] = [
       "unmount: the overlay existed only in the container's mount namespace, which the kernel tore down when " +
       'its last process exited.',
     kernel: ['cgroups (rmdir)', 'overlayfs upperdir'],
-    lesson: '02-container-lifecycle',
     flags: [
       {
         name: 'force',
@@ -445,7 +434,6 @@ export const COMMANDS: CommandSpec[] = [
       'never mistaken for it. A container is only a process plus some kernel objects, so "Up" means that ' +
       'process exists.',
     kernel: ['/proc/<pid>/stat'],
-    lesson: '01-first-container',
     flags: [
       { name: 'all', short: 'a', type: 'bool', summary: 'Show all containers (default shows just running)' },
       {
@@ -489,7 +477,6 @@ export const COMMANDS: CommandSpec[] = [
       'the oldest deleted, see --log-opt). `logs` reads the files back oldest first, stdout lines to your stdout ' +
       'and stderr lines to your stderr, streaming them, so a log of any size prints.',
     kernel: ['pipes (stdout, stderr)'],
-    lesson: '03-logs-and-attach',
     flags: [
       {
         name: 'follow',
@@ -528,7 +515,6 @@ export const COMMANDS: CommandSpec[] = [
       "Waits for the container's process to exit. The shim is its parent, so the shim collects the exit status " +
       'with waitpid() and records it; a status of 128+N means the process was killed by signal N (137 = SIGKILL).',
     kernel: ['waitpid', 'signals'],
-    lesson: '02-container-lifecycle',
     flags: [],
     args: containers(),
     interspersed: true,
@@ -542,7 +528,6 @@ export const COMMANDS: CommandSpec[] = [
       'Gives the container another name. A name is only glass bookkeeping (a file under <root>/names holding ' +
       "the container's ID), so nothing changes in the kernel: the process, its namespaces and its hostname stay as they are.",
     kernel: [],
-    lesson: '02-container-lifecycle',
     flags: [],
     args: [
       { name: 'CONTAINER', required: true },
@@ -559,7 +544,6 @@ export const COMMANDS: CommandSpec[] = [
       "Connects your terminal to the container's stdio, which the shim has held since it started, over a unix " +
       'socket. Detaching leaves the container running, because its parent is the shim, not your shell.',
     kernel: ['unix sockets', 'pipes or pseudo-terminal'],
-    lesson: '03-logs-and-attach',
     flags: [
       { name: 'no-stdin', type: 'bool', summary: 'Do not attach STDIN' },
       {
@@ -583,7 +567,6 @@ export const COMMANDS: CommandSpec[] = [
       "Writes the container's whole filesystem as seen through its overlay mount (image layers plus its own " +
       'changes, merged into one tree) as a tar archive. Metadata such as the command and environment is not included.',
     kernel: ['overlayfs'],
-    lesson: '04-images',
     flags: [
       {
         name: 'output',
@@ -604,7 +587,6 @@ export const COMMANDS: CommandSpec[] = [
       'Lists the images in the local store. An image is a stack of read-only filesystem layers plus a small ' +
       'config (command, environment, working directory); containers use the layers as the lower directories of their overlay mount.',
     kernel: ['overlayfs (lower layers)'],
-    lesson: '04-images',
     flags: [
       {
         name: 'all',
@@ -634,7 +616,6 @@ export const COMMANDS: CommandSpec[] = [
       'Adds a second name for the same image. Nothing is copied: both names point to the same image ID, ' +
       'so the layers exist once on disk.',
     kernel: [],
-    lesson: '04-images',
     flags: [],
     args: [
       { name: 'SOURCE_IMAGE[:TAG]', required: true },
@@ -651,7 +632,6 @@ export const COMMANDS: CommandSpec[] = [
       'Removes an image name, and when no name or container uses the image any more, deletes its layers from ' +
       'disk. A layer still used as the lower directory of a container cannot be deleted.',
     kernel: ['overlayfs (lower layers)'],
-    lesson: '04-images',
     flags: [
       {
         name: 'force',
@@ -673,7 +653,6 @@ export const COMMANDS: CommandSpec[] = [
       'Unpacks a tar archive of a root filesystem (from a file, or stdin with -) as a single image layer. ' +
       'Any directory tree can become an image this way; the layer is what a container later mounts read-only under its overlay.',
     kernel: ['overlayfs (lower layers)'],
-    lesson: '04-images',
     flags: [
       {
         name: 'change',
@@ -699,7 +678,6 @@ export const COMMANDS: CommandSpec[] = [
       'Prints everything glass knows about a container or image as JSON: its configuration, its state ' +
       '(the host PID of its process, when it started, its exit code) and where its files live on the host.',
     kernel: [],
-    lesson: '02-container-lifecycle',
     flags: [
       {
         name: 'format',

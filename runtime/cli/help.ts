@@ -4,6 +4,7 @@
  * command makes the kernel do, which features it touches, and its lesson.
  */
 import { COMMANDS, GLOBAL_FLAGS, type CommandGroup, type CommandSpec, type FlagSpec } from '../catalog/commands.js';
+import { lessonFor } from '../catalog/lessons.js';
 
 /** docker wraps help to the terminal width minus one, 80 when it cannot tell. */
 const COLUMNS = 79;
@@ -104,7 +105,8 @@ function commandHelp(cmd: CommandSpec): string {
   parts.push(`\nWhat happens in the kernel:\n${paragraph(cmd.explain, 2)}`);
   const facts: string[] = [];
   if (cmd.kernel.length > 0) facts.push(paragraph(`Kernel features: ${cmd.kernel.join(', ')}`, 2, 0));
-  if (cmd.lesson) facts.push(`Lesson: ${cmd.lesson}`);
+  const lesson = lessonFor(cmd.name);
+  if (lesson) facts.push(`Lesson: glass learn ${Number(lesson.slice(0, 2))} (lessons/${lesson}.md)`);
   if (facts.length > 0) parts.push('\n' + facts.join('\n'));
   if (cmd.flags.length > 0) parts.push(`\nOptions:\n${formatFlags(cmd.flags).trimEnd()}`);
   parts.push("\nAdd --explain to any command to see each kernel step as it happens.");

@@ -1,28 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS, GLOBAL_FLAGS } from '../../runtime/catalog/commands.js';
+import { LESSON_LINKS } from '../../runtime/catalog/lessons.js';
+import { catalogIds, lessonLinks, readmeLessonList } from '../../runtime/learn/coverage.js';
 import { isComing, loadLessons } from '../../runtime/learn/lessons.js';
 
-const lessons = loadLessons(join(import.meta.dirname, '../../lessons'));
-
-/** Every catalog id (command, command.flag, global.flag) and the catalog's own lesson link for it. */
-function catalogItems(): { id: string; link?: string }[] {
-  const items: { id: string; link?: string }[] = [];
-  for (const c of COMMANDS) {
-    items.push({ id: c.name, link: c.lesson });
-    for (const f of c.flags) items.push({ id: `${c.name}.${f.name}`, link: f.lesson });
-  }
-  for (const f of GLOBAL_FLAGS) items.push({ id: `global.${f.name}`, link: f.lesson });
-  return items;
-}
+const REPO = join(import.meta.dirname, '../..');
+const lessons = loadLessons(join(REPO, 'lessons'));
 
 describe('lesson coverage of the command catalog', () => {
   it('every command and flag is taught by a lesson, or belongs to one that is coming', () => {
-    const teaching = (id: string) => lessons.filter((l) => l.teaches.includes(id));
     const missing: string[] = [];
     const coming: string[] = [];
-    for (const { id } of catalogItems()) {
-      const by = teaching(id);
+    for (const id of catalogIds()) {
+      const by = lessons.filter((l) => l.teaches.includes(id));
       if (!by.length) missing.push(id);
       else if (by.every(isComing)) coming.push(`${id} (${by.map((l) => l.id).join(', ')})`);
     }
@@ -30,17 +21,19 @@ describe('lesson coverage of the command catalog', () => {
     console.log(`lessons coming: ${comingLessons.join('; ') || 'none'}`);
     console.log(`catalog entries whose lessons are coming: ${coming.join(', ') || 'none'}`);
     if (missing.length) console.log(`catalog entries no lesson teaches: ${missing.join(', ')}`);
-    expect(missing, 'catalog entries that no lesson teaches (add them to a lesson\'s teaches:)').toEqual([]);
+    expect(missing, "catalog entries that no lesson teaches (add them to a lesson's teaches:)").toEqual([]);
   });
 
-  it("the catalog's lesson link of each command and flag names a lesson that teaches it", () => {
-    const wrong: string[] = [];
-    for (const { id, link } of catalogItems()) {
-      const lesson = lessons.find((l) => l.id === link);
-      if (!link) wrong.push(`${id}: no lesson link`);
-      else if (!lesson) wrong.push(`${id}: links to '${link}', which is not a lesson`);
-      else if (!lesson.teaches.includes(id)) wrong.push(`${id}: links to ${link}, whose teaches: does not list it`);
-    }
-    expect(wrong).toEqual([]);
+  it("the catalog's lesson links (runtime/catalog/lessons.ts) are the lessons' own: run npm run lesson-links if not", () => {
+    expect(LESSON_LINKS).toEqual(lessonLinks(lessons, catalogIds()));
+  });
+});
+
+describe('the README', () => {
+  it('lists every lesson, as the lessons say (npm run lesson-links rewrites it)', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const m = /<!-- lessons:start -->\n([\s\S]*?)\n?<!-- lessons:end -->/.exec(readme);
+    expect(m, 'README.md has <!-- lessons:start --> and <!-- lessons:end --> markers').not.toBeNull();
+    expect(m![1].trim()).toBe(readmeLessonList(lessons));
   });
 });
