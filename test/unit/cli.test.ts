@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS, GLOBAL_FLAGS, findCommand, type FlagSpec } from '../../runtime/catalog/commands.js';
 import { UsageError, formatUsageError, parseArgs, parseGoDuration } from '../../runtime/cli/parse.js';
 import { formatFlags, formatHelp } from '../../runtime/cli/help.js';
+import { lessonFor } from '../../runtime/catalog/lessons.js';
 import {
   createdAgo,
   formatG,
@@ -312,7 +313,7 @@ describe('help', () => {
     expect(run.startsWith('\nUsage:  glass run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun a command in a new container\n')).toBe(true);
     expect(run).toContain('\nWhat happens in the kernel:\n  ');
     expect(run).toContain('Kernel features: overlayfs, mount namespace');
-    expect(run).toContain('Lesson: 01-first-container\n');
+    expect(run).toContain('Lesson: glass learn 1 (lessons/01-first-container.md)\n');
     expect(run).toContain('\nOptions:\n');
     expect(run).toContain('  -d, --detach              Run container in background and print container ID\n');
     expect(run).toContain('      --name string         Assign a name to the container\n');
@@ -363,7 +364,12 @@ describe('help', () => {
     const tag = formatHelp(findCommand('tag'));
     expect(tag).not.toContain('Options:');
     expect(tag).not.toContain('Kernel features:');
-    expect(formatHelp(findCommand('version'))).not.toContain('Lesson:');
+    // Every command names the lesson that teaches it (runtime/catalog/lessons.ts), and only that one.
+    for (const c of COMMANDS) {
+      const lesson = lessonFor(c.name);
+      const lines = formatHelp(c).split('\n').filter((l) => l.startsWith('Lesson:'));
+      expect(lines).toEqual(lesson ? [`Lesson: glass learn ${Number(lesson.slice(0, 2))} (lessons/${lesson}.md)`] : []);
+    }
   });
 });
 
