@@ -16,7 +16,11 @@ fi
 # bsdutils (script): terminal tests. util-linux: setpriv, mount.
 # python3: native/test-shim.py drives the shim over its protocol in the tests.
 # iptables, iproute2: the tests' leak check lists rules and interfaces.
-need=(busybox-static gcc make libc6-dev tar bsdutils util-linux python3 iptables iproute2)
+# jupyter-*, python3-nb*, python3-ipykernel: the notebooks (npm run notebooks;
+# the tests execute them headless with nbconvert); chromium: the test that
+# runs notebook 2 in a real browser.
+need=(busybox-static gcc make libc6-dev tar bsdutils util-linux python3 iptables iproute2
+  jupyter-core jupyter-client jupyter-nbconvert jupyter-notebook python3-nbclient python3-nbformat python3-ipykernel chromium)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -33,13 +37,20 @@ fi
 npm ci --no-audit --no-fund </dev/null
 npm run build </dev/null
 
+# The notebooks' TypeScript kernel, tslab, in its own folder (it brings its own
+# TypeScript 5.0 and zeromq), registered with Jupyter inside this checkout
+# (.jupyter/), with Debian's python3 (not a pyenv one without Jupyter).
+npm ci --no-audit --no-fund --prefix tools/tslab </dev/null
+tools/tslab/node_modules/.bin/tslab install --python=/usr/bin/python3 \
+  --binary="$PWD/tools/tslab/node_modules/.bin/tslab" --prefix="$PWD/.jupyter" >/dev/null
+
 # Run with sudo in a user's own clone: give what set-up made back to that
 # user, so a later `npm run build`, `git clean` or editor works without root.
 # (As root without sudo, as .ci/run does, there is no one to give it to.)
 if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && id "$SUDO_USER" >/dev/null 2>&1; then
-  for d in node_modules dist native/build; do
+  for d in node_modules dist native/build tools/tslab/node_modules .jupyter; do
     if [ -e "$d" ]; then chown -R "$SUDO_USER": "$d"; fi
   done
-  echo "setup: node_modules/, dist/ and native/build/ belong to $SUDO_USER"
+  echo "setup: node_modules/, dist/, native/build/, tools/tslab/node_modules/ and .jupyter/ belong to $SUDO_USER"
 fi
 echo "setup: done. Try: sudo bin/glass run --rm busybox echo hello"
