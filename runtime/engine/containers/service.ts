@@ -168,6 +168,21 @@ export class ContainerService implements ContainersApi {
     return this.locked(id, () => this.startLocked(op, id, attach));
   }
 
+  /**
+   * Whether the last run's shim is still alive after its container exited.
+   * Normally it is for a moment only: it writes the exit record, removes the
+   * cgroup, and ends (a restart right after a stop meets it there), so wait
+   * for it. Still there after that, it cannot write its exit record (a full
+   * disk) and keeps trying.
+   */
+  private async shimStillFinishing(id: string, shim: { pid: number; startTime?: number }): Promise<boolean> {
+    const alive = () => isSameProcessAlive(shim.pid, shim.startTime);
+    // With the exit record written, it has only its cgroup to remove: give it longer.
+    const limitMs = (await this.d.store.readExit(id)) ? 10_000 : 2_000;
+    for (const started = Date.now(); alive() && Date.now() - started < limitMs; ) await sleep(10);
+    return alive();
+  }
+
   private async startLocked(op: Operation, id: string, attach: boolean): Promise<StartResult> {
     const info = await this.mustInfo(op, id);
     const c = info.config;
@@ -176,7 +191,7 @@ export class ContainerService implements ContainersApi {
       if (attachment) this.event('attach', c);
       return { id, attachment };
     }
-    if (info.shim && isSameProcessAlive(info.shim.pid, info.shim.startTime)) {
+    if (info.shim && (await this.shimStillFinishing(id, info.shim))) {
       // Exited, but its shim is still writing down how (the disk was full): a new run would lose that.
       throw new GlassError('CONTAINER_RUNNING', `container ${id.slice(0, 12)} has exited but its shim is still recording its exit code (is the disk of ${this.d.paths.root} full?): free some space and try again`, 1);
     }
