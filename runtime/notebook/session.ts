@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { createEngine, type Engine } from '../engine/index.js';
 import { projectRoot } from '../learn/lessons.js';
 import { oneLine, oneLineErrors } from './errors.js';
@@ -52,7 +53,10 @@ export async function notebook(name: string, opts: NotebookOptions = {}): Promis
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`notebook name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
   const engine = oneLineEngine(createEngine({ root: opts.root }));
   const removed = await oneLineErrors(engine.root, () => removeLabelled(engine, `${NOTEBOOK_LABEL_KEY}=${name}`));
-  current = { name, label: `${NOTEBOOK_LABEL_KEY}=${name}`, labels: { [NOTEBOOK_LABEL_KEY]: name }, engine, root: engine.root, leftovers: removed };
+  const s: Session = { name, label: `${NOTEBOOK_LABEL_KEY}=${name}`, labels: { [NOTEBOOK_LABEL_KEY]: name }, engine, root: engine.root, leftovers: removed };
+  const text = `glass notebook ${name}: state root ${s.root}; its containers carry the label ${s.label}${removed ? `; removed ${removed} left by an earlier run` : ''}`;
+  Object.defineProperty(s, inspect.custom, { value: () => text, enumerable: false });
+  current = s;
   hookExit();
   return current;
 }

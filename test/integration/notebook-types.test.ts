@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type * as TS from 'typescript';
+import { REPO } from '../helpers.js';
+
+/**
+ * tslab type-checks every cell with its own TypeScript, 5.0.4, before it runs
+ * it; glass itself is written for a newer one. Notebooks therefore import the
+ * compiled library (dist/runtime/notebook, JS and .d.ts): here tslab's own
+ * compiler checks each notebook's code, cells in order, with the options
+ * tslab uses (ES modules, Node10 resolution, ES2022), plus strict — and the
+ * declaration files too (tslab itself skips those).
+ */
+const TSLAB_TS = join(REPO, 'tools', 'tslab', 'node_modules', '@tslab', 'typescript-for-tslab');
+const NOTEBOOKS = join(REPO, 'notebooks');
+
+function loadTs(): typeof TS {
+  return createRequire(import.meta.url)(TSLAB_TS) as typeof TS;
+}
+
+/** Type-check `source` as if it were a cell file in notebooks/; the diagnostics as "file:line: message". */
+function check(ts: typeof TS, source: string): string[] {
+  const file = join(NOTEBOOKS, '__cells__.ts');
+  const options: TS.CompilerOptions = {
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts'],
+    esModuleInterop: true,
+    resolveJsonModule: true,
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true,
+    typeRoots: [join(REPO, 'node_modules', '@types')],
+    types: ['node'],
+  };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, source, lang) : getSourceFile(name, lang, ...rest));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => name === file || fileExists(name);
+  const program = ts.createProgram([file], options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+    return where + ts.flattenDiagnosticMessageText(d.messageText, '\n');
+  });
+}
+
+/** A notebook's code cells, in order, as one module (tslab runs them as one growing module too). */
+function notebookCode(file: string): string {
+  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: { cell_type: string; source: string | string[] }[] };
+  return nb.cells
+    .filter((c) => c.cell_type === 'code')
+    .map((c) => (Array.isArray(c.source) ? c.source.join('') : c.source))
+    .join('\n;\n');
+}
+
+describe.skipIf(!existsSync(TSLAB_TS))("the notebook library under tslab's TypeScript", () => {
+  it('is TypeScript 5.0.4, the compiler tslab bundles', () => {
+    expect(loadTs().version).toBe('5.0.4');
+  });
+
+  it("a cell's import of the library type-checks, and the library's declarations with it", () => {
+    const ts = loadTs();
+    expect(
+      check(
+        ts,
+        'import * as glass from "../dist/runtime/notebook/index.js";\n' +
+          'const nb: glass.Session = await glass.notebook("types");\n' +
+          'const r: glass.RunOutput = await glass.run({ command: ["hostname"] });\n' +
+          'const t: glass.Table = await glass.compare(["a", "b"]);\n' +
+          'const p: glass.Picture = await glass.processTree(["a"]);\n' +
+          'await glass.show(r); await glass.show(t); await glass.show(p); await glass.show(r.steps);\n' +
+          'const sh: glass.ShResult = await glass.sh`run --rm busybox ${nb.name}`;\n' +
+          'const created = await nb.engine.containers.create({ image: "busybox", labels: nb.labels });\n' +
+          'export { created, sh };\n',
+      ),
+    ).toEqual([]);
+  });
+
+  it('a wrong call is caught by the same check (the check can fail)', () => {
+    const ts = loadTs();
+    const errors = check(ts, 'import * as glass from "../dist/runtime/notebook/index.js";\nawait glass.run({ command: "not an array" });\nexport {};\n');
+    expect(errors.join('\n')).toMatch(/__cells__\.ts:2: .*not assignable/);
+  });
+
+  it.each(readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')))('%s: every cell, in order, type-checks', (f) => {
+    expect(check(loadTs(), notebookCode(join(NOTEBOOKS, f)) + '\nexport {};\n')).toEqual([]);
+  });
+});

@@ -1,0 +1,267 @@
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { containerIds, glass, isRoot, REPO, useRoot } from '../helpers.js';
+
+/**
+ * The notebooks, executed headless as CI and a user's Jupyter would run them
+ * (nbconvert with the tslab kernel, into a temp folder: the committed
+ * notebooks stay clean), then read back: the outputs must be the real ones
+ * (the container's hostname, two different network namespaces, the SVG).
+ */
+const NOTEBOOKS = join(REPO, 'notebooks');
+const JUPYTER_PATH = join(REPO, '.jupyter', 'share', 'jupyter');
+const DRIVER = join(REPO, 'test', 'notebook-driver.py');
+const NB_MS = 240_000;
+
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+}
+const joined = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join('') : (s ?? ''));
+
+/** What a cell printed and displayed. */
+interface Shown {
+  stdout: string;
+  stderr: string;
+  html: string;
+  svg: string;
+}
+
+function shown(outputs: Output[] = []): Shown {
+  const r: Shown = { stdout: '', stderr: '', html: '', svg: '' };
+  for (const o of outputs) {
+    if (o.output_type === 'stream') r[o.name === 'stderr' ? 'stderr' : 'stdout'] += joined(o.text);
+    if (o.data?.['text/html']) r.html += joined(o.data['text/html']);
+    if (o.data?.['image/svg+xml']) r.svg += joined(o.data['image/svg+xml']);
+  }
+  return r;
+}
+
+/** The code cells of an executed notebook, each with its source and what it showed. */
+function codeCells(file: string): (Shown & { source: string })[] {
+  const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: Cell[] };
+  return nb.cells.filter((c) => c.cell_type === 'code').map((c) => ({ source: joined(c.source), ...shown(c.outputs) }));
+}
+
+/** The one code cell whose source holds `text`. */
+function cell(cells: (Shown & { source: string })[], text: string): Shown & { source: string } {
+  const found = cells.filter((c) => c.source.includes(text));
+  if (found.length !== 1) throw new Error(`${found.length} cells hold ${JSON.stringify(text)}`);
+  return found[0]!;
+}
+
+/** The cells of a table row (by its first cell's text), as text. */
+function tableRow(html: string, first: string): string[] {
+  const row = html.split('<tr>').find((r) => r.replace(/<[^>]+>/g, '').startsWith(first));
+  if (!row) throw new Error(`no row ${JSON.stringify(first)} in ${html.slice(0, 300)}…`);
+  return [...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+}
+
+/** Run cells in a fresh tslab kernel (test/notebook-driver.py), ending it by shutdown or SIGKILL. */
+async function kernel(cells: string[], opts: { cwd: string; env: Record<string, string>; end?: 'shutdown' | 'kill'; uid?: number }) {
+  const input = JSON.stringify({ cells, cwd: opts.cwd, end: opts.end ?? 'shutdown' });
+  const cmd = opts.uid === undefined ? ['/usr/bin/python3', DRIVER] : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', '/usr/bin/python3', DRIVER];
+  const r = await execa(cmd[0]!, cmd.slice(1), { input, env: { JUPYTER_PATH, ...opts.env }, reject: false, timeout: NB_MS });
+  if (r.exitCode !== 0) throw new Error(`notebook driver exited ${r.exitCode}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { status: string; stdout: string; stderr: string; data: Record<string, string>[] }[];
+}
+
+const IMPORT = 'import * as glass from "../dist/runtime/notebook/index.js";\n';
+
+describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', () => {
+  const root = useRoot();
+  const out = mkdtempSync(join(tmpdir(), 'glass-notebooks-out-'));
+  const files = readdirSync(NOTEBOOKS).filter((f) => f.endsWith('.ipynb')).sort();
+  const runs = new Map<string, { exitCode: number; stderr: string; ms: number }>();
+
+  beforeAll(async () => {
+    // All four at once, as four kernels: each must finish well inside a minute.
+    await Promise.all(
+      files.map(async (f) => {
+        const started = Date.now();
+        const r = await execa('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=120', '--output-dir', out, join(NOTEBOOKS, f)], {
+          env: { JUPYTER_PATH, GLASS_ROOT: root },
+          reject: false,
+          timeout: NB_MS,
+        });
+        runs.set(f, { exitCode: r.exitCode ?? -1, stderr: r.stderr, ms: Date.now() - started });
+      }),
+    );
+    return () => rmSync(out, { recursive: true, force: true });
+  }, NB_MS);
+
+  it('there are the four notebooks, and every one ran top to bottom without a failing cell', () => {
+    expect(files).toEqual(['01-first-container.ipynb', '02-namespaces.ipynb', '03-union-fs.ipynb', '04-kernel-layer.ipynb']);
+    for (const f of files) {
+      const r = runs.get(f)!;
+      expect(r.exitCode, `${f}: ${r.stderr.slice(-2000)}`).toBe(0);
+      expect(r.ms, `${f} took ${r.ms} ms`).toBeLessThan(60_000 * 2); // under a minute each alone; four at once share the CPU
+      for (const c of codeCells(join(out, f))) expect(c.stderr, `${f}: ${c.source.slice(0, 80)}`).toBe('');
+    }
+    // They removed what they made.
+    expect(containerIds(root)).toEqual([]);
+  });
+
+  it('1: create, start, output and exit code, the Steps as a table, the hostname cell prints the container\'s hostname', () => {
+    const cells = codeCells(join(out, '01-first-container.ipynb'));
+    const created = cell(cells, 'engine.containers.create(');
+    const host = /^hostname: ([0-9a-f]{12}) /m.exec(created.stdout)?.[1];
+    expect(host).toBeDefined();
+    expect(created.stdout).toContain('status:   created');
+    const started = cell(cells, 'engine.containers.start(');
+    expect(started.stdout).toBe(`stdout:    "hello from ${host}\\n"\nstderr:    "and a line on stderr\\n"\nexit code: 3\n`);
+    expect(cell(cells, 'console.log(view.status').stdout).toMatch(/^exited with exit code 3 at \d{4}-/);
+    // The trace: an HTML table with the shim's clone, the overlay mount and the exec.
+    const steps = cell(cells, 'await glass.show([...created, ...started]);').html;
+    expect(steps).toContain('<table class="glass-table">');
+    for (const t of ['Create the container process in new namespaces', 'Mount the overlay root filesystem', 'Switch the root filesystem with pivot_root']) expect(steps).toContain(t);
+    expect(steps).toContain('mount -t overlay overlay -o lowerdir=');
+    expect(cell(cells, 'glass.chart(').svg).toMatch(/^<svg[\s\S]*Steps over time/);
+    expect(cell(cells, 'engine.containers.remove(').stdout).toBe('containers of this notebook left: 0\n');
+    expect(cell(cells, 'glass.run("echo I am').stdout).toMatch(/^I am [0-9a-f]{12}\n\(exit code 3; \d+ steps/);
+    // glass.sh`run --rm busybox hostname`: the container's hostname (its short id), not the host's; the trace's hostname step agrees.
+    const hello = cell(cells, 'glass.sh`run --rm busybox hostname`').stdout.split('\n')[0]!;
+    expect(hello).toMatch(/^[0-9a-f]{12}$/);
+    expect(hello).not.toBe(hostname());
+    expect(cell(cells, 'await glass.show(hello);').html).toContain(`<code>hostname ${hello}</code>`);
+    expect(cell(cells, 'no-such-image').stdout).toBe(
+      "glass: No such image: no-such-image. Unable to find image 'no-such-image:latest' locally: glass has no registry pulls yet; try busybox, or 'glass import'\nglass: unknown flag: --no-such-flag\n",
+    );
+  });
+
+  it('2: the host and two containers side by side: hostnames, PIDs, two different net namespace inodes; the process tree picture', () => {
+    const cells = codeCells(join(out, '02-namespaces.ipynb'));
+    const table = cell(cells, 'glass.compare(').html;
+    const net = tableRow(table, 'net namespace inode').slice(1);
+    expect(net).toHaveLength(3);
+    expect(net.every((n) => /^\d+$/.test(n))).toBe(true);
+    expect(new Set(net).size).toBe(3); // host, alpha, beta: three network namespaces
+    const [hostHostname, ...names] = tableRow(table, 'hostname (UTS namespace)').slice(1);
+    expect(hostHostname).toBe(hostname());
+    for (const n of names) expect(n).toMatch(/^[0-9a-f]{12}$/);
+    expect(tableRow(table, 'the same process, its PID as it sees itself').slice(2)).toEqual(['1', '1']);
+    const user = tableRow(table, 'user namespace inode').slice(1);
+    expect(new Set(user).size).toBe(1); // still the host's
+    const tree = cell(cells, 'glass.processTree(').svg;
+    expect(tree).toMatch(/^<svg /);
+    expect(tree.match(/PID 1 inside/g)).toHaveLength(2);
+    expect(tree).toContain('glass-shim (the monitor)');
+    expect(tree).toContain('sleep 600');
+    const pids = cell(cells, 'glass.pids(').html;
+    expect(pids).toContain('PID in the container');
+    expect(cell(cells, 'readlinkSync(`/proc/${pid}/ns/net`)').stdout).toMatch(/NSpid:\s+\d+\s+1\n/);
+    expect(cell(cells, 'glass.cgroup(').html).toContain('cgroup.procs');
+    expect(cell(cells, 'glass.mounts(').html).toMatch(/<code>\/<\/code><\/td><td[^>]*>overlay</);
+    expect(cell(cells, 'glass.sample(').svg).toContain('processes in nb2-gamma');
+  });
+
+  it('3: the upperdir with its whiteout, the layer stack, another container sees none of it, export', () => {
+    const cells = codeCells(join(out, '03-union-fs.ipynb'));
+    const upper = cell(cells, 'glass.upperdir(').html;
+    expect(tableRow(upper, '/bin/vi')[1]).toBe('whiteout: deleted from a lower layer');
+    expect(tableRow(upper, '/root/notes.txt')[1]).toBe('file (new or changed: copied up)');
+    expect(tableRow(upper, '/etc/passwd')[1]).toBe('file (new or changed: copied up)');
+    expect(cell(cells, 'execFileSync("ls", ["-l"').stdout).toMatch(/^c---------\s+\d+ root root 0, 0 .* vi$/m);
+    expect(cell(cells, 'lowerPasswd').stdout).toContain('the new line: learner:x:1000:1000::/home/learner:/bin/sh');
+    const stack = cell(cells, 'glass.overlayStack(').svg;
+    for (const t of ['merged — what the container sees as /', 'upperdir — the container’s own changes', 'lowerdir 1', '✗ /bin/vi (whiteout: deleted)', '+ /root/notes.txt']) expect(stack).toContain(t);
+    const other = cell(cells, 'const other = await glass.run(').stdout;
+    expect(other).toContain("cat: can't open '/root/notes.txt': No such file or directory");
+    expect(other).toMatch(/^\/bin\/vi$/m);
+    expect(cell(cells, 'export -o').stdout).toMatch(/root\/notes.txt in the tar: true\nbin\/vi in the tar:\s+false\n$/);
+  });
+
+  it('4: a container from the kernel layer, step by step, ending in a shell command run inside', () => {
+    const cells = codeCells(join(out, '04-kernel-layer.ipynb'));
+    expect(cell(cells, 'cgroupDriver()').html).toContain('Create the container');
+    const launch = cell(cells, 'launchShim(');
+    expect(launch.html).toContain('Create the container process in new namespaces');
+    expect(launch.html).toContain('Mount the overlay root filesystem');
+    expect(cell(cells, 'const code = await attachment!.exited()').stdout).toMatch(/^hello from by-hand, PID 1\nmy cgroup: [^\n]*:\/\nbin\n[\s\S]*\nexit code: 0\n$/);
+    const after = cell(cells, 'readExitSteps(dir)');
+    expect(after.stdout).toContain('cgroup still there: false');
+    expect(after.html).toContain('<table class="glass-table">');
+    expect(cell(cells, 'rmSync(dir').stdout).toBe('state dir removed: true\n');
+  });
+});
+
+describe.skipIf(!isRoot)('notebooks: a killed kernel, bad input, no root', () => {
+  const root = useRoot();
+
+  it('a kernel killed mid-run leaves its containers; the next run of the notebook removes them, and glass.cleanup() removes its own', async () => {
+    const env = { GLASS_ROOT: root };
+    const first = await kernel(
+      [IMPORT + 'await glass.notebook("interrupted");', 'await glass.runDetached({ name: "nb-killed-1", command: ["sleep", "600"] });\nawait glass.runDetached({ name: "nb-killed-2", command: ["sleep", "600"] });\nconsole.log("started")'],
+      { cwd: NOTEBOOKS, env, end: 'kill' },
+    );
+    expect(first.map((c) => c.status)).toEqual(['ok', 'ok']);
+    // SIGKILL: no exit handler ran. The containers still run, labelled as the notebook's.
+    const ps = await glass(root, ['ps', '--filter', 'label=glass.notebook=interrupted', '--format', '{{.Names}} {{.State}}']);
+    expect(ps.stdout.split('\n').filter(Boolean).sort()).toEqual(['nb-killed-1 running', 'nb-killed-2 running']);
+    const next = await kernel(
+      [
+        IMPORT + 'const nb = await glass.notebook("interrupted");\nconsole.log(`removed ${nb.leftovers} left by an earlier run`)',
+        'await glass.runDetached({ name: "nb-killed-3", command: ["sleep", "600"] });\nconsole.log(await glass.cleanup())',
+      ],
+      { cwd: NOTEBOOKS, env },
+    );
+    expect(next.map((c) => [c.status, c.stdout])).toEqual([
+      ['ok', 'removed 2 left by an earlier run\n'],
+      ['ok', '1\n'],
+    ]);
+    expect(containerIds(root)).toEqual([]);
+  }, NB_MS);
+
+  it('a kernel shut down (the exit handler) removes what the notebook left running', async () => {
+    const r = await kernel([IMPORT + 'await glass.notebook("shutdown");\nawait glass.runDetached({ name: "nb-shutdown", command: ["sleep", "600"] });'], { cwd: NOTEBOOKS, env: { GLASS_ROOT: root } });
+    expect(r[0]!.status).toBe('ok');
+    expect(containerIds(root)).toEqual([]);
+  }, NB_MS);
+
+  it("a missing image and a bad option fail the cell with glass's one line, not a stack trace", async () => {
+    const r = await kernel(
+      [
+        IMPORT + 'await glass.notebook("bad-input");',
+        'await glass.run({ image: "no-such-image" });',
+        'await glass.sh`run --no-such-flag busybox true`;',
+        'await glass.notebook("bad-input").then((nb) => nb.engine.containers.start("no-such-container"));',
+        'await glass.run({ workdir: "relative", command: ["true"] });',
+      ],
+      { cwd: NOTEBOOKS, env: { GLASS_ROOT: root } },
+    );
+    expect(r.map((c) => c.status)).toEqual(['ok', 'error', 'error', 'error', 'error']);
+    expect(r.slice(1).map((c) => c.stderr)).toEqual([
+      "glass: No such image: no-such-image. Unable to find image 'no-such-image:latest' locally: glass has no registry pulls yet; try busybox, or 'glass import'\n",
+      'glass: unknown flag: --no-such-flag\n',
+      'glass: No such container: no-such-container\n',
+      expect.stringMatching(/^glass: [^\n]*relative[^\n]*\n$/),
+    ]);
+    expect(containerIds(root)).toEqual([]);
+  }, NB_MS);
+
+  it("as non-root, the first cell gives glass's not-root message", async () => {
+    // The kernel as nobody: Jupyter's runtime files go to a folder nobody may write.
+    const runtime = mkdtempSync(join(tmpdir(), 'glass-nb-runtime-'));
+    chmodSync(runtime, 0o777);
+    try {
+      const r = await kernel([IMPORT + 'await glass.notebook("01-first-container");'], {
+        cwd: NOTEBOOKS,
+        env: { GLASS_ROOT: root, JUPYTER_RUNTIME_DIR: runtime, HOME: runtime },
+        uid: 65534,
+      });
+      expect(r.map((c) => [c.status, c.stderr])).toEqual([['error', 'glass: glass needs root to create namespaces, cgroups and mounts: run it with sudo\n']]);
+    } finally {
+      rmSync(runtime, { recursive: true, force: true });
+    }
+  }, NB_MS);
+});
