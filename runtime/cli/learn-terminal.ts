@@ -13,6 +13,7 @@ import chalk from 'chalk';
 import { createInterface } from 'node:readline';
 import { solveOf, type Lesson, type LessonStep } from '../learn/model.js';
 import type { ProgressStore } from '../learn/progress.js';
+import type { Step } from '../engine/index.js';
 import { LessonSession, type CommandResult } from '../learn/session.js';
 import type { Ctx } from './context.js';
 import { renderMarkdown, wrap } from './markdown.js';
@@ -244,16 +245,29 @@ async function typeOut(code: string): Promise<void> {
 // ---------------------------------------------------------------------------
 // Under the hood: the explain trace of what the learner ran, shortened for reading.
 
-const MAX_STEPS = 24;
+/** A run takes ~35 steps; more than this and the middle ones are left out (never a failed one, never the last ones: pivot_root, exec). */
+const MAX_STEPS = 40;
+const KEEP_LAST = 12;
+
+/** The steps to show, in order, and how many were left out before the last ones. */
+function pick(steps: Step[]): { shown: (Step & { n: number })[]; left: number } {
+  const numbered = steps.map((s, i) => ({ ...s, n: i + 1 }));
+  if (numbered.length <= MAX_STEPS) return { shown: numbered, left: 0 };
+  const head = numbered.slice(0, MAX_STEPS - KEEP_LAST);
+  const tail = numbered.slice(-KEEP_LAST);
+  const failedMiddle = numbered.slice(MAX_STEPS - KEEP_LAST, -KEEP_LAST).filter((s) => s.phase === 'failed');
+  return { shown: [...head, ...failedMiddle, ...tail], left: numbered.length - head.length - tail.length - failedMiddle.length };
+}
 
 export function underTheHood(result: CommandResult, root: string, large: boolean, w: number): string {
   const steps = result.steps.filter((s) => s.phase !== 'started');
   const head = chalk.bold.blue('Under the hood') + chalk.dim(' — what glass asked the kernel to do');
   if (!steps.length) return `${head}\n  ${chalk.dim('glass took no kernel steps for this command (it ran none, or only read its own records).')}`;
-  const shown = steps.slice(0, MAX_STEPS);
+  const { shown, left } = pick(steps);
   const lines = [head];
   shown.forEach((s, i) => {
-    const mark = s.phase === 'failed' ? chalk.red('✗') : chalk.dim(String(i + 1).padStart(2));
+    if (left && i > 0 && s.n !== shown[i - 1].n + 1) lines.push(chalk.dim(`  … ${left} more steps ('--explain' on the command shows every one)`));
+    const mark = s.phase === 'failed' ? chalk.red(' ✗') : chalk.dim(String(s.n).padStart(2));
     const who = s.by === 'shim' ? chalk.magenta(' [shim]') : '';
     if (large) lines.push('');
     lines.push(` ${mark} ${chalk.bold(shorten(s.title, root))}${who}`);
@@ -261,7 +275,6 @@ export function underTheHood(result: CommandResult, root: string, large: boolean
     if (s.command) lines.push(`      ${chalk.green('$')} ${clip(shorten(s.command, root), w - 8)}`);
     if (s.phase === 'failed' && s.error) lines.push(`      ${chalk.red(s.error)}`);
   });
-  if (steps.length > shown.length) lines.push(chalk.dim(`  … and ${steps.length - shown.length} more ('--explain' on the command shows them all)`));
   return lines.join('\n');
 }
 

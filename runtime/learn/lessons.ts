@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FEATURES } from '../catalog/features.js';
+import { GlassError } from '../engine/index.js';
 import { LessonFormatError, type Lesson } from './model.js';
 import { LESSON_FILE, parseLesson } from './parse.js';
 
@@ -41,7 +42,8 @@ export function loadLessons(dir: string = defaultLessonsDir(), only?: string): L
     if (!statSync(abs).isDirectory()) throw new Error('not a directory');
     names = readdirSync(abs);
   } catch (e) {
-    throw new LessonFormatError(abs, 0, `cannot read the lessons folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new GlassError('INVALID_ARGUMENT', `cannot read the lessons folder ${abs}: ${why} (--lessons takes a folder of NN-slug.md lesson files)`);
   }
   const lessons = names
     .filter((n) => LESSON_FILE.test(n))
@@ -49,7 +51,7 @@ export function loadLessons(dir: string = defaultLessonsDir(), only?: string): L
     .sort()
     .map((n) => {
       const file = join(abs, n);
-      if (!statSync(file).isFile()) throw new LessonFormatError(file, 0, 'a lesson is a regular file');
+      if (!statSync(file).isFile()) throw new LessonFormatError(file, 1, 'a lesson is a regular file');
       return parseLesson(readFileSync(file, 'utf8'), file);
     });
   const seen = new Map<number, string>();

@@ -99,7 +99,7 @@ describe.skipIf(!isRoot)('glass learn: what a learner sees when something is wro
       const r = await glass(root, ['learn', '--lessons', dir]);
       expect(r).toEqual({ exitCode: 1, stdout: '', stderr: `Error: bad lesson: ${dir}/01-bad.md:12: step 1 ('A step') suggests a command but has no \`\`\`sh check block to tell when it is done\n` });
       const gone = await glass(root, ['learn', '--lessons', join(dir, 'nowhere')]);
-      expect(gone).toEqual({ exitCode: 1, stdout: '', stderr: `Error: bad lesson: ${join(dir, 'nowhere')}:0: cannot read the lessons folder: ENOENT\n` });
+      expect(gone).toEqual({ exitCode: 1, stdout: '', stderr: `Error: cannot read the lessons folder ${join(dir, 'nowhere')}: no such directory (--lessons takes a folder of NN-slug.md lesson files)\n` });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

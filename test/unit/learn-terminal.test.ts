@@ -53,7 +53,7 @@ describe('under the hood', () => {
         false,
         80,
       );
-      expect(text.split('\n')).toEqual(['Under the hood — what glass asked the kernel to do', '  1 Mount it', '      $ mount <root>/x', ' ✗ Pivot [shim]', '      $ c', '      EPERM']);
+      expect(text.split('\n')).toEqual(['Under the hood — what glass asked the kernel to do', '  1 Mount it', '      $ mount <root>/x', '  ✗ Pivot [shim]', '      $ c', '      EPERM']);
       expect(underTheHood({ ...r, steps: [] }, root, false, 80)).toMatch(/glass took no kernel steps/);
     } finally {
       chalk.level = level;

@@ -45,6 +45,11 @@ export async function learn(ctx: Ctx): Promise<number> {
   return teachLesson(ctx, lesson, { present: bool(ctx.flags.present), restart: bool(ctx.flags.restart), store: new ProgressStore() });
 }
 
+/** A path as a shell would need it typed. */
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 function list(ctx: Ctx, lessons: Lesson[]): number {
   const progress = new ProgressStore().read().lessons;
   const rows = lessons.map((l) => {
@@ -62,7 +67,9 @@ function list(ctx: Ctx, lessons: Lesson[]): number {
   ctx.out(`${chalk.bold('   # ' + 'LESSON'.padEnd(w1) + '  TIME    PROGRESS')}\n`);
   for (const r of rows) ctx.out(`  ${r[0]} ${r[1].padEnd(w1)}  ${r[2].padEnd(6)}  ${r[3]}\n`);
   const next = lessons.find((l) => !isComing(l) && !progress[l.id]?.done);
-  if (next) ctx.out(`\nStart or resume one with 'glass learn ${next.number}' (the lessons live in lessons/, readable as Markdown too).\n`);
+  const dir = str(ctx.flags.lessons);
+  const lessonsFlag = dir ? ` --lessons ${shellQuote(dir)}` : '';
+  if (next) ctx.out(`\nStart or resume one with 'glass learn${lessonsFlag} ${next.number}' (the lessons are Markdown files in ${dir ?? 'lessons/'}).\n`);
   return 0;
 }
 
