@@ -16,6 +16,8 @@ import time
 from jupyter_client.manager import start_new_kernel
 
 spec = json.load(sys.stdin)
+# Killed by a test's timeout (SIGTERM): still end the kernel (the finally below), never leave it running.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 km, kc = start_new_kernel(kernel_name="tslab", cwd=spec["cwd"], startup_timeout=120)
 results = []
 try:
