@@ -102,7 +102,9 @@ export class LessonSession {
   async check(step: LessonStep): Promise<{ passed: boolean; output: string; timedOut: boolean }> {
     if (!step.check) return { passed: true, output: '', timedOut: false };
     const prelude = join(projectRoot(), 'runtime', 'learn', 'prelude.sh');
-    const r = await this.spawnBash(`set -e -o pipefail\nsource ${JSON.stringify(prelude)}\n${step.check.code}`, { capture: true });
+    // set -e, but not pipefail: in a check, `glass logs x | grep -q y` asks what grep found; with
+    // pipefail, grep -q ending early would fail the check whenever glass got SIGPIPE.
+    const r = await this.spawnBash(`set -e\nsource ${JSON.stringify(prelude)}\n${step.check.code}`, { capture: true });
     return { passed: r.exitCode === 0 && !r.timedOut, output: r.output, timedOut: r.timedOut };
   }
 
@@ -112,7 +114,7 @@ export class LessonSession {
     this.lastExit = undefined;
   }
 
-  /** A setup, solve-less script or cleanup: quietly, with `set -e -o pipefail`. */
+  /** A setup or cleanup block: quietly, with `set -e -o pipefail`. */
   async runScript(block: Block): Promise<{ exitCode: number; output: string; timedOut: boolean }> {
     return this.spawnBash(`set -e -o pipefail\n${block.code}`, { capture: true });
   }
