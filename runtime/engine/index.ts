@@ -21,7 +21,7 @@ export { GlassError, KernelError, isGlassError, type ErrorCode } from './errors.
 export { humanDuration, parseTime, statusText } from './containers/status.js';
 export { shortId } from './ids.js';
 export { describeHostError, errnoText, isHostError, syscallMessage } from './host-errors.js';
-export { readEnvFile } from './containers/env.js';
+export { readEnvFile, resolveEnvArg } from './containers/env.js';
 export { readLabelFile } from './containers/labels.js';
 export { EVENT_FILTER_KEYS, eventMatcher, eventTimeRange, getTimestamp, parseGoDurationNs, parseTimestamp, type EventFilters } from './events-filter.js';
 

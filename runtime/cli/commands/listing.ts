@@ -50,7 +50,7 @@ export function labelList(labels: Record<string, string>): string {
 }
 
 /** `--filter KEY=VALUE` arguments, grouped by key (the runtime checks keys and values). */
-function parseFilters(args: string[]): ContainerFilters {
+export function parseFilters(args: string[]): ContainerFilters {
   const filters: ContainerFilters = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
@@ -61,7 +61,7 @@ function parseFilters(args: string[]): ContainerFilters {
 }
 
 /** Column headers for `ps --format 'table ...'`, as Docker names them. */
-const PS_HEADERS: Record<string, string> = {
+export const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
   Ports: 'PORTS', Status: 'STATUS', State: 'STATE', Names: 'NAMES', Labels: 'LABELS',
   // A method, not a field: its header is worked out from its argument (headerLabel).
@@ -82,14 +82,20 @@ function goTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' +0000 UTC');
 }
 
+/** A ps or images --format template, parsed and its fields checked (also what the language server checks as you type). */
+export function parseListFormat(command: string, format: string, headers: Record<string, string>) {
+  const isTable = format.startsWith('table ') || format === 'table';
+  const parts = parseTemplate(isTable ? format.slice(5).trimStart() || '{{.ID}}' : format);
+  checkFields(parts, Object.keys(headers), command);
+  return { isTable, parts };
+}
+
 /**
  * Render rows with a --format template. "table " in front means aligned
  * columns under a header row, as in Docker.
  */
 function formatted(command: string, format: string, records: object[], headers: Record<string, string>): string {
-  const isTable = format.startsWith('table ') || format === 'table';
-  const parts = parseTemplate(isTable ? format.slice(5).trimStart() || '{{.ID}}' : format);
-  checkFields(parts, Object.keys(headers), command);
+  const { isTable, parts } = parseListFormat(command, format, headers);
   const lines = records.map((r) => render(parts, r));
   if (!isTable) return lines.map((l) => l + '\n').join('');
   const header = render(parts, new Proxy({}, { get: (_t, k) => (k === 'Label' ? headerLabel : (headers[String(k)] ?? String(k).toUpperCase())), has: () => true }));
@@ -124,7 +130,7 @@ export const images: Handler = async (ctx) => {
   return 0;
 };
 
-const IMAGE_HEADERS: Record<string, string> = {
+export const IMAGE_HEADERS: Record<string, string> = {
   ID: 'IMAGE ID', Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', CreatedSince: 'CREATED',
   CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS',
 };
