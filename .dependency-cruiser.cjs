@@ -2,6 +2,7 @@
  * The layer rule (DESIGN.md, "Layers"): each layer talks only to the ones
  * below it; no import runs back up. `npm test` checks it before the tests:
  *
+ *   vscode-extension/src          a client too (language server, VS Code client)
  *   cli  learn  notebook  api   clients
  *        engine              the one API for every client   (catalog: data, beside it)
  *        shim                TS half of the shim protocol
@@ -94,6 +95,43 @@ module.exports = {
       to: { path: layer('notebook') },
     },
     {
+      name: 'vscode-extension-is-a-client',
+      comment:
+        'vscode-extension/ (the language server and the VS Code client) is a client at the top, like learn and the notebooks: it reads the catalog, ' +
+        'the lessons (learn) and live names through the Engine\'s public surface; never the kernel, the shim, the notebooks or the api.',
+      severity: 'error',
+      from: { path: '^vscode-extension/src/' },
+      to: { path: any('kernel', 'shim', 'notebook', 'api') },
+    },
+    {
+      name: 'vscode-extension-uses-engine-public-surface',
+      severity: 'error',
+      from: { path: '^vscode-extension/src/' },
+      to: { path: layer('engine'), pathNot: '^runtime/engine/index\\.ts$' },
+    },
+    {
+      name: 'vscode-extension-uses-cli-checks-only',
+      comment:
+        "From the cli, only the language server's diagnostics use cli/check.ts (the CLI parser and the checks the CLI makes before it runs, " +
+        'so the editor shows the very message the terminal would). The client runs glass as a program, never its code.',
+      severity: 'error',
+      from: { path: '^vscode-extension/src/' },
+      to: { path: layer('cli'), pathNot: '^runtime/cli/check\\.ts$' },
+    },
+    {
+      name: 'vscode-client-not-to-cli',
+      severity: 'error',
+      from: { path: '^vscode-extension/src/client/' },
+      to: { path: layer('cli') },
+    },
+    {
+      name: 'nothing-imports-the-extension',
+      comment: 'No runtime layer imports vscode-extension/: it is a client, at the top.',
+      severity: 'error',
+      from: { path: '^runtime/' },
+      to: { path: '^vscode-extension/' },
+    },
+    {
       name: 'api-not-to-learn',
       severity: 'error',
       from: { path: layer('api') },
@@ -107,7 +145,7 @@ module.exports = {
     },
   ],
   options: {
-    includeOnly: '^runtime/',
+    includeOnly: '^(runtime|vscode-extension/src)/',
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'vscode-extension/test/**/*.test.ts'],
     // Integration tests start real containers; after the whole suite the leak
     // check looks for mounts, cgroups and processes left behind and fails the run.
     globalSetup: ['test/leak-check.ts'],
