@@ -70,7 +70,12 @@ describe.skipIf(!isRoot)('set-up', () => {
       const bin = `${repo}/stub-bin`;
       mkdirSync(bin);
       for (const [name, body] of [
-        ['npm', 'mkdir -p node_modules/x dist native/build; touch node_modules/x/f dist/glass.cjs native/build/glass-shim'],
+        [
+          'npm',
+          // What npm ci and the build leave, and the notebooks' kernel (tools/tslab) setup.sh then registers.
+          'mkdir -p node_modules/x dist native/build tools/tslab/node_modules/.bin; touch node_modules/x/f dist/glass.cjs native/build/glass-shim; ' +
+            "printf '#!/bin/sh\\nexit 0\\n' > tools/tslab/node_modules/.bin/tslab; chmod +x tools/tslab/node_modules/.bin/tslab",
+        ],
         ['dpkg', 'exit 0'],
       ]) {
         writeFileSync(`${bin}/${name}`, `#!/bin/sh\n${body}\n`);
@@ -85,7 +90,8 @@ describe.skipIf(!isRoot)('set-up', () => {
 
       const sudo = await execa('bash', [`${repo}/setup.sh`], { env: { ...env, SUDO_USER: 'nobody' }, reject: false });
       expect(sudo.exitCode, sudo.stderr).toBe(0);
-      expect(sudo.stdout).toContain('setup: node_modules/, dist/ and native/build/ belong to nobody');
+      expect(sudo.stdout).toContain('setup: node_modules/, dist/, native/build/, tools/tslab/node_modules/ and .jupyter/ belong to nobody');
+      expect(statSync(`${repo}/tools/tslab/node_modules/.bin/tslab`).uid).toBe(65534);
       expect(owners()).toEqual([65534, 65534, 65534, 65534, 65534, 65534]);
       expect(statSync(`${repo}/setup.sh`).uid).toBe(0); // only the build output changes hands
     } finally {
