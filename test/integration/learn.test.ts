@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerIds, glass, isRoot, REPO, testRoot } from '../helpers.js';
 import { isComing, loadLessons } from '../../runtime/learn/lessons.js';
-import { runLessonAuto } from '../../runtime/learn/auto.js';
-import { createEngine } from '../../runtime/engine/index.js';
 
 const LESSONS = join(REPO, 'lessons');
 const lessons = loadLessons(LESSONS);
@@ -18,41 +16,6 @@ function stateHome(): string {
   const dir = mkdtempSync(join(tmpdir(), 'glass-learn-state-'));
   return dir;
 }
-
-describe.skipIf(!isRoot)('glass learn --auto: every shipped lesson, end to end', () => {
-  it.each(shipped.map((l) => [l.id, l] as const))('%s: every check fails before its step and passes after its solve; nothing is left', async (_id, lesson) => {
-    const root = testRoot();
-    const xdg = stateHome();
-    try {
-      const r = await glass(root, ['learn', '--auto', String(lesson.number)], { timeout: LESSON_MS, env: { XDG_STATE_HOME: xdg } });
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toContain(`Lesson ${lesson.number}: ${lesson.title}`);
-      expect(r.stdout).toContain(`${lesson.steps.length} passed, 0 failed\n`);
-      expect(r.exitCode).toBe(0);
-      for (const step of lesson.steps) expect(r.stdout).toContain(`✓ ${step.index}. ${step.title}`);
-      // The lesson removed what it made: no container is left in its root.
-      expect(containerIds(root)).toEqual([]);
-    } finally {
-      rmSync(xdg, { recursive: true, force: true });
-    }
-  }, LESSON_MS);
-
-  it.each(shipped.map((l) => [l.id, l] as const))('%s: without its solve, a step\'s check fails and the learner gets the hint', async (_id, lesson) => {
-    const root = testRoot();
-    const engine = createEngine({ root });
-    // The last step with a check: every step before it is solved, this one is not.
-    const target = [...lesson.steps].reverse().find((s) => s.check)!;
-    const result = await runLessonAuto(lesson, { engine, withoutSolve: target.index });
-    const last = result.steps[result.steps.length - 1];
-    expect(result.steps.slice(0, -1).map((s) => s.outcome)).toEqual(result.steps.slice(0, -1).map(() => 'passed'));
-    expect(last.step.index).toBe(target.index);
-    expect(last.outcome).toBe('hint-shown');
-    expect(last.detail).toBe(target.hint);
-    expect(target.hint!.length).toBeGreaterThan(10);
-    expect(result.problems).toEqual([]);
-    expect(containerIds(root)).toEqual([]);
-  }, LESSON_MS);
-});
 
 describe.skipIf(!isRoot)('glass learn: what a learner sees when something is wrong', () => {
   it('lists the lessons with progress and the coming ones', async () => {

@@ -1,0 +1,4 @@
+import { lessonSuite } from './learn-lessons.js';
+
+// A third of the shipped lessons (the others: learn-auto-2, learn-auto-3), so they run side by side.
+lessonSuite(0);
