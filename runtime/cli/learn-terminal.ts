@@ -30,8 +30,28 @@ class Leave extends Error {}
 const out = (s: string) => void process.stdout.write(s);
 const width = () => Math.max(40, Math.min(process.stdout.columns || 80, 100));
 
+/**
+ * Ctrl-C outside a prompt (while a check or setup runs, while a command is
+ * typed out) must not kill glass with the lesson's containers left running:
+ * it is noted, and the lesson is left at the next prompt. While the learner's
+ * own command runs, Ctrl-C is that command's (it stops a `logs -f`).
+ */
+let interrupted = false;
+let childOwnsCtrlC = false;
+const onSigint = () => {
+  if (!childOwnsCtrlC) interrupted = true;
+};
+
+function leaveIfInterrupted(): void {
+  if (interrupted) {
+    out('\n');
+    throw new Leave();
+  }
+}
+
 /** Read one line; Ctrl-C or end of input leaves the lesson. */
 function ask(prompt: string): Promise<string> {
+  leaveIfInterrupted();
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
     let answered = false;
@@ -54,6 +74,7 @@ function ask(prompt: string): Promise<string> {
 
 /** Wait for one key press (presenter mode); Ctrl-C or q leaves. */
 function key(): Promise<string> {
+  leaveIfInterrupted();
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     stdin.setRawMode(true);
@@ -70,12 +91,11 @@ function key(): Promise<string> {
 
 /** Run a child with the terminal's Ctrl-C going to it, not to us (as a shell does). */
 async function withChildOwningCtrlC<T>(fn: () => Promise<T>): Promise<T> {
-  const ignore = () => {};
-  process.on('SIGINT', ignore);
+  childOwnsCtrlC = true;
   try {
     return await fn();
   } finally {
-    process.off('SIGINT', ignore);
+    childOwnsCtrlC = false;
   }
 }
 
@@ -85,6 +105,8 @@ export async function teachLesson(ctx: Ctx, lesson: Lesson, opts: TeachOptions):
   const saved = store.get(lesson.id);
   const startAt = saved && !saved.done && saved.step > 1 && saved.step <= lesson.steps.length ? saved.step : 1;
   const session = new LessonSession(lesson, { engine: ctx.engine });
+  interrupted = false;
+  process.on('SIGINT', onSigint);
   const root = ctx.engine.root;
   let current: LessonStep | undefined;
   let currentCleanupDone = true;
@@ -129,6 +151,8 @@ export async function teachLesson(ctx: Ctx, lesson: Lesson, opts: TeachOptions):
     const at = store.get(lesson.id)?.step ?? 1;
     out(`Progress saved: 'glass learn ${lesson.number}' resumes at step ${at}.\n`);
     return 130;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 
@@ -153,7 +177,7 @@ async function teachStep(session: LessonSession, lesson: Lesson, step: LessonSte
     if (present) {
       await pause('type the command');
       await typeOut(suggested.code);
-      await pause('run it');
+      await pause('run it'); // (a Ctrl-C while it was typed leaves here)
       command = suggested.code;
     } else {
       if (first && step.run) out(commandBox(step.run.code) + '\n');
