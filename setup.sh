@@ -19,8 +19,13 @@ fi
 # jupyter-*, python3-nb*, python3-ipykernel: the notebooks (npm run notebooks;
 # the tests execute them headless with nbconvert); chromium: the test that
 # runs notebook 2 in a real browser.
+# libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep:
+# code-server (tools/code-server), the real editor the VS Code extension's
+# end-to-end test runs in (its native modules build against them; Debian's rg
+# stands in for the one @vscode/ripgrep would download).
 need=(busybox-static gcc make libc6-dev tar bsdutils util-linux python3 iptables iproute2
-  jupyter-core jupyter-client jupyter-nbconvert jupyter-notebook python3-nbclient python3-nbformat python3-ipykernel chromium)
+  jupyter-core jupyter-client jupyter-nbconvert jupyter-notebook python3-nbclient python3-nbformat python3-ipykernel chromium
+  libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,6 +40,9 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
 fi
 
 npm ci --no-audit --no-fund </dev/null
+# The VS Code extension has its own package (language server and client
+# libraries, vsce); npm run build bundles and packages it (a .vsix).
+npm ci --no-audit --no-fund --prefix vscode-extension </dev/null
 npm run build </dev/null
 
 # The notebooks' TypeScript kernel, tslab, in its own folder (it brings its own
@@ -44,13 +52,17 @@ npm ci --no-audit --no-fund --prefix tools/tslab </dev/null
 tools/tslab/node_modules/.bin/tslab install --python=/usr/bin/python3 \
   --binary="$PWD/tools/tslab/node_modules/.bin/tslab" --prefix="$PWD/.jupyter" >/dev/null
 
+# code-server, in its own folder: the editor the extension's end-to-end test
+# drives, and where the README's "install the .vsix in code-server" works.
+bash tools/code-server/install.sh </dev/null
+
 # Run with sudo in a user's own clone: give what set-up made back to that
 # user, so a later `npm run build`, `git clean` or editor works without root.
 # (As root without sudo, as .ci/run does, there is no one to give it to.)
 if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && id "$SUDO_USER" >/dev/null 2>&1; then
-  for d in node_modules dist native/build tools/tslab/node_modules .jupyter; do
+  for d in node_modules dist native/build tools/tslab/node_modules .jupyter vscode-extension/node_modules vscode-extension/dist tools/code-server/node_modules; do
     if [ -e "$d" ]; then chown -R "$SUDO_USER": "$d"; fi
   done
-  echo "setup: node_modules/, dist/, native/build/, tools/tslab/node_modules/ and .jupyter/ belong to $SUDO_USER"
+  echo "setup: node_modules/, dist/, native/build/, tools/tslab/node_modules/, .jupyter/, vscode-extension/ and tools/code-server/'s node_modules and dist belong to $SUDO_USER"
 fi
 echo "setup: done. Try: sudo bin/glass run --rm busybox echo hello"
