@@ -85,7 +85,7 @@ export function setUpGlass(setting: string, storageDir: string, opts: { root?: s
   if (!resolved) {
     problem = `glass was not found (glass.command is "${setting}"): put it on PATH with "sudo npm run install-cli" in your glass checkout, or set glass.command to its path (…/bin/glass).`;
   }
-  if (sudo.length && !which('sudo', baseEnv.PATH)) {
+  if (!problem && sudo.length && !which('sudo', baseEnv.PATH)) {
     problem = 'glass needs root and sudo is not installed: install sudo, or run the editor as root and set glass.command to the path of glass.';
   }
   const argv = [...(sudo.length ? [...sudo, `--preserve-env=${PASSED_ENV.join(',')}`] : []), resolved ?? program, ...extra];
