@@ -165,4 +165,8 @@ function toItem(d: TextDocument, e: CompletionEntry): CompletionItem {
 }
 
 // Started as a program (node server.js --stdio, or by the client over IPC).
-startServer(createConnection(ProposedFeatures.all));
+const connection = createConnection(ProposedFeatures.all);
+// Whatever slips past a handler is logged, never the end of the server: the editor keeps its hovers.
+process.on('uncaughtException', (e) => connection.console.error(`glass language server: ${e.stack ?? e}`));
+process.on('unhandledRejection', (e) => connection.console.error(`glass language server: ${(e as Error)?.stack ?? e}`));
+startServer(connection);
