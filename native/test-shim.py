@@ -67,7 +67,7 @@ def frame(kind, payload=b''):
 
 
 def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=(), hook=None,
-        send=(), feed=None, signal_shim=None, kill_init=None, no_go=False, lower=None, removes=False,
+        send=(), feed=None, kill_init=None, no_go=False, lower=None, removes=False,
         extra=(), version=PROTOCOL, inherit=(), during=None, after_exit=None, state=None, before=None):
     """Start one container; return (status lines, output bytes, exit code or None, state dir).
     extra: more spec pairs; version: None leaves the version pair out; inherit:
@@ -139,9 +139,6 @@ def run(name, args, tty=False, stdin=False, user='', cwd='/', binds=(), cgroups=
                     for i in range(0, len(chunk), 3):
                         sock.sendall(chunk[i:i + 3])
                         time.sleep(0.001)
-                if signal_shim:
-                    time.sleep(0.3)
-                    os.kill(shim_pid, signal_shim)
                 if during:
                     during(shim_pid)
                 if kill_init:
@@ -397,8 +394,17 @@ def main():
     check('a hook that cannot start is recorded as failed: %r' % hook, hook['key'] == 'exit-hook'
           and hook['phase'] == 'failed' and 'No such file or directory' in hook['error'])
 
-    _, out, code, _ = run('sigterm', ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; while :; do sleep 0.05; done'],
-                          signal_shim=signal.SIGTERM)
+    # SIGTERM to the shim once the trap is set (the container says so through /gate): an
+    # init without a handler ignores TERM, so a signal sent earlier would be lost.
+    g, bind = gate('sigterm')
+
+    def term(pid):
+        if wait_for('the container to set its TERM trap', lambda: os.path.exists(g + '/trapped')):
+            os.kill(pid, signal.SIGTERM)
+        else:
+            os.kill(running[pid], signal.SIGKILL)  # the check above failed: end the container, not wait on it
+    _, out, code, _ = run('sigterm', ['sh', '-c', 'trap "echo got TERM; exit 7" TERM; touch /gate/trapped; while :; do sleep 0.05; done'],
+                          binds=[bind], during=term)
     check('SIGTERM forwarded to the init', out == b'got TERM\n' and code == 7)
     _, _, code, sdir = run('killed', ['sleep', '100'], kill_init=signal.SIGKILL)
     with open(sdir + '/exit.json') as f:

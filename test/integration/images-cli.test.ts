@@ -3,10 +3,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { GLASS, glass, isRoot, useRoot } from '../helpers.js';
 
+/**
+ * The three longest tests below run 10-15 glass commands each (imports, runs,
+ * a race of five): a few seconds here, more than the default 60 s with the
+ * CPU throttled to 5% of one core (a learner's slow VM). They get SLOW_MS.
+ */
+const SLOW_MS = 150_000;
+
 describe.skipIf(!isRoot)('images from the CLI', () => {
   const root = useRoot();
 
-  it('images, tag, rmi (refused while in use, then -f), like docker', async () => {
+  it('images, tag, rmi (refused while in use, then -f), like docker', { timeout: SLOW_MS }, async () => {
     expect((await glass(root, ['images'])).stdout).toBe('REPOSITORY   TAG       IMAGE ID   CREATED   SIZE\n'); // nothing until first use
     await glass(root, ['run', '--rm', 'busybox', 'true']); // builds busybox from the host's static busybox
     const list = await glass(root, ['images']);
@@ -29,7 +36,7 @@ describe.skipIf(!isRoot)('images from the CLI', () => {
     expect((await glass(root, ['images', '-q'])).stdout).toBe('');
   });
 
-  it('import a rootfs tarball from a file and from stdin, with --change', async () => {
+  it('import a rootfs tarball from a file and from stdin, with --change', { timeout: SLOW_MS }, async () => {
     const rootfs = `${root}/rootfs`;
     mkdirSync(`${rootfs}/bin`, { recursive: true });
     await execa('cp', ['/bin/busybox', `${rootfs}/bin/busybox`]);
@@ -71,7 +78,7 @@ describe.skipIf(!isRoot)('images from the CLI', () => {
     expect(bad.stderr).toMatch(/can't evaluate field Names: images --format knows \.ID \.Repository/);
   });
 
-  it('rmi racing creates: a container is only ever created on layers that stay', async () => {
+  it('rmi racing creates: a container is only ever created on layers that stay', { timeout: SLOW_MS }, async () => {
     const rootfs = `${root}/racefs`;
     mkdirSync(`${rootfs}/bin`, { recursive: true });
     await execa('cp', ['/bin/busybox', `${rootfs}/bin/cat`]);

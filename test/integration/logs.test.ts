@@ -28,6 +28,14 @@ function logFiles(logPath: string): { name: string; size: number }[] {
     .map((f) => ({ name: f, size: statSync(join(dirname(logPath), f)).size }));
 }
 
+/**
+ * For the tests below that run many glass commands one after another (up to
+ * 18, runs among them): each takes seconds with the CPU throttled to 5% of
+ * one core (a learner's slow VM), where they took 55 s to more than the
+ * default 60 s.
+ */
+const MANY_COMMANDS_MS = 150_000;
+
 /** Wait for the container to exit (glass wait), returning its code. */
 async function waitExit(root: string, ref: string): Promise<number> {
   const r = await glass(root, ['wait', ref], { timeout: 300_000 });
@@ -71,7 +79,7 @@ describe.skipIf(!isRoot)('logs: rotation and reading', () => {
     expect((await glass(root, ['rm', name])).exitCode).toBe(0);
   });
 
-  it('a default container is bounded: json-file, max-size 10m, max-file 3, given to the shim in bytes', async () => {
+  it('a default container is bounded: json-file, max-size 10m, max-file 3, given to the shim in bytes', { timeout: MANY_COMMANDS_MS }, async () => {
     const name = unique('default');
     const r = await glass(root, ['run', '--name', name, 'busybox', 'true']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -87,7 +95,7 @@ describe.skipIf(!isRoot)('logs: rotation and reading', () => {
     for (const ref of [name, c.stdout.trim()]) expect((await glass(root, ['rm', ref])).exitCode).toBe(0);
   });
 
-  it('max-file 2 keeps two files in order; max-file 1 keeps one file', async () => {
+  it('max-file 2 keeps two files in order; max-file 1 keeps one file', { timeout: MANY_COMMANDS_MS }, async () => {
     const two = unique('two');
     expect((await glass(root, ['run', '--name', two, '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', 'busybox', 'seq', '1', '1000'])).exitCode).toBe(0);
     const info = await inspect(root, two);
@@ -192,7 +200,7 @@ describe.skipIf(!isRoot)('logs: rotation and reading', () => {
     expect((await glass(root, ['rm', name])).exitCode).toBe(0);
   });
 
-  it('bad --log-driver and --log-opt values: one line, exit 125, nothing created', async () => {
+  it('bad --log-driver and --log-opt values: one line, exit 125, nothing created', { timeout: MANY_COMMANDS_MS }, async () => {
     const cases: [string[], string][] = [
       [['--log-opt', 'foo=bar'], "glass: unknown log opt 'foo' for json-file log driver\n"],
       [['--log-opt', 'max-size=abc'], "glass: failed to initialize logging driver: invalid size: 'abc'\n"],

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { execa } from 'execa';
 import { existsSync, readFileSync, readdirSync, rmdirSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,41 +138,44 @@ describe.skipIf(!isRoot)('the shim when things go wrong', () => {
 });
 
 describe.skipIf(!isRoot)('a state root on a full disk', () => {
-  it('a container that fills it with its own writes still has its exit code (7) recorded; ps, logs, wait, inspect, stop, rm -f work', async () => {
+  // Thirteen glass commands: a few seconds here, more than the default 60 s
+  // with the CPU throttled to 5% of one core (a learner's slow VM).
+  it('a container that fills it with its own writes still has its exit code (7) recorded; ps, logs, wait, inspect, stop, rm -f work', { timeout: 150_000 }, async () => {
     const root = newRoot();
     await execa('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'glass-test-full', root]);
-    try {
-      // Wait for a line on stdin, so that `run -d` has written all it writes before the disk fills.
-      const r = await glass(root, ['run', '-d', '-i', '--name', 'full', 'busybox', 'sh', '-c', 'read go; dd if=/dev/zero of=/fill bs=64k; exit 7']);
-      expect(r.exitCode).toBe(0);
-      const id = r.stdout.trim();
-      // Its writable layer is in the state root, on this tmpfs.
-      expect(statSync(`${root}/containers/${id}`).dev).toBe(statSync(root).dev);
-
-      const att = await glass(root, ['attach', 'full'], { input: 'go\n', stdin: undefined });
-      expect(att.stderr).toContain('No space left on device'); // dd's own complaint, through the attach stream
-      expect(att.exitCode).toBe(7);
-      const free = statfsSync(root);
-      expect(free.bfree).toBeLessThanOrEqual(1); // full indeed
-
-      expect((await glass(root, ['wait', 'full'])).stdout).toBe('7\n');
-      expect((await glass(root, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'full'])).stdout).toBe('exited 7\n');
-      expect(JSON.parse(readFileSync(`${root}/containers/${id}/exit.json`, 'utf8'))).toMatchObject({ exitCode: 7, signal: 0 });
-      const ps = await glass(root, ['ps', '-a', '--format', '{{.Names}} {{.Status}}']);
-      expect(ps.exitCode).toBe(0);
-      expect(ps.stdout).toMatch(/^full Exited \(7\) /);
-      expect((await glass(root, ['logs', 'full'])).exitCode).toBe(0);
-      expect((await glass(root, ['stop', 'full'])).exitCode).toBe(0);
-      const rm = await glass(root, ['rm', '-f', 'full']);
-      expect(rm).toMatchObject({ exitCode: 0, stdout: 'full\n' });
-      expect(existsSync(`${root}/containers/${id}`)).toBe(false);
-    } finally {
+    // When the test ends, passed, failed or timed out (a finally block would
+    // run only once the timed-out test's pending command returned, if ever):
+    // a test that failed half-way must not leave a mount behind.
+    onTestFinished(async () => {
       await cleanRoot(root).catch(() => {});
-      // A shim still holding a file open there would keep the tmpfs busy: a
-      // test that failed half-way must not leave a mount behind.
+      // A shim still holding a file open there would keep the tmpfs busy.
       const umount = await execa('umount', [root], { reject: false });
       if (umount.exitCode !== 0) await execa('umount', ['-l', root], { reject: false });
       rmSync(root, { recursive: true, force: true });
-    }
+    });
+    // Wait for a line on stdin, so that `run -d` has written all it writes before the disk fills.
+    const r = await glass(root, ['run', '-d', '-i', '--name', 'full', 'busybox', 'sh', '-c', 'read go; dd if=/dev/zero of=/fill bs=64k; exit 7']);
+    expect(r.exitCode).toBe(0);
+    const id = r.stdout.trim();
+    // Its writable layer is in the state root, on this tmpfs.
+    expect(statSync(`${root}/containers/${id}`).dev).toBe(statSync(root).dev);
+
+    const att = await glass(root, ['attach', 'full'], { input: 'go\n', stdin: undefined });
+    expect(att.stderr, JSON.stringify(att)).toContain('No space left on device'); // dd's own complaint, through the attach stream
+    expect(att.exitCode).toBe(7);
+    const free = statfsSync(root);
+    expect(free.bfree).toBeLessThanOrEqual(1); // full indeed
+
+    expect((await glass(root, ['wait', 'full'])).stdout).toBe('7\n');
+    expect((await glass(root, ['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'full'])).stdout).toBe('exited 7\n');
+    expect(JSON.parse(readFileSync(`${root}/containers/${id}/exit.json`, 'utf8'))).toMatchObject({ exitCode: 7, signal: 0 });
+    const ps = await glass(root, ['ps', '-a', '--format', '{{.Names}} {{.Status}}']);
+    expect(ps.exitCode).toBe(0);
+    expect(ps.stdout).toMatch(/^full Exited \(7\) /);
+    expect((await glass(root, ['logs', 'full'])).exitCode).toBe(0);
+    expect((await glass(root, ['stop', 'full'])).exitCode).toBe(0);
+    const rm = await glass(root, ['rm', '-f', 'full']);
+    expect(rm).toMatchObject({ exitCode: 0, stdout: 'full\n' });
+    expect(existsSync(`${root}/containers/${id}`)).toBe(false);
   });
 });
