@@ -23,6 +23,11 @@ export async function teardown() {
   if (leaks.length) {
     const msg = `leak check: the test suite left ${leaks.length} thing(s) on the host:\n  ${leaks.join('\n  ')}`;
     process.stderr.write(msg + '\n');
+    // vitest reports an error thrown here ("error during close") but still
+    // exits 0: make the run fail, whatever exit code vitest chooses.
+    process.on('exit', () => {
+      process.exitCode = 1;
+    });
     throw new Error(msg);
   }
   process.stdout.write('leak check: no mounts, cgroups, processes, interfaces, iptables rules or state roots left behind\n');
