@@ -476,6 +476,14 @@ export class ContainerService implements ContainersApi {
     } else if (info.status === 'dead') {
       await this.reconcile(op, info);
     }
+    // A shim that has written the exit record may still be removing its
+    // cgroup (a command that failed to exec, removed at once): let it finish,
+    // so the cgroup goes with the container. (Without the record, a full disk,
+    // it keeps retrying: removal goes ahead without it.)
+    const last = await this.d.store.info(id);
+    if (last?.shim && !last.running && (await this.d.store.readExit(id))) {
+      for (const started = Date.now(); isSameProcessAlive(last.shim.pid, last.shim.startTime) && Date.now() - started < 10_000; ) await sleep(10);
+    }
     await this.locked(id, async () => {
       // Started again meanwhile by another glass process? Then it is not ours to delete.
       const now = await this.d.store.info(id);
