@@ -2,6 +2,7 @@ import { execa, type Options, type ResultPromise } from 'execa';
 import { afterAll, afterEach, beforeEach, onTestFinished } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
@@ -430,4 +431,19 @@ export async function cleanRoot(root: string): Promise<void> {
     rmSync(root, { recursive: true, force: true });
   }
   if (problems.length) throw new Error(`clean-up of ${root}: ${problems.join('; ')}`);
+}
+
+/** Debian's Chromium, which the browser tests (notebooks, the editor) drive with playwright-core. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -15,6 +15,7 @@ import { solveOf, type Lesson, type LessonStep } from '../learn/model.js';
 import type { ProgressStore } from '../learn/progress.js';
 import type { Step } from '../engine/index.js';
 import { LessonSession, type CommandResult } from '../learn/session.js';
+import { shorten } from '../learn/trace.js';
 import type { Ctx } from './context.js';
 import { renderMarkdown, wrap } from './markdown.js';
 
@@ -302,12 +303,6 @@ export function underTheHood(result: CommandResult, root: string, large: boolean
   return lines.join('\n');
 }
 
-/** State paths and IDs are long; a learner reads them as <root> and 12 characters. */
-export function shorten(text: string, root: string): string {
-  let s = text;
-  if (root && root !== '/') s = s.split(root).join('<root>');
-  return s.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
-}
 
 function clip(s: string, max: number): string {
   return s.length > max ? s.slice(0, Math.max(10, max - 1)) + '…' : s;

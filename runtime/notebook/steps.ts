@@ -5,14 +5,10 @@
  * "under the hood" panel.
  */
 import type { Step } from '../engine/index.js';
+import { shorten } from '../learn/trace.js';
 import { table, type Table } from './table.js';
 
-/** State paths and IDs are long; a learner reads them as <root> and 12 characters. */
-export function shorten(text: string, root: string): string {
-  let s = text;
-  if (root && root !== '/') s = s.split(root).join('<root>');
-  return s.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, '$1…');
-}
+export { shorten };
 
 /** Is this a list of Steps (what run, sh and the engine's onStep give)? */
 export function isSteps(x: unknown): x is Step[] {

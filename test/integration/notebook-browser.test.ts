@@ -2,10 +2,9 @@ import { execa, type ResultPromise } from 'execa';
 import { chromium, type Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerIds, isRoot, REPO, testRoot, waitFor } from '../helpers.js';
+import { CHROMIUM, freePort, containerIds, isRoot, REPO, testRoot, waitFor } from '../helpers.js';
 
 /**
  * Notebook 2 as a new user meets it: the README's command (`sudo npm run
@@ -15,19 +14,7 @@ import { containerIds, isRoot, REPO, testRoot, waitFor } from '../helpers.js';
  * process-tree picture. GLASS_UPDATE_SCREENSHOTS=1 copies it to
  * docs/notebook-2.png, the picture the README shows.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const RUN_MS = 240_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!isRoot || !existsSync(CHROMIUM))('notebook 2 in a real browser, started with the README\'s command', () => {
   it('npm run notebooks serves it on 127.0.0.1 with a token; Run All shows the table and the picture', async () => {

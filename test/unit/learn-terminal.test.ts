@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderMarkdown, visibleLength, wrap } from '../../runtime/cli/markdown.js';
-import { shorten, underTheHood } from '../../runtime/cli/learn-terminal.js';
+import { underTheHood } from '../../runtime/cli/learn-terminal.js';
+import { shorten } from '../../runtime/learn/trace.js';
 import { ProgressStore, progressFile } from '../../runtime/learn/progress.js';
 import type { Step } from '../../runtime/engine/index.js';
 

@@ -2,10 +2,9 @@ import { execa, type ResultPromise } from 'execa';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, REPO, testRoot, waitFor } from '../../test/helpers.js';
+import { CHROMIUM, freePort, isRoot, REPO, testRoot, waitFor } from '../../test/helpers.js';
 
 /**
  * The extension in a real VS Code: code-server (tools/code-server, the VS
@@ -22,23 +21,11 @@ import { isRoot, REPO, testRoot, waitFor } from '../../test/helpers.js';
  * browser), and everything it writes is in its own temporary folder (the
  * editor's data, the extensions, the learner's progress, TMPDIR) or state root.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const CODE_SERVER = join(REPO, 'tools/code-server/node_modules/.bin/code-server');
 const VSIX = join(REPO, 'vscode-extension/dist/glass-vscode.vsix');
 const LESSON = join(REPO, 'lessons/01-first-container.md');
 const RUN_MS = 300_000;
 const STEP_MS = 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The 1-based line of a lesson line that starts with `text`. */
 function lineOf(text: string): number {
