@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import { createEngine, describeHostError, isGlassError, type Engine } from '../engine/index.js';
 import { formatUsageError, parseArgs, UsageError } from './parse.js';
 import { formatHelp } from './help.js';
+import { colorLevel } from './color.js';
 import { appendTrace, printStep } from './explain.js';
 import { commandFinished, handleClosedOutput, outputClosed, outputFailure, reportOutputFailure } from './stdio.js';
 import type { Ctx, Handler } from './context.js';
@@ -56,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  if (!parsed.global.color) chalk.level = 0;
+  chalk.level = colorLevel({ flag: parsed.global.color, env: process.env, isTTY: process.stdout.isTTY === true, detected: chalk.level });
   const cmd = parsed.command;
   if (!cmd || parsed.global.help) {
     out(formatHelp(cmd));
