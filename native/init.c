@@ -246,11 +246,17 @@ int init_main(void *arg) {
   mount_shm();
   mount_mqueue();
   bind_mounts();
+  mask_paths();
+  make_paths_readonly();
   set_hostname();
   bring_up_loopback();
   pivot_to_rootfs();
   make_workdir(cwd); /* as root, before switch_user(): see enter_workdir() */
+  make_rootfs_readonly();
+  load_seccomp();    /* the order of these four: security.c */
   switch_user();
+  drop_capabilities();
+  set_no_new_privileges();
   enter_workdir(cwd);
   setup_stdio(slave);
   keep_only_stdio();

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -151,9 +152,11 @@ void mount_rootfs(void) {
   char *lower = spec.lower.v[0];
   for (size_t i = 1; i < spec.lower.n; i++) lower = strf("%s:%s", lower, spec.lower.v[i]);
   char *data = strf("lowerdir=%s,upperdir=%s,workdir=%s", lower, spec.upper, spec.work);
-  if (mount("overlay", spec.merged, "overlay", 0, data) < 0) fail_sys("mount overlay on %s", spec.merged);
+  /* nodev: see make_devices() */
+  if (mount("overlay", spec.merged, "overlay", spec.privileged ? 0 : MS_NODEV, data) < 0)
+    fail_sys("mount overlay on %s", spec.merged);
   if ((root_fd = open(spec.merged, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) fail_sys("open %s", spec.merged);
-  step("mount-overlay", "mount -t overlay overlay -o %s %s", data, spec.merged);
+  step("mount-overlay", "mount -t overlay overlay -o %s%s %s", spec.privileged ? "" : "nodev,", data, spec.merged);
 }
 
 /* procfs shows the processes of the PID namespace of whoever mounts it. Mounted
@@ -167,35 +170,86 @@ void mount_proc(void) {
 }
 
 /* Programs expect /sys. Read-only, so that the container cannot reconfigure the
- * host's devices or kernel through it. */
+ * host's devices or kernel through it (--privileged: read-write). */
 void mount_sys(void) {
   begin("mount-sys");
   int fd = system_mountpoint("sys");
-  mount_on(fd, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-  step("mount-sys", "mount -t sysfs -o ro,nosuid,nodev,noexec sysfs %s", where(fd));
+  mount_on(fd, "sysfs", "sysfs", (spec.privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  step("mount-sys", "mount -t sysfs -o %snosuid,nodev,noexec sysfs %s", spec.privileged ? "rw," : "ro,", where(fd));
   close(fd);
 }
 
 /* The host's /dev holds every disk and device of the machine. The container
- * gets an empty tmpfs instead, with only the harmless devices of make_devices(). */
+ * gets an empty tmpfs instead, with only the harmless devices of make_devices()
+ * (nodev: see there). */
 void mount_dev(void) {
   begin("mount-dev");
   int fd = system_mountpoint("dev");
-  mount_on(fd, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
-  step("mount-dev", "mount -t tmpfs -o nosuid,strictatime,mode=755,size=65536k tmpfs %s", where(fd));
+  mount_on(fd, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME | (spec.privileged ? 0 : MS_NODEV), "mode=755,size=65536k");
+  step("mount-dev", "mount -t tmpfs -o nosuid,%sstrictatime,mode=755,size=65536k tmpfs %s",
+       spec.privileged ? "" : "nodev,", where(fd));
   close(fd);
 }
 
-/* A device node is a file naming a driver by (major, minor) number. These six
- * are what every program may expect; the symlinks point the standard names at
- * the process's own file descriptors and at the container's own ptmx. They
- * are made with mknodat()/symlinkat() in the new tmpfs: looked up again after
- * the mount, "dev" is that tmpfs, empty and ours. */
+/*
+ * A device node is a file naming a driver by (major, minor) number: whoever
+ * may open the node talks to the driver. Root keeps CAP_MKNOD (Docker's
+ * default set does), so a container can make a node for the host's disk
+ * (`mknod /tmp/sda b 8 0`) and read the raw disk through it, around every
+ * filesystem permission. Two defences exist:
+ *
+ *   - the devices cgroup (cgroup v1: devices.allow/deny; the runtime writes
+ *     Docker's list) refuses open() of any device not on the list;
+ *   - cgroup v2 has no devices file: runc attaches a BPF program instead.
+ *
+ * glass uses a third, simpler one that works on both hierarchies: every
+ * filesystem the container can write to is mounted `nodev` (the overlay root,
+ * /dev, /dev/shm, /dev/mqueue), and the kernel refuses to open a device node
+ * on a nodev mount (EACCES), whoever made it. The standard nodes still have to
+ * work in the nodev /dev, so they are not made there: each is an empty file
+ * with the host's own node bind-mounted onto it (a bind mount is a mount of
+ * its own and carries the flags of the host's /dev, not nodev). The symlinks
+ * point the standard names at the process's own file descriptors and at the
+ * container's own ptmx. All of it is resolved in the new tmpfs: looked up
+ * again after the mount, "dev" is that tmpfs, empty and ours.
+ *
+ * --privileged gets neither nodev nor this list: every device node of the
+ * host's /dev is made again in the container's (mknod, same numbers).
+ */
+static const struct { const char *name; unsigned major, minor; } std_nodes[] = {
+  { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+  { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+/* --privileged: a node for every device of the host's /dev (and below), as
+ * runc does, skipping the container's own pts, shm, mqueue and ptmx and the
+ * host's console. */
+static void copy_host_devices(int dev, const char *rel, int *count) {
+  static const char *skip[] = { "pts", "shm", "mqueue", "fd", "ptmx", "console" };
+  char *host = strf("/dev%s%s", *rel ? "/" : "", rel);
+  DIR *d = opendir(host);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    int skipped = e->d_name[0] == '.';
+    for (size_t i = 0; !*rel && i < sizeof skip / sizeof *skip; i++) skipped |= !strcmp(e->d_name, skip[i]);
+    if (skipped) continue;
+    char *path = strf("%s/%s", host, e->d_name), *in = strf("%s%s%s", rel, *rel ? "/" : "", e->d_name);
+    struct stat st;
+    if (lstat(path, &st) < 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdirat(dev, in, 0755) == 0 || errno == EEXIST) copy_host_devices(dev, in, count);
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      if (mknodat(dev, in, st.st_mode, st.st_rdev) == 0) {
+        if (fchownat(dev, in, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0) { /* keep going */ }
+        fchmodat(dev, in, st.st_mode & 07777, 0);
+        (*count)++;
+      }
+    }
+  }
+  if (d) closedir(d);
+}
+
 void make_devices(void) {
-  static const struct { const char *name; unsigned major, minor; } nodes[] = {
-    { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
-    { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
-  };
   static const char *links[][2] = {
     { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
     { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
@@ -204,16 +258,31 @@ void make_devices(void) {
   begin("mknod");
   int dev = open_confined("dev", O_PATH | O_DIRECTORY);
   if (dev < 0) fail_sys("open /dev inside the container's root");
-  char cmd[1024];
+  char cmd[2048];
   int n = snprintf(cmd, sizeof cmd, "cd %s", where(dev));
   size_t i;
-  for (i = 0; i < sizeof nodes / sizeof *nodes; i++) {
-    if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0)
-      fail_sys("mknod /dev/%s", nodes[i].name);
-    if (fchmodat(dev, nodes[i].name, 0666, 0) < 0) /* mknod's mode was reduced by the umask */
-      fail_sys("chmod /dev/%s", nodes[i].name);
-    n += snprintf(cmd + n, sizeof cmd - n, " && mknod -m 666 %s c %u %u",
-                  nodes[i].name, nodes[i].major, nodes[i].minor);
+  if (spec.privileged) {
+    int count = 0;
+    int wdev = open_confined("dev", O_RDONLY | O_DIRECTORY);
+    if (wdev < 0) fail_sys("open /dev inside the container's root");
+    copy_host_devices(wdev, "", &count);
+    close(wdev);
+    n += snprintf(cmd + n, sizeof cmd - n, " && for d in $(find /dev -type b -o -type c); do mknod ... (%d nodes, "
+                  "the host's own: --privileged)", count);
+  } else {
+    for (i = 0; i < sizeof std_nodes / sizeof *std_nodes; i++) {
+      int fd = resolve_in_root(strf("dev/%s", std_nodes[i].name), FILE_);
+      char *host = strf("/dev/%s", std_nodes[i].name);
+      struct stat st;
+      /* the host's node must be the device we expect, not something else with that name */
+      if (stat(host, &st) < 0) fail_sys("stat %s", host);
+      if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(std_nodes[i].major, std_nodes[i].minor))
+        fail(125, "%s on the host is not the character device %u:%u", host, std_nodes[i].major, std_nodes[i].minor);
+      mount_on(fd, host, NULL, MS_BIND, NULL);
+      close(fd);
+      n += snprintf(cmd + n, sizeof cmd - n, " && touch %s && mount --bind /dev/%s %s",
+                    std_nodes[i].name, std_nodes[i].name, std_nodes[i].name);
+    }
   }
   for (i = 0; i < sizeof links / sizeof *links; i++) {
     if (symlinkat(links[i][1], dev, links[i][0]) < 0) fail_sys("symlink /dev/%s", links[i][0]);
@@ -285,15 +354,88 @@ void bind_mounts(void) {
     char *target = where(fd);
     mount_on(fd, src, NULL, MS_BIND | MS_REC, NULL);
     close(fd);
-    if (ro) { /* the new mount is on top now: look the path up again to reach it */
+    /* nodev (see make_devices) and ro: flags of the new mount, set by a remount.
+     * The new mount is on top now: look the path up again to reach it. */
+    int nodev = !spec.privileged;
+    if (ro || nodev) {
       if ((fd = open_confined(dst, O_PATH)) < 0) fail_sys("open %s inside the container's root", dst);
-      if (mount(NULL, fd_path(fd), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-        fail_sys("remount %s read-only", target);
+      if (mount(NULL, fd_path(fd), NULL, MS_BIND | MS_REMOUNT | (ro ? MS_RDONLY : 0) | (nodev ? MS_NODEV : 0), NULL) < 0)
+        fail_sys("remount %s%s", target, ro ? " read-only" : " nodev");
       close(fd);
     }
-    step("bind", "mount --bind %s %s%s%s", src, target, ro ? " && mount -o remount,bind,ro " : "",
-         ro ? target : "");
+    step("bind", "mount --bind %s %s%s%s%s%s", src, target, ro || nodev ? " && mount -o remount,bind" : "",
+         ro ? ",ro" : "", nodev ? ",nodev " : ro ? " " : "", ro || nodev ? target : "");
   }
+}
+
+/* Open an existing path inside the root without creating anything; -1 if it
+ * does not exist (a kernel without /proc/sched_debug, say). */
+static int open_existing(const char *path) {
+  int fd = open_confined(path, O_PATH | O_NOFOLLOW);
+  if (fd < 0 && errno != ENOENT) fail_sys("open %s inside the container's root", path);
+  return fd;
+}
+
+/*
+ * Masked paths. /proc and /sys show the *host's* kernel, not just the
+ * container's processes: /proc/kcore is the host's physical memory, /proc/keys
+ * its keyrings, /proc/timer_list and /proc/sched_debug the host's tasks and
+ * timers, /sys/firmware the machine's firmware tables. Namespaces do not hide
+ * them, so Docker covers each: /dev/null bound over a file (reads give
+ * nothing), an empty read-only tmpfs over a directory. Paths that do not
+ * exist on this kernel are skipped. (--privileged: none are masked.)
+ */
+void mask_paths(void) {
+  if (!spec.mask.n) return;
+  begin("mask");
+  char cmd[3072];
+  int n = 0;
+  for (size_t i = 0; i < spec.mask.n; i++) {
+    const char *path = spec.mask.v[i];
+    int fd = open_existing(path);
+    struct stat st;
+    if (fd < 0) continue;
+    if (fstat(fd, &st) < 0) fail_sys("stat %s", path);
+    if (S_ISDIR(st.st_mode)) {
+      mount_on(fd, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+      n += snprintf(cmd + n, sizeof cmd - n, "%smount -t tmpfs -o ro,size=0 tmpfs %s", n ? " && " : "", path);
+    } else {
+      mount_on(fd, "/dev/null", NULL, MS_BIND, NULL);
+      n += snprintf(cmd + n, sizeof cmd - n, "%smount --bind /dev/null %s", n ? " && " : "", path);
+    }
+    if (n >= (int)sizeof cmd) n = sizeof cmd - 1;
+    close(fd);
+  }
+  step("mask", "%s", n ? cmd : "true   # none of the masked paths exist here");
+}
+
+/*
+ * Read-only paths: /proc/sys (every kernel tunable: sysctl), /proc/sysrq-trigger
+ * (a write can crash or reboot the host), /proc/irq, /proc/bus, /proc/fs. The
+ * container may read them, not change the host's kernel through them. Each is
+ * bind-mounted onto itself, then that new mount is remounted read-only (a bind
+ * mount's flags are its own: the rest of /proc stays writable).
+ */
+void make_paths_readonly(void) {
+  if (!spec.readonly.n) return;
+  begin("readonly");
+  char cmd[3072];
+  int n = 0;
+  for (size_t i = 0; i < spec.readonly.n; i++) {
+    const char *path = spec.readonly.v[i];
+    int fd = open_existing(path);
+    if (fd < 0) continue;
+    mount_on(fd, fd_path(fd), NULL, MS_BIND | MS_REC, NULL);
+    close(fd);
+    if ((fd = open_existing(path)) < 0) fail_sys("open %s inside the container's root", path);
+    if (mount(NULL, fd_path(fd), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+      fail_sys("remount %s read-only", path);
+    close(fd);
+    n += snprintf(cmd + n, sizeof cmd - n, "%smount --bind %s %s && mount -o remount,bind,ro %s", n ? " && " : "",
+                  path, path, path);
+    if (n >= (int)sizeof cmd) n = sizeof cmd - 1;
+  }
+  step("readonly", "%s", n ? cmd : "true   # none of the read-only paths exist here");
 }
 
 /* chroot() only changes how paths are looked up; the host's root stays mounted
@@ -321,4 +463,17 @@ void make_workdir(const char *cwd) {
   close(root_fd);
   if ((root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) fail_sys("open /");
   close(resolve_in_root(cwd, DIR_));
+}
+
+/* --read-only: the overlay root is remounted read-only, so the container
+ * cannot change its own files (a compromised program cannot plant anything).
+ * Only "/" changes: /dev, /dev/shm, /proc and the bind mounts (/etc/hosts...,
+ * volumes) are mounts of their own and keep their flags. This runs after the
+ * working directory was created, which may need a write. */
+void make_rootfs_readonly(void) {
+  if (!spec.rootfs_readonly) return;
+  begin("rootfs-readonly");
+  if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (spec.privileged ? 0 : MS_NODEV), NULL) < 0)
+    fail_sys("remount / read-only");
+  step("rootfs-readonly", "mount -o remount,bind,ro%s /", spec.privileged ? "" : ",nodev");
 }

@@ -12,6 +12,9 @@
  *   attach.c   the attach socket and its frames
  *   jsonlog.c  the json-file log and JSON escaping
  *   exit.c     the shim's records (shim.json, exit.json) and what it removes at exit
+ *   security.c capabilities, seccomp, no_new_privs: what the container's root may do
+ *   exec.c     `glass-shim exec`: another process in a running container (glass exec)
+ *   nsenter.c  joining a running container's cgroups and namespaces (setns)
  *   util.c     small helpers
  *
  * The protocol is described in README.md.
@@ -47,6 +50,13 @@ struct spec {
   int tty, open_stdin;
   struct list lower, arg, env, bind, cgroup, exit_hook;
   struct list label;                   /* the container's labels, KEY=VALUE, for the start and die events */
+  /* confinement (security.c, rootfs.c, user.c) */
+  struct list cap;                     /* the capabilities the container keeps, by name (CAP_CHOWN...) */
+  struct list mask, readonly;          /* paths hidden (masked) and made read-only inside the root */
+  struct list group_add;               /* --group-add: more supplementary groups, by name or gid */
+  char *seccomp;                       /* the resolved seccomp profile file; absent: no filter */
+  char *seccomp_text;                  /* its contents, read by read_spec() (before pivot_root) */
+  int no_new_privileges, privileged, rootfs_readonly;
 };
 
 extern struct spec spec;
@@ -115,11 +125,23 @@ int open_in_dev_pts(const char *name, int flags);
 void mount_shm(void);
 void mount_mqueue(void);
 void bind_mounts(void);
+void mask_paths(void);
+void make_paths_readonly(void);
 void pivot_to_rootfs(void);
 void make_workdir(const char *cwd);
+void make_rootfs_readonly(void);
 
 /* user.c */
 void switch_user(void);
+
+/* security.c: the container's confinement, from `spec`; shared by the init
+ * and `glass-shim exec`. Call in this order, right before execve():
+ * load_seccomp() (needs CAP_SYS_ADMIN unless no_new_privs is set, so while
+ * still full root), switch_user() (keeps the permitted caps across setuid),
+ * drop_capabilities(), set_no_new_privileges(). */
+void load_seccomp(void);
+void drop_capabilities(void);
+void set_no_new_privileges(void);
 
 /* jsonlog.c */
 char *json_string(const char *s, size_t len);               /* escaped, without quotes; malloc'd */

@@ -29,6 +29,10 @@ static const struct { const char *key; char **str; struct list *list; int *flag;
   { "events", &spec.events, 0, 0 }, { "name", &spec.name, 0, 0 },     { "image", &spec.image, 0, 0 },
   { "label", 0, &spec.label, 0 },
   { "log-max-size", &spec.log_max_size, 0, 0 },                       { "log-max-file", &spec.log_max_file, 0, 0 },
+  { "cap", 0, &spec.cap, 0 },       { "mask", 0, &spec.mask, 0 },     { "readonly", 0, &spec.readonly, 0 },
+  { "group-add", 0, &spec.group_add, 0 },                             { "seccomp", &spec.seccomp, 0, 0 },
+  { "no-new-privileges", 0, 0, &spec.no_new_privileges },             { "privileged", 0, 0, &spec.privileged },
+  { "rootfs-readonly", 0, 0, &spec.rootfs_readonly },
 };
 
 static char *read_file(const char *path, size_t *len) {
@@ -81,4 +85,6 @@ void read_spec(void) {
                       : !spec.lower.n ? "lower" : NULL;
   if (missing) abandon(125, strf("%s: no \"%s\"", path, missing));
   if (!spec.arg.n) abandon(125, "no command specified");
+  /* Read now: the filter is loaded after pivot_root(), when the host's files are out of reach. */
+  if (spec.seccomp && *spec.seccomp) spec.seccomp_text = read_file(spec.seccomp, &len);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include "shim.h"
 
 static int parse_id(const char *s, unsigned *id) {
@@ -58,9 +59,25 @@ static int member_groups(const char *user, gid_t primary, gid_t *groups, int max
   return n;
 }
 
+/* --group-add: a group name (looked up in the container's /etc/group) or a gid. */
+static gid_t added_group(const char *g) {
+  char line[4096], *f[4];
+  unsigned gid;
+  if (parse_id(g, &gid)) return gid;
+  if (!lookup("/etc/group", g, 0, line, sizeof line, f, 4) || !parse_id(f[2], &gid))
+    fail(125, "unable to find group %s: no matching entries in group file", g);
+  return gid;
+}
+
 /* `user` is "", name, uid, name:group or uid:gid. setgroups and setgid must
  * come before setuid: once we are no longer root we would not be allowed to
- * change them. */
+ * change them.
+ *
+ * setuid() from root to another user normally empties the permitted and
+ * effective capability sets. PR_SET_KEEPCAPS keeps the permitted set across
+ * it (as runc does), so that drop_capabilities() (security.c), which runs
+ * next, can still cut the bounding set and then set exactly the container's
+ * capabilities. The flag is cleared again at once: execve() clears it anyway. */
 void switch_user(void) {
   char *u = strf("%s", spec.user ? spec.user : ""), *g = strchr(u, ':');
   char pwline[4096], grline[4096], *pw[7], *gr[4], groups_text[512] = "--clear-groups";
@@ -81,11 +98,14 @@ void switch_user(void) {
   /* Like runc: the primary group first, then every group listing the user. */
   gid_t groups[64] = { gid };
   int n = 1 + (known ? member_groups(pw[0], gid, groups + 1, 63) : 0);
+  for (size_t i = 0; i < spec.group_add.n && n < 64; i++) groups[n++] = added_group(spec.group_add.v[i]);
   for (int i = 0, len = 0; i < n; i++)
     len += snprintf(groups_text + len, sizeof groups_text - len, "%s%u", i ? "," : "--groups=", groups[i]);
   if (setgroups(n, groups) < 0) fail_sys("setgroups");
   if (setgid(gid) < 0) fail_sys("setgid %u", gid);
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail_sys("prctl(PR_SET_KEEPCAPS)");
   if (setuid(uid) < 0) fail_sys("setuid %u", uid);
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail_sys("prctl(PR_SET_KEEPCAPS)");
   if (!env_get("HOME")) list_push(&spec.env, strf("HOME=%s", known && *pw[5] ? pw[5] : "/"));
   step("user", "setpriv --reuid=%u --regid=%u %s", uid, gid, groups_text);
 }

@@ -275,6 +275,76 @@ const noTrunc: FlagSpec = {
   explain: 'Shows full 64-character IDs and whole commands instead of shortening them to fit the table.',
 };
 
+// Confinement (runtime/engine/containers/security.ts; native/security.c): what root in the container may do.
+
+const capAdd: FlagSpec = {
+  name: 'cap-add',
+  type: 'list',
+  summary: 'Add Linux capabilities',
+  explain:
+    "Root's power is split into ~40 capabilities, each checked by the kernel for its own operations. A container keeps " +
+    "Docker's 14 (CHOWN, DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID, SETUID, SETFCAP, SETPCAP, " +
+    'NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE); --cap-add gives one more (NET_ADMIN, SYS_TIME, with or without ' +
+    'CAP_, any case) or ALL. Adding one also opens the seccomp rules that go with it (SYS_ADMIN: mount, unshare, setns). ' +
+    'Read the result in /proc/self/status (CapEff).',
+  kernel: 'capabilities (capset, PR_CAPBSET_DROP)',
+};
+
+const capDrop: FlagSpec = {
+  name: 'cap-drop',
+  type: 'list',
+  summary: 'Drop Linux capabilities',
+  explain:
+    'Removes a capability from the default set (or ALL of them: then only --cap-add ones are kept). The shim cuts the ' +
+    'bounding set too, so nothing the container runs, not even a setuid-root binary, can get it back. --cap-drop CHOWN: ' +
+    'even root cannot chown.',
+  kernel: 'capabilities (capset, PR_CAPBSET_DROP)',
+};
+
+const securityOpt: FlagSpec = {
+  name: 'security-opt',
+  type: 'list',
+  summary: 'Security Options',
+  explain:
+    'seccomp=unconfined runs without a seccomp filter; seccomp=PROFILE.json uses your own profile (Docker\'s JSON format; ' +
+    'read when the container is created). By default the container gets Docker\'s profile: a BPF filter in the kernel ' +
+    'that refuses (EPERM) the ~100 system calls an ordinary program never needs (reboot, kexec_load, init_module, ' +
+    'keyctl, and mount/unshare/clone with namespace flags without CAP_SYS_ADMIN). no-new-privileges sets no_new_privs: ' +
+    'setuid binaries and file capabilities can no longer raise privileges.',
+  kernel: 'seccomp (BPF filter), no_new_privs (prctl)',
+};
+
+const privileged: FlagSpec = {
+  name: 'privileged',
+  type: 'bool',
+  summary: 'Give extended privileges to this container',
+  explain:
+    'Lifts the confinement: every capability (SYS_ADMIN, SYS_MODULE...), no seccomp filter, /sys and /proc writable, no ' +
+    'masked paths, and a node for every host device in /dev. Root in such a container is root on the host: it can mount ' +
+    'the host\'s disk and read or change anything. Meant for tools that manage the machine, never for untrusted code.',
+  kernel: 'capabilities, seccomp, device nodes',
+};
+
+const readOnly: FlagSpec = {
+  name: 'read-only',
+  type: 'bool',
+  summary: "Mount the container's root filesystem as read only",
+  explain:
+    'The overlay root is remounted read-only after it is set up, so the container cannot change its own files; /dev, ' +
+    '/dev/shm, /proc and the /etc/hosts-style bind mounts are separate mounts and stay writable.',
+  kernel: 'mount flags (MS_RDONLY remount)',
+};
+
+const groupAdd: FlagSpec = {
+  name: 'group-add',
+  type: 'list',
+  summary: 'Add additional groups to join',
+  explain:
+    "A group name (looked up in the image's /etc/group) or a gid, added to the process's supplementary groups with " +
+    'setgroups() before it starts; `id` shows it. Repeat for more.',
+  kernel: 'supplementary groups (setgroups)',
+};
+
 const RUN_ARGS: ArgSpec[] = [
   { name: 'IMAGE', required: true },
   { name: 'COMMAND', required: false },
@@ -308,7 +378,7 @@ export const COMMANDS: CommandSpec[] = [
       "cgroup. pivot_root makes the overlay the process's /, so it sees only the image's files and is PID 1 " +
       'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
     kernel: CONTAINER_KERNEL,
-    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile],
+    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -322,7 +392,7 @@ export const COMMANDS: CommandSpec[] = [
       'layer on disk, but no process, namespace or cgroup exists yet. `glass start` later creates those. ' +
       'This is the "Created" state you see in `glass ps -a`.',
     kernel: ['overlayfs (writable layer prepared on disk)'],
-    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile],
+    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',

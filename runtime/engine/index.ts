@@ -10,6 +10,7 @@ export type * from './api.js';
 export type { EngineOptions } from './local.js';
 export type { ContainerConfig, ContainerStatus, CreateOptions } from './containers/types.js';
 export type { ContainerFilters } from './containers/filters.js';
+export type { SecurityConfig, SecurityOptions } from './containers/security.js';
 export type { LogEntry } from './containers/logs.js';
 export type { EngineEvent, EventType, ReadEventsOptions } from './events.js';
 export type { ImageInspect } from './images/inspect.js';

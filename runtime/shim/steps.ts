@@ -59,11 +59,11 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   },
   'mount-dev': {
     title: 'Mount a private /dev',
-    why: 'A small tmpfs replaces the host\'s /dev so the container sees only the handful of safe devices created next.',
+    why: 'A small tmpfs replaces the host\'s /dev so the container sees only the handful of safe devices created next. It is mounted nodev (like the overlay root): the kernel refuses to open any device node on it, so a node for the host\'s disk made with mknod is useless.',
   },
   mknod: {
     title: 'Create the standard device nodes',
-    why: 'null, zero, full, random, urandom and tty are the character devices every program may use; the host\'s disks and other devices are left out.',
+    why: 'null, zero, full, random, urandom and tty are the character devices every program may use; the host\'s disks and other devices are left out. The container\'s /dev is nodev, so each is the host\'s own node bind-mounted onto an empty file (a bind mount keeps the host /dev\'s flags). This is glass\'s device defence on cgroup v1 and v2 alike: v2 has no devices cgroup, and glass needs no BPF program for it. --privileged gets a node for every host device instead.',
   },
   'mount-devpts': {
     title: 'Mount a new devpts instance on /dev/pts',
@@ -81,6 +81,14 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
     title: 'Bind-mount a host file into the container',
     why: 'A bind mount shows one host file or directory at a second place; here the runtime\'s generated /etc files appear inside the container. The mount point is looked up inside the container\'s root (openat2 RESOLVE_IN_ROOT), so a symlink in the image cannot send it to the host.',
   },
+  mask: {
+    title: 'Mask the host kernel\'s files in /proc and /sys',
+    why: '/proc and /sys show the host\'s kernel, not just the container: /proc/kcore is its memory, /proc/keys its keyrings, /proc/timer_list and /proc/sched_debug its tasks, /sys/firmware its firmware. /dev/null is bound over each file and an empty read-only tmpfs over each directory, as Docker does.',
+  },
+  readonly: {
+    title: 'Make /proc/sys and friends read-only',
+    why: 'Writing /proc/sys changes the host\'s kernel settings (sysctl) and /proc/sysrq-trigger can crash or reboot the machine. Each path is bind-mounted onto itself and that mount remounted read-only: readable, never writable.',
+  },
   hostname: {
     title: 'Set the container\'s hostname',
     why: 'In its own UTS namespace the container can have its own hostname without changing the host\'s.',
@@ -96,6 +104,22 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   user: {
     title: 'Switch to the container\'s user',
     why: 'The user is looked up in the container\'s own /etc/passwd and /etc/group; setgroups, setgid and setuid then drop root if a user was asked for.',
+  },
+  'rootfs-readonly': {
+    title: 'Make the root filesystem read-only (--read-only)',
+    why: 'The overlay root is remounted read-only: the container cannot change its own files, so a compromised program cannot plant anything. /dev, /dev/shm, /proc and the bind mounts are mounts of their own and stay writable.',
+  },
+  seccomp: {
+    title: 'Load the seccomp filter',
+    why: 'A BPF program in the kernel now checks every system call before it runs: the ~350 ordinary ones pass, the rest fail with EPERM (reboot, kexec, module loading, the keyring, mount and unshare without CAP_SYS_ADMIN, clone with namespace flags...). It is inherited by every child and can never be removed. It is loaded while the init is still full root: without no_new_privs, loading a filter needs CAP_SYS_ADMIN.',
+  },
+  capabilities: {
+    title: 'Drop capabilities',
+    why: 'Root\'s power is ~41 separate capabilities, each checked by the kernel for its own operations. The container keeps Docker\'s 14 (chown, kill, setuid, bind low ports, mknod...), and the bounding set is cut so nothing it runs, not even a setuid binary, can get the others back: no SYS_ADMIN means mount, unshare and setns are refused; no SYS_MODULE, no kernel modules; no SYS_TIME, no clock changes. A non-root user\'s program starts with none at all.',
+  },
+  'no-new-privileges': {
+    title: 'Set no_new_privs',
+    why: 'A one-way switch, inherited by every child: execve() never grants more than the caller had, so setuid binaries (su, sudo) and file capabilities stop working as ways up.',
   },
   cwd: {
     title: 'Change to the working directory',

@@ -26,6 +26,14 @@ async function createOptions(ctx: Ctx): Promise<CreateOptions> {
     logConfig: { type: str(ctx.flags['log-driver']), config: logOpts(list(ctx.flags['log-opt'])) },
     labels: [...list(ctx.flags.label), ...learnLabel()],
     labelFiles,
+    security: {
+      capAdd: list(ctx.flags['cap-add']),
+      capDrop: list(ctx.flags['cap-drop']),
+      securityOpt: list(ctx.flags['security-opt']),
+      privileged: bool(ctx.flags.privileged),
+      readOnly: bool(ctx.flags['read-only']),
+      groupAdd: list(ctx.flags['group-add']),
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { mergeEnv } from './env.js';
 import { mergeLabels, userLabels } from './labels.js';
 import { resolveLogConfig } from './log-config.js';
 import { isValidName } from './names.js';
+import { resolveSecurity } from './security.js';
 import type { ContainerConfig, CreateOptions } from './types.js';
 
 /**
@@ -24,6 +25,7 @@ export function validateCreate(opts: CreateOptions): void {
   }
   resolveLogConfig(opts.logConfig);
   userLabels(opts);
+  resolveSecurity(opts.security);
 }
 
 export interface ConfigInput {
@@ -67,5 +69,6 @@ export function buildConfig({ id, name, created, image, opts, userEnv }: ConfigI
     autoRemove: !!opts.autoRemove,
     logConfig: resolveLogConfig(opts.logConfig),
     labels: mergeLabels(ic.Labels, userLabels(opts)),
+    security: resolveSecurity(opts.security),
   };
 }

@@ -4,6 +4,7 @@ import { containerFiles } from './shim-spec.js';
 import { lowerdirsTopFirst } from '../images/types.js';
 import { shownState } from './status.js';
 import { containerLogConfig } from './log-config.js';
+import { securityInspect } from './security.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -46,6 +47,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       AutoRemove: c.autoRemove,
       LogConfig: { Type: containerLogConfig(c).type, Config: containerLogConfig(c).config },
       NetworkMode: 'none',
+      ...securityInspect(c.security),
     },
     GraphDriver: {
       Name: 'overlay',

@@ -28,6 +28,7 @@ import { readLog, type LogEntry } from './logs.js';
 import { isValidName, newId, randomName } from './names.js';
 import { runPipeline, type StartStage } from './pipeline.js';
 import { buildShimSpec, containerFiles, writeEtcFiles } from './shim-spec.js';
+import { securityStage } from './security-stage.js';
 import { parseSignal, signalNumber } from './signals.js';
 import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
@@ -218,6 +219,7 @@ export class ContainerService implements ContainersApi {
         name: 'etc-files',
         prepare: () => writeEtcFiles(dir, c),
       },
+      securityStage(dir, c),
       {
         name: 'cgroup',
         prepare: (ctx) => {

@@ -6,6 +6,7 @@ import type { ContainerCgroup } from '../../kernel/cgroup/index.js';
 import type { ContainerConfig } from './types.js';
 import { containerLogConfig, logLimits } from './log-config.js';
 import { lowerdirsTopFirst } from '../images/types.js';
+import { securitySpecPairs } from './security.js';
 
 /** Where a container's files live inside its state directory. */
 export function containerFiles(dir: string, id: string) {
@@ -55,6 +56,7 @@ export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgro
   spec.push(['log-max-size', log.maxSize]);
   spec.push(['log-max-file', log.maxFile]);
   spec.push(['bind', `${f.hostname}\t/etc/hostname\trw`], ['bind', `${f.hosts}\t/etc/hosts\trw`], ['bind', `${f.resolvConf}\t/etc/resolv.conf\trw`]);
+  spec.push(...securitySpecPairs(dir, c.security));
   for (const d of cg.dirs) spec.push(['cgroup', d]);
   for (const a of opts.exitHook ?? []) spec.push(['exit-hook', a]);
   return spec;

@@ -1,3 +1,5 @@
+import type { SecurityConfig, SecurityOptions } from './security.js';
+
 /**
  * What core keeps about a container. config.json is written once at create;
  * state.json by core on start/stop; exit.json by the shim when the init ends.
@@ -28,6 +30,8 @@ export interface ContainerConfig {
   logConfig?: LogConfig;
   /** Config.Labels: the image's Labels with the user's over them, sorted by key (labels.ts); absent in containers made before glass had them. */
   labels?: Record<string, string>;
+  /** Capabilities, seccomp, --privileged, --read-only, --group-add (security.ts); absent: Docker's defaults. */
+  security?: SecurityConfig;
 }
 
 /** Docker's HostConfig.LogConfig: the driver and its options, as strings ("max-size": "10m"). */
@@ -113,4 +117,6 @@ export interface CreateOptions {
   labels?: Record<string, string> | string[];
   /** Contents of --label-file files, read by the client (readLabelFile): [path, text]. */
   labelFiles?: { path: string; text: string }[];
+  /** --cap-add, --cap-drop, --security-opt, --privileged, --read-only, --group-add (security.ts). */
+  security?: SecurityOptions;
 }
