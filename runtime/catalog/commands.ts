@@ -650,6 +650,89 @@ export const COMMANDS: CommandSpec[] = [
     group: 'containers',
   },
   {
+    name: 'top',
+    usage: 'glass top CONTAINER [ps OPTIONS]',
+    summary: 'Display the running processes of a container',
+    explain:
+      "Lists the processes in the container's cgroup, which holds every process the container made, even ones " +
+      "that forked away from its init. glass reads the cgroup's cgroup.procs and runs the host's own ps for those " +
+      'PIDs (ps -ef unless you give other ps options, such as aux or -o pid,comm), so the PIDs are the host\'s: ' +
+      'inside the container the same processes have other numbers, starting at 1.',
+    kernel: ['cgroups (cgroup.procs)', 'PID namespace', '/proc'],
+    flags: [],
+    args: [
+      { name: 'CONTAINER', required: true },
+      { name: 'ps OPTIONS', required: false, variadic: true },
+    ],
+    interspersed: false,
+    group: 'containers',
+  },
+  {
+    name: 'stats',
+    usage: 'glass stats [OPTIONS] [CONTAINER...]',
+    summary: 'Display a live stream of container(s) resource usage statistics',
+    explain:
+      "Reads each container's cgroup counters once a second: the CPU time its processes used (cpuacct.usage on " +
+      'cgroup v1, cpu.stat on v2), the memory charged to it less the file cache the kernel can drop at once ' +
+      '(memory.usage_in_bytes or memory.current, less inactive_file), its limit, the bytes it read and wrote on ' +
+      'block devices and its number of tasks. CPU % compares two readings with the whole machine\'s CPU time ' +
+      'from /proc/stat, as Docker does: 100% is one CPU kept busy. NET I/O counts its interfaces other than ' +
+      "loopback: 0B / 0B until glass has networking.",
+    kernel: ['cgroups (cpuacct/cpu, memory, pids, blkio/io)', '/proc/stat', '/proc/<pid>/net/dev'],
+    flags: [
+      {
+        name: 'all',
+        short: 'a',
+        type: 'bool',
+        summary: 'Show all containers (default shows just running)',
+        explain: 'Stopped containers are listed too, with zeros: a stopped container has no cgroup and uses nothing.',
+      },
+      {
+        name: 'format',
+        type: 'string',
+        summary: 'Pretty-print stats using a Go template',
+        explain:
+          'e.g. --format \'{{.Name}}: {{.CPUPerc}} {{.MemUsage}}\'; start it with "table " for aligned columns with headers. ' +
+          'Fields: .Container (the name or ID you gave) .Name .ID .CPUPerc .MemUsage .MemPerc .NetIO .BlockIO .PIDs.',
+      },
+      {
+        name: 'no-stream',
+        type: 'bool',
+        summary: 'Disable streaming stats and only pull the first result',
+        explain: 'Takes two readings a second apart (CPU % is a rate: it needs two) and prints one table instead of redrawing every second.',
+      },
+      { ...noTrunc, explain: 'Shows the full 64-character container IDs.' },
+    ],
+    args: [{ name: 'CONTAINER', required: false, variadic: true }],
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'xray',
+    usage: 'glass xray [OPTIONS] CONTAINER',
+    summary: 'Show a running container as the kernel sees it, beside the host',
+    explain:
+      'Everything that makes a process a container, read from the kernel\'s own files: its processes with their host and ' +
+      'container PIDs (NSpid in /proc/<pid>/status), each namespace against the host\'s (/proc/<pid>/ns/* beside ' +
+      '/proc/1/ns/*: a different inode is a namespace of its own), its cgroup with the limits written there and what it uses now, ' +
+      'its capabilities decoded from CapEff and CapBnd, its seccomp mode and no_new_privs, its mount table ' +
+      '(/proc/<pid>/mountinfo: the overlay\'s layers, masked and read-only paths) and its network interfaces. ' +
+      'It only reads: nothing in the container changes.',
+    kernel: ['namespaces (/proc/<pid>/ns)', 'cgroups', 'capabilities', 'seccomp', 'mount namespace (mountinfo)', 'network namespace'],
+    flags: [
+      {
+        name: 'format',
+        short: 'f',
+        type: 'string',
+        summary: 'Print as json for notebooks and tools',
+        explain: '--format json prints the same as one JSON object (processes, namespaces, cgroup, capabilities, seccomp, mounts, network), for notebooks and the VS Code extension.',
+      },
+    ],
+    args: [{ name: 'CONTAINER', required: true }],
+    interspersed: true,
+    group: 'containers',
+  },
+  {
     name: 'images',
     usage: 'glass images [OPTIONS] [REPOSITORY[:TAG]]',
     summary: 'List images',

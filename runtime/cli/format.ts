@@ -9,21 +9,21 @@ import { humanDuration, parseTime, shortId, statusText } from '../engine/index.j
 // Docker's wording of status and durations is the engine's (the API returns it); re-exported for the CLI's tables.
 export { humanDuration, shortId, statusText as psStatus };
 
-/** Length in runes (code points): Go's tabwriter and Ellipsis count runes, not UTF-16 units. */
-const runeLength = (s: string): number => [...s].length;
+/** Length in runes (code points): Go's tabwriter and Ellipsis count runes, not UTF-16 units. Colour escape codes take no room. */
+const runeLength = (s: string): number => [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
 
 /**
  * A table as docker prints it: text/tabwriter with minwidth 10, padding 3,
  * padchar ' '. Every column but the last is padded to max(10, widest cell + 3);
  * the last is not padded. Unlike Go, trailing spaces (an empty last cell) are
- * trimmed. Ends with '\n'.
+ * trimmed. Ends with '\n'. (`docker top` uses a minwidth of 20.)
  */
-export function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], rows: string[][], minWidth = 10): string {
   const all = [headers, ...rows];
   const columns = Math.max(0, ...all.map((r) => r.length));
   const widths: number[] = [];
   for (let c = 0; c < columns - 1; c++) {
-    widths[c] = Math.max(10, ...all.map((r) => runeLength(r[c] ?? '') + 3));
+    widths[c] = Math.max(minWidth, ...all.map((r) => runeLength(r[c] ?? '') + 3));
   }
   return all
     .map((r) =>
@@ -47,6 +47,19 @@ export function humanSize(bytes: number, precision = 3): string {
     i++;
   }
   return formatG(size, precision) + DECIMAL_UNITS[i];
+}
+
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+/** go-units BytesSize (binary units, "%.4g"), as in the MEM USAGE / LIMIT column of `stats`: 364KiB, 23.54GiB. */
+export function bytesSize(bytes: number): string {
+  let size = bytes;
+  let i = 0;
+  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return formatG(size, 4) + BINARY_UNITS[i];
 }
 
 /**

@@ -12,6 +12,7 @@ import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
 import * as system from './commands/system.js';
 import * as events from './commands/events.js';
+import * as observe from './commands/observe.js';
 import { learn } from './commands/learn.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
@@ -35,6 +36,9 @@ const HANDLERS: Record<string, Handler> = {
   rmi: images.rmi,
   import: images.importCmd,
   events: events.events,
+  top: observe.top,
+  stats: observe.stats,
+  xray: observe.xray,
   learn,
   version: system.version,
   help: system.help,

@@ -6,6 +6,9 @@ import type { LogEntry } from './containers/logs.js';
 import type { ContainerConfig, ContainerStatus, CreateOptions } from './containers/types.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
+import type { ContainerStats } from './containers/stats.js';
+import type { TopResult } from './containers/top.js';
+import type { XrayReport } from './containers/xray.js';
 
 /**
  * The Engine: the one API every client of glass uses — the CLI, notebooks,
@@ -117,6 +120,12 @@ export interface ContainersApi {
   logs(ref: string, opts?: { follow?: boolean; tail?: number }): AsyncGenerator<LogEntry>;
   /** The container's filesystem as a tar stream (`docker export`). */
   export(ref: string, out: Writable | string, call?: CallOptions): Promise<void>;
+  /** `docker top`: the host's ps (default `-ef`, or `psArgs`) limited to the processes in its cgroup, host PIDs. */
+  top(ref: string, psArgs?: string[], call?: CallOptions): Promise<TopResult>;
+  /** One reading of its cgroup counters (Docker's stats, flattened); CPU % needs two: computeStats(previous, current). */
+  stats(ref: string, call?: CallOptions): Promise<ContainerStats>;
+  /** `glass xray`: the running container as the kernel sees it, beside the host (PIDs, namespaces, cgroup, capabilities, seccomp, mounts, network). */
+  xray(ref: string, call?: CallOptions): Promise<XrayReport>;
 }
 
 /** One row of `images`: Docker's ImageSummary (GET /images/json) with one repo tag per row. */

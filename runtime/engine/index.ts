@@ -24,6 +24,9 @@ export { shortId } from './ids.js';
 export { describeHostError, errnoText, isHostError, syscallMessage } from './host-errors.js';
 export { readEnvFile, resolveEnvArg } from './containers/env.js';
 export { readLabelFile } from './containers/labels.js';
+export { computeStats, type ContainerStats, type StatsEntry } from './containers/stats.js';
+export type { TopResult } from './containers/top.js';
+export type { XrayMount, XrayNamespace, XrayProcess, XrayReport } from './containers/xray.js';
 export { EVENT_FILTER_KEYS, eventMatcher, eventTimeRange, getTimestamp, parseGoDurationNs, parseTimestamp, type EventFilters } from './events-filter.js';
 
 /** An engine over one state root, in this process. */

@@ -8,14 +8,20 @@ import { readFileSync } from 'node:fs';
  *   (1)(2) (3)   (4)   (5)                         (9)   (10)      (11)
  *
  * (3) the device of the filesystem (two mounts of one cgroup hierarchy share
- * it), (5) the mount point, and after the " - " separator (9) the filesystem
+ * it), (4) the directory of that filesystem mounted here (a bind mount of one
+ * file shows it: /null), (5) the mount point, (6) the mount's own options
+ * (ro, nosuid...), and after the " - " separator (9) the filesystem
  * type, (10) the source and (11) the superblock options (a v1 cgroup's
  * controllers are listed there). Space, tab, newline and backslash in paths
  * are written as octal escapes (\040).
  */
 export interface MountEntry {
   device: string;
+  /** Field 4: the path within the filesystem that is mounted ("/" for a whole filesystem). */
+  root: string;
   mountPoint: string;
+  /** Field 6: per-mount options (ro or rw, nosuid, nodev...). */
+  options: string;
   fsType: string;
   source: string;
   superOptions: string;
@@ -31,7 +37,7 @@ export function parseMountinfo(text: string): MountEntry[] {
     const left = line.slice(0, sep).split(' ');
     const [fsType = '', source = '', superOptions = ''] = line.slice(sep + 3).split(' ');
     if (left.length < 5) continue;
-    out.push({ device: left[2]!, mountPoint: unescape(left[4]!), fsType, source: unescape(source), superOptions });
+    out.push({ device: left[2]!, root: unescape(left[3]!), mountPoint: unescape(left[4]!), options: left[5] ?? '', fsType, source: unescape(source), superOptions });
   }
   return out;
 }

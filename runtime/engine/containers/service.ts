@@ -34,6 +34,10 @@ import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerConfig, ContainerInfo, CreateOptions, ExitRecord } from './types.js';
 import { lowerdirsTopFirst } from '../images/types.js';
+import type { Observed } from './observed.js';
+import { sampleStats, type ContainerStats } from './stats.js';
+import { containerTop, type TopResult } from './top.js';
+import { containerXray, type XrayReport } from './xray.js';
 
 /** Remove what the shim of the last run left: its record, exit record, exit steps and socket. */
 function forgetRun(dir: string): void {
@@ -636,6 +640,33 @@ export class ContainerService implements ContainersApi {
     } finally {
       await unmount(op.trace, target);
     }
+  }
+
+  // ---- looking inside: top, stats, xray (top.ts, stats.ts, xray.ts) --------------
+
+  /** The container as top, stats and xray read it from the host. */
+  private async observed(op: Operation, ref: string): Promise<Observed> {
+    await this.d.ready(op);
+    const id = await this.d.store.resolve(ref);
+    const info = await this.mustInfo(op.on(id), id);
+    const cgroups = this.d.cgroups();
+    const cgroup = this.cgroupOf(id);
+    return { config: info.config, running: info.running, pid: info.pid, cgroup, layout: cgroups.layout, pids: () => cgroups.pids(cgroup) };
+  }
+
+  async top(ref: string, psArgs: string[] = [], call?: CallOptions): Promise<TopResult> {
+    const op = this.begin('top', call);
+    return containerTop(op.trace, await this.observed(op, ref), psArgs);
+  }
+
+  async stats(ref: string, call?: CallOptions): Promise<ContainerStats> {
+    const op = this.begin('stats', call);
+    return sampleStats(await this.observed(op, ref));
+  }
+
+  async xray(ref: string, call?: CallOptions): Promise<XrayReport> {
+    const op = this.begin('xray', call);
+    return containerXray(op.trace, await this.observed(op, ref));
   }
 
   /** The first container (in any state) created from this image, or false: rmi refuses to delete it. */
