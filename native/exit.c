@@ -183,6 +183,47 @@ static int put_record(void) {
   return ok ? 0 : theirs ? 1 : -1;
 }
 
+/* The OOM killer and exit code 137. A container that passes its memory
+ * limit first makes the kernel reclaim memory; when nothing more can be
+ * reclaimed, the kernel's OOM killer picks a process in that cgroup and
+ * sends it SIGKILL. Seen from outside, that is any `kill -9`: exit 137. The
+ * only witness is the cgroup's own event counter, and the shim removes the
+ * cgroup at exit, so it reads the counter first:
+ *
+ *   v2  memory.events       a line "oom_kill N"
+ *   v1  memory.oom_control  a line "oom_kill N" (Linux 4.13 and later); on
+ *                           older kernels memory.failcnt (how often the limit
+ *                           was hit) is the nearest thing
+ *
+ * N > 0 means the OOM killer killed something in this container, which is
+ * what Docker's State.OOMKilled says. -1: the file or the line is not there. */
+static long cgroup_counter(const char *dir, const char *file, const char *key) {
+  char *path = strf("%s/%s", dir, file), name[64];
+  FILE *f = fopen(path, "re");
+  long value, found = -1;
+  free(path);
+  if (!f) return -1;
+  if (!key) { /* a file holding one number */
+    if (fscanf(f, "%ld", &value) == 1) found = value;
+  } else {
+    while (fscanf(f, "%63s %ld", name, &value) == 2)
+      if (strcmp(name, key) == 0) found = value;
+  }
+  fclose(f);
+  return found;
+}
+
+static int oom_killed(void) {
+  for (size_t i = 0; i < spec.cgroup.n; i++) {
+    const char *dir = spec.cgroup.v[i];
+    long n = cgroup_counter(dir, "memory.events", "oom_kill");
+    if (n < 0) n = cgroup_counter(dir, "memory.oom_control", "oom_kill");
+    if (n < 0 && cgroup_counter(dir, "memory.oom_control", "under_oom") >= 0) n = cgroup_counter(dir, "memory.failcnt", NULL);
+    if (n >= 0) return n > 0; /* the memory controller's directory answered */
+  }
+  return 0;
+}
+
 /* exit.json is how the runtime learns the exit status once the shim is gone.
  * 0 when the shim is done with it (written, or no longer this shim's to
  * write); -1 if it could not be written: then the caller keeps the code
@@ -190,7 +231,8 @@ static int put_record(void) {
 int write_exit_json(int code, int sig) {
   char now[40];
   timestamp(now); /* when the container ended, even if the record is written later */
-  char *json = strf("{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}", code, sig, now);
+  char *json = strf("{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"%s}", code, sig, now,
+                    oom_killed() ? ",\"oomKilled\":true" : "");
   record = strf("%s\n", json);
   record_shown = strf("cd %s && echo '%s' | dd of=exit.json.tmp conv=notrunc,fsync status=none && "
                       "truncate -s %zu exit.json.tmp && mv exit.json.tmp exit.json", state_dir, json, strlen(record));

@@ -289,9 +289,10 @@ export const CLEAN_FORCE_MS = 10_000;
 /** Every glass-<id> cgroup directory of a container, children first (a container may make its own). */
 function cgroupDirsOf(id: string): string[] {
   const base = '/sys/fs/cgroup';
-  const tops = [`${base}/glass-${id}`];
+  // Under glass's parent cgroup ("glass") in each hierarchy; at the top for containers made before it.
+  const tops = [`${base}/glass/glass-${id}`, `${base}/glass-${id}`];
   try {
-    for (const h of readdirSync(base)) tops.push(`${base}/${h}/glass-${id}`);
+    for (const h of readdirSync(base)) tops.push(`${base}/${h}/glass/glass-${id}`, `${base}/${h}/glass-${id}`);
   } catch { /* no cgroup fs */ }
   const out: string[] = [];
   const walk = (dir: string) => {

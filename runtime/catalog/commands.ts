@@ -345,6 +345,118 @@ const groupAdd: FlagSpec = {
   kernel: 'supplementary groups (setgroups)',
 };
 
+// Resource limits (runtime/engine/containers/limits.ts; runtime/kernel/cgroup/v1, v2): each is a number
+// glass writes into a file of the container's cgroup before its process runs.
+
+const memory: FlagSpec = {
+  name: 'memory',
+  short: 'm',
+  type: 'string',
+  valueName: 'bytes',
+  summary: 'Memory limit',
+  explain:
+    'The most RAM the container may use: a number with b, k, m or g (powers of 1024, at least 6m). glass writes it to ' +
+    'the cgroup\'s memory.limit_in_bytes (v1) or memory.max (v2). At the limit the kernel first reclaims page cache, ' +
+    'then its OOM killer kills a process of this container only: exit code 137 and `inspect` shows State.OOMKilled true. ' +
+    'Without --memory-swap the container may also swap as much as -m (Docker\'s default).',
+  kernel: 'cgroups: memory controller (memory.limit_in_bytes / memory.max)',
+};
+
+const memorySwap: FlagSpec = {
+  name: 'memory-swap',
+  type: 'string',
+  valueName: 'bytes',
+  summary: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+  explain:
+    'Memory and swap together (not swap alone), so it must be at least -m; -1 lets the container swap without limit. ' +
+    'On v1 it is memory.memsw.limit_in_bytes (only on kernels with swap accounting); on v2 memory.swap.max gets the ' +
+    'difference, --memory-swap minus -m.',
+  kernel: 'cgroups: memory controller (memory.memsw.limit_in_bytes / memory.swap.max)',
+};
+
+const memoryReservation: FlagSpec = {
+  name: 'memory-reservation',
+  type: 'string',
+  valueName: 'bytes',
+  summary: 'Memory soft limit',
+  explain:
+    'A soft limit: nothing happens while the host has memory to spare; when it runs short, the kernel reclaims from ' +
+    'containers above their reservation first. memory.soft_limit_in_bytes on v1, memory.low on v2.',
+  kernel: 'cgroups: memory controller (memory.soft_limit_in_bytes / memory.low)',
+};
+
+const oomKillDisable: FlagSpec = {
+  name: 'oom-kill-disable',
+  type: 'bool',
+  summary: 'Disable OOM Killer',
+  explain:
+    'At the memory limit, the container\'s processes wait for memory instead of one of them being killed (v1 ' +
+    'memory.oom_control). Use it only with -m, or a runaway container can hang the host. cgroup v2 has no such switch: ' +
+    'there it is dropped with a warning, as Docker does.',
+  kernel: 'cgroups: memory controller (memory.oom_control)',
+};
+
+const cpuShares: FlagSpec = {
+  name: 'cpu-shares',
+  short: 'c',
+  type: 'int',
+  summary: 'CPU shares (relative weight)',
+  explain:
+    'A weight against other containers, used only while they compete for a CPU: 512 gets half the time of the default ' +
+    '1024. An idle CPU is still used in full. v1 writes cpu.shares; v2 converts it to cpu.weight the way runc does ' +
+    '(1 + (shares - 2) × 9999 / 262142).',
+  kernel: 'cgroups: cpu controller (cpu.shares / cpu.weight)',
+};
+
+const cpus: FlagSpec = {
+  name: 'cpus',
+  type: 'string',
+  valueName: 'decimal',
+  summary: 'Number of CPUs',
+  explain:
+    'A hard cap on CPU time: --cpus 0.5 lets the container run 50 ms in every 100 ms, then the scheduler holds it until ' +
+    'the next period, even if the CPU is idle. glass writes cpu.cfs_period_us 100000 and cpu.cfs_quota_us 50000 (v1) or ' +
+    'cpu.max "50000 100000" (v2). At most the host\'s CPU count.',
+  kernel: 'cgroups: cpu controller, CFS bandwidth (cpu.cfs_quota_us / cpu.max)',
+};
+
+const cpuQuota: FlagSpec = {
+  name: 'cpu-quota',
+  type: 'int',
+  summary: 'Limit CPU CFS (Completely Fair Scheduler) quota',
+  explain: 'Microseconds of CPU time the container may use per period (at least 1000; -1 = no limit). --cpus is the simpler way to say the same.',
+  kernel: 'cgroups: cpu controller (cpu.cfs_quota_us / cpu.max)',
+};
+
+const cpuPeriod: FlagSpec = {
+  name: 'cpu-period',
+  type: 'int',
+  summary: 'Limit CPU CFS (Completely Fair Scheduler) period',
+  explain: 'The length of the period the quota refills in, in microseconds (1000 to 1000000; the kernel\'s default is 100000). Cannot be combined with --cpus.',
+  kernel: 'cgroups: cpu controller (cpu.cfs_period_us / cpu.max)',
+};
+
+const cpusetCpus: FlagSpec = {
+  name: 'cpuset-cpus',
+  type: 'string',
+  summary: 'CPUs in which to allow execution (0-3, 0,1)',
+  explain: 'Pins the container to these CPUs: the scheduler never runs its processes anywhere else. Written to cpuset.cpus; the CPUs must exist on the host.',
+  kernel: 'cgroups: cpuset controller (cpuset.cpus)',
+};
+
+const pidsLimit: FlagSpec = {
+  name: 'pids-limit',
+  type: 'int',
+  summary: 'Tune container pids limit (set -1 for unlimited)',
+  explain:
+    'The most processes and threads the container may have at once (pids.max). Past it fork() fails with "Resource ' +
+    'temporarily unavailable", so a fork bomb stays inside the container and the host keeps working.',
+  kernel: 'cgroups: pids controller (pids.max)',
+};
+
+/** The limit flags of run and create; update takes the same but --oom-kill-disable. */
+const LIMIT_FLAGS: FlagSpec[] = [memory, memorySwap, memoryReservation, oomKillDisable, cpuShares, cpus, cpuQuota, cpuPeriod, cpusetCpus, pidsLimit];
+
 const RUN_ARGS: ArgSpec[] = [
   { name: 'IMAGE', required: true },
   { name: 'COMMAND', required: false },
@@ -378,7 +490,7 @@ export const COMMANDS: CommandSpec[] = [
       "cgroup. pivot_root makes the overlay the process's /, so it sees only the image's files and is PID 1 " +
       'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
     kernel: CONTAINER_KERNEL,
-    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd],
+    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -392,7 +504,7 @@ export const COMMANDS: CommandSpec[] = [
       'layer on disk, but no process, namespace or cgroup exists yet. `glass start` later creates those. ' +
       'This is the "Created" state you see in `glass ps -a`.',
     kernel: ['overlayfs (writable layer prepared on disk)'],
-    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd],
+    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',

@@ -24,6 +24,7 @@ export { shortId } from './ids.js';
 export { describeHostError, errnoText, isHostError, syscallMessage } from './host-errors.js';
 export { readEnvFile, resolveEnvArg } from './containers/env.js';
 export { readLabelFile } from './containers/labels.js';
+export { LimitFlagError, parseResourceOptions, type ResourceOptions, type Resources } from './containers/limits.js';
 export { computeStats, type ContainerStats, type StatsEntry } from './containers/stats.js';
 export type { TopResult } from './containers/top.js';
 export type { XrayMount, XrayNamespace, XrayProcess, XrayReport } from './containers/xray.js';

@@ -65,7 +65,7 @@ describe.skipIf(!isRoot)('cgroup drivers on real trees', () => {
   const tree = v2Tree();
   it.skipIf(!tree)('v2: one directory, cgroup.kill', async () => {
     const layout: CgroupLayout = { kind: 'v2', root: tree!, hierarchies: [{ version: 2, mountpoint: tree!, controllers: [] }] };
-    const steps = await exercise(new CgroupV2Driver(layout));
+    const steps = await exercise(new CgroupV2Driver(layout, undefined, { parent: '' }));
     // Linux 5.14+ kills the whole cgroup with one write; older kernels signal each pid.
     expect(steps.map((s) => s.command).join('\n')).toMatch(/echo 1 > \S*glass-drivertest-\d+\/cgroup\.kill|kill -KILL/);
   });
@@ -74,7 +74,7 @@ describe.skipIf(!isRoot)('cgroup drivers on real trees', () => {
   it.skipIf(layout.kind === 'v2')('v1/hybrid: one directory per hierarchy', async () => {
     expect(layout.root).toBe('/sys/fs/cgroup');
     expect(layout.hierarchies.length).toBeGreaterThan(1);
-    const steps = await exercise(new CgroupV1Driver(layout));
+    const steps = await exercise(new CgroupV1Driver(layout, undefined, { parent: '' }));
     expect(steps.find((s) => s.title.startsWith('Create'))!.command).toMatch(/^mkdir \/sys\/fs\/cgroup\/\{.+\}\/glass-drivertest-\d+$/);
   });
 });

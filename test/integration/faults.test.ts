@@ -6,7 +6,8 @@ import { glass, isRoot, removeContainersAfterEach, stateOf, useRoot, waitFor, wa
 function cgroupDirs(id: string): string[] {
   const found: string[] = [];
   const base = '/sys/fs/cgroup';
-  const candidates = [`${base}/glass-${id}`, ...readdirSync(base).map((h) => `${base}/${h}/glass-${id}`)];
+  // Under glass's parent cgroup "glass" (runtime/kernel/cgroup/driver.ts) in each hierarchy.
+  const candidates = [`${base}/glass/glass-${id}`, ...readdirSync(base).map((h) => `${base}/${h}/glass/glass-${id}`)];
   for (const c of candidates) if (existsSync(c)) found.push(c);
   return found;
 }

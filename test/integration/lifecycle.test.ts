@@ -6,10 +6,11 @@ import { eventsOf, glass, glassInBackground, type GlassEvent, isRoot, logsOf, re
 function cgroupDirsFor(id: string): string[] {
   const out: string[] = [];
   for (const h of readdirSync('/sys/fs/cgroup')) {
-    const p = `/sys/fs/cgroup/${h}/glass-${id}`;
+    // Under glass's parent cgroup "glass" (runtime/kernel/cgroup/driver.ts) in each hierarchy.
+    const p = `/sys/fs/cgroup/${h}/glass/glass-${id}`;
     if (existsSync(p)) out.push(p);
   }
-  if (existsSync(`/sys/fs/cgroup/glass-${id}`)) out.push(`/sys/fs/cgroup/glass-${id}`);
+  if (existsSync(`/sys/fs/cgroup/glass/glass-${id}`)) out.push(`/sys/fs/cgroup/glass/glass-${id}`);
   return out;
 }
 

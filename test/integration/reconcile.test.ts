@@ -31,7 +31,7 @@ describe.skipIf(!isRoot)('reconciliation', () => {
     expect((await glass(root, ['inspect', '-f', '{{.State.Error}}', 'orphan'])).stdout).toMatch(/shim \(pid \d+\) died before it could record/);
     // ps killed it through its cgroup (SIGKILL: it ends as soon as the kernel has torn it down).
     expect(await waitFor(() => alive(init), (a) => !a, { what: `the orphaned init ${init} to be killed` })).toBe(false);
-    expect(existsSync(`/sys/fs/cgroup/pids/glass-${id}`) || existsSync(`/sys/fs/cgroup/glass-${id}`)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids/glass/glass-${id}`) || existsSync(`/sys/fs/cgroup/glass/glass-${id}`)).toBe(false);
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(id);
     // It can start again normally.
     expect((await glass(root, ['start', 'orphan'])).exitCode).toBe(0);

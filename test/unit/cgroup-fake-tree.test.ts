@@ -90,6 +90,7 @@ describe('cgroup v2 driver on a fake tree', () => {
     const driver = cgroupDriver(
       { root: tree, fsType: CGROUP2_SUPER_MAGIC, mountinfo: `30 23 0:27 / ${tree} rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n` },
       fs,
+      { parent: '' }, // the plain mechanics; glass's parent cgroup: cgroup-limits.test.ts
     );
     expect(driver).toBeInstanceOf(CgroupV2Driver);
     expect(driver.layout).toEqual({ kind: 'v2', root: tree, hierarchies: [{ version: 2, mountpoint: tree, controllers: ['cpu', 'memory', 'pids'] }] });
@@ -240,7 +241,7 @@ describe('cgroup v1 driver on a fake hybrid tree', () => {
     writeFileSync(join(tree, 'cpuset/cpuset.cpus'), '0-1\n');
     writeFileSync(join(tree, 'cpuset/cpuset.mems'), '0\n');
     writeFileSync(join(tree, 'unified/cgroup.controllers'), '');
-    const driver = cgroupDriver({ root: tree, fsType: TMPFS_MAGIC, mountinfo: lines.join('\n') + '\n' }, fs);
+    const driver = cgroupDriver({ root: tree, fsType: TMPFS_MAGIC, mountinfo: lines.join('\n') + '\n' }, fs, { parent: '' });
     expect(driver).toBeInstanceOf(CgroupV1Driver);
     expect(driver.layout.kind).toBe('hybrid');
     return driver;

@@ -1,4 +1,5 @@
-import { GlassError, readEnvFile, readLabelFile, type Attachment, type CreateOptions } from '../../engine/index.js';
+import { GlassError, LimitFlagError, parseResourceOptions, readEnvFile, readLabelFile, type Attachment, type CreateOptions, type ResourceOptions } from '../../engine/index.js';
+import { UsageError } from '../parse.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { writeToFile } from '../output-file.js';
 import { outputClosed, pump } from '../stdio.js';
@@ -26,6 +27,7 @@ async function createOptions(ctx: Ctx): Promise<CreateOptions> {
     logConfig: { type: str(ctx.flags['log-driver']), config: logOpts(list(ctx.flags['log-opt'])) },
     labels: [...list(ctx.flags.label), ...learnLabel()],
     labelFiles,
+    resources: limitOptions(ctx),
     security: {
       capAdd: list(ctx.flags['cap-add']),
       capDrop: list(ctx.flags['cap-drop']),
@@ -35,6 +37,32 @@ async function createOptions(ctx: Ctx): Promise<CreateOptions> {
       groupAdd: list(ctx.flags['group-add']),
     },
   };
+}
+
+/** The limit flags given (run, create, update), as typed; the engine parses and checks them (limits.ts). */
+export function limitOptions(ctx: Ctx): ResourceOptions | undefined {
+  const given = (flag: string) => (ctx.changed.has(flag) ? (ctx.flags[flag] as string | number) : undefined);
+  const o: ResourceOptions = {
+    memory: given('memory'),
+    memorySwap: given('memory-swap'),
+    memoryReservation: given('memory-reservation'),
+    cpuShares: given('cpu-shares'),
+    cpus: given('cpus'),
+    cpuQuota: given('cpu-quota'),
+    cpuPeriod: given('cpu-period'),
+    cpusetCpus: given('cpuset-cpus') as string | undefined,
+    pidsLimit: given('pids-limit'),
+    oomKillDisable: ctx.changed.has('oom-kill-disable') ? bool(ctx.flags['oom-kill-disable']) : undefined,
+  };
+  if (Object.values(o).every((v) => v === undefined)) return undefined;
+  // A value that does not parse is a usage error, as Docker's flag parser makes it ("See 'glass run --help'.").
+  try {
+    parseResourceOptions(o);
+  } catch (e) {
+    if (e instanceof LimitFlagError) throw new UsageError(e.message, ctx.name);
+    throw e;
+  }
+  return o;
 }
 
 /** GLASS_LEARN_LABEL=KEY=VALUE: one more label (last, so it wins) on every container this process creates. */
@@ -87,7 +115,7 @@ async function attachAndWait(ctx: Ctx, id: string, att: Attachment, tty: boolean
 }
 
 /** -it needs a terminal to put into raw mode; Docker refuses the same way. */
-function requireTerminal(tty: boolean, stdin: boolean): void {
+export function requireTerminal(tty: boolean, stdin: boolean): void {
   if (tty && stdin && !process.stdin.isTTY) {
     throw new GlassError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run glass from a terminal', 1);
   }

@@ -4,6 +4,7 @@ import { containerFiles } from './shim-spec.js';
 import { lowerdirsTopFirst } from '../images/types.js';
 import { shownState } from './status.js';
 import { containerLogConfig } from './log-config.js';
+import { hostConfigResources } from './limits.js';
 import { securityInspect } from './security.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -15,7 +16,9 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 export function containerInspect(info: ContainerInfo, dir: string): Record<string, unknown> {
   const c = info.config;
   const f = containerFiles(dir, c.id);
-  const status = shownState(info.status);
+  // A frozen cgroup (pause) is still a running container, shown as Docker shows it.
+  const paused = info.running && !!info.paused;
+  const status = paused ? 'paused' : shownState(info.status);
   return {
     Id: c.id,
     Created: c.created,
@@ -24,9 +27,9 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
     State: {
       Status: status,
       Running: info.running,
-      Paused: false,
+      Paused: paused,
       Restarting: false,
-      OOMKilled: false,
+      OOMKilled: !!info.oomKilled,
       Dead: status === 'dead',
       Pid: info.running ? info.pid : 0,
       ExitCode: info.exitCode,
@@ -47,6 +50,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       AutoRemove: c.autoRemove,
       LogConfig: { Type: containerLogConfig(c).type, Config: containerLogConfig(c).config },
       NetworkMode: 'none',
+      ...hostConfigResources(c.resources),
       ...securityInspect(c.security),
     },
     GraphDriver: {

@@ -29,6 +29,7 @@ import { isValidName, newId, randomName } from './names.js';
 import { runPipeline, type StartStage } from './pipeline.js';
 import { buildShimSpec, containerFiles, writeEtcFiles } from './shim-spec.js';
 import { securityStage } from './security-stage.js';
+import { resolveResources } from './limits-ops.js';
 import { parseSignal, signalNumber } from './signals.js';
 import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
@@ -102,6 +103,8 @@ export class ContainerService implements ContainersApi {
   private async createOp(op: Operation, opts: CreateOptions): Promise<ContainerConfig> {
     await this.d.ready(op);
     validateCreate(opts);
+    // Limits are checked against the host here, before anything is made (limits.ts).
+    const resources = resolveResources(op.trace, opts.resources, () => this.d.cgroups().capabilities());
     const userEnv: string[] = [];
     for (const f of opts.envFiles ?? []) userEnv.push(...parseEnvFile(f.path, f.text));
     for (const e of opts.env ?? []) {
@@ -109,12 +112,12 @@ export class ContainerService implements ContainersApi {
       if (v !== undefined) userEnv.push(v);
     }
     // Recorded under the image store's lock: an rmi cannot take the layers away meanwhile.
-    const config = await this.d.images.traced(op.trace).use(opts.image, (image) => this.createFrom(op, image, opts, userEnv));
+    const config = await this.d.images.traced(op.trace).use(opts.image, (image) => this.createFrom(op, image, { ...opts, resources: undefined }, userEnv, resources));
     this.event('create', config);
     return config;
   }
 
-  private async createFrom(op: Operation, image: ImageRecord, opts: CreateOptions, userEnv: string[]): Promise<ContainerConfig> {
+  private async createFrom(op: Operation, image: ImageRecord, opts: CreateOptions, userEnv: string[], resources?: ContainerConfig['resources']): Promise<ContainerConfig> {
     const id = newId();
     op.on(id);
     const { store } = this.d;
@@ -125,7 +128,7 @@ export class ContainerService implements ContainersApi {
     try {
       name = await this.reserveName(id, opts.name);
       faultPoint('create:before-config');
-      const config = { ...draft, name };
+      const config: ContainerConfig = { ...draft, name, ...(resources ? { resources } : {}) };
       const f = containerFiles(dir, id);
       mkdirSync(f.upper, { recursive: true });
       mkdirSync(f.work, { recursive: true });
@@ -228,6 +231,8 @@ export class ContainerService implements ContainersApi {
         name: 'cgroup',
         prepare: (ctx) => {
           this.d.cgroups().create(ctx.trace, cg.name);
+          // Limits (and on v1 the devices policy) before the pid is placed: nothing runs unconfined.
+          this.d.cgroups().applyLimits(ctx.trace, cg, c.resources ?? {}, { privileged: c.security?.privileged });
           faultPoint('start:after-cgroup');
         },
         atPid: (ctx, pid) => {
@@ -566,6 +571,7 @@ export class ContainerService implements ContainersApi {
       const info = await this.d.store.info(id);
       if (!info || !(all || info.running) || !matches(info)) continue;
       const c = info.config;
+      const paused = info.running && this.isPaused(id);
       out.push({
         Id: c.id,
         Names: [`/${c.name}`],
@@ -573,11 +579,11 @@ export class ContainerService implements ContainersApi {
         ImageID: c.imageId,
         Command: summaryCommand(c.path, c.args),
         Created: Math.floor(Date.parse(c.created) / 1000),
-        State: shownState(info.status),
+        State: paused ? 'paused' : shownState(info.status),
         Status:
           info.status === 'broken'
             ? `Dead (broken: ${info.problem})`
-            : statusText({ status: shownState(info.status), startedAt: info.startedAt, finishedAt: info.finishedAt, exitCode: info.exitCode }, now),
+            : statusText({ status: paused ? 'paused' : shownState(info.status), startedAt: info.startedAt, finishedAt: info.finishedAt, exitCode: info.exitCode }, now),
         Labels: c.labels ?? {},
         config: c,
       });
@@ -606,6 +612,7 @@ export class ContainerService implements ContainersApi {
       info = await this.d.store.info(id);
     }
     if (!info) throw new GlassError('NO_SUCH_CONTAINER', `No such container: ${id}`, 1);
+    if (info.running) info.paused = this.isPaused(id);
     if (info.status === 'broken' && !allowBroken) {
       throw new GlassError('CONTAINER_BROKEN', `container ${id.slice(0, 12)} is broken: ${info.problem}; remove it with: glass rm -f ${id.slice(0, 12)}`, 1);
     }
@@ -735,6 +742,15 @@ export class ContainerService implements ContainersApi {
       this.event('die', config, { exitCode: String(exit.exitCode) });
       if (config.autoRemove) await this.removeFiles(op, config);
     });
+  }
+
+  /** Is the container's cgroup frozen (glass pause)? */
+  private isPaused(id: string): boolean {
+    try {
+      return this.d.cgroups().isFrozen(this.cgroupOf(id));
+    } catch {
+      return false;
+    }
   }
 
   private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {

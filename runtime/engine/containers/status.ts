@@ -31,7 +31,7 @@ export function statusOf(config: ContainerConfig, d: OnDisk): ContainerInfo {
   const { state, shim, exit, shimAlive } = d;
   const startedAt = state.startedAt;
   if (exit && (shim || state.status === 'started')) {
-    return { config, state, shim, status: 'exited', running: false, pid: 0, exitCode: exit.exitCode, startedAt, finishedAt: exit.finishedAt, problem: exit.reason };
+    return { config, state, shim, status: 'exited', running: false, pid: 0, exitCode: exit.exitCode, startedAt, finishedAt: exit.finishedAt, problem: exit.reason, oomKilled: exit.oomKilled };
   }
   if (shimAlive) {
     return { config, state, shim, status: 'running', running: true, pid: shim?.initPid ?? state.pid ?? 0, exitCode: 0, startedAt };

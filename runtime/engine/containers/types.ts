@@ -1,4 +1,5 @@
 import type { SecurityConfig, SecurityOptions } from './security.js';
+import type { ResourceOptions, Resources } from './limits.js';
 
 /**
  * What core keeps about a container. config.json is written once at create;
@@ -30,6 +31,8 @@ export interface ContainerConfig {
   logConfig?: LogConfig;
   /** Config.Labels: the image's Labels with the user's over them, sorted by key (labels.ts); absent in containers made before glass had them. */
   labels?: Record<string, string>;
+  /** Memory, CPU and pids limits, checked at create (limits.ts); absent: no limits. */
+  resources?: Resources;
   /** Capabilities, seccomp, --privileged, --read-only, --group-add (security.ts); absent: Docker's defaults. */
   security?: SecurityConfig;
 }
@@ -69,6 +72,8 @@ export interface ExitRecord {
   reason?: string;
   /** Read from the kernel: the shim has not been able to write exit.json yet (a full disk) and keeps trying. */
   pending?: boolean;
+  /** The shim read the cgroup's OOM-kill counter before removing it: the kernel's OOM killer killed a process of the container. */
+  oomKilled?: boolean;
 }
 
 /** shim.json: written by the shim itself right after clone(), so a killed CLI cannot lose a running container. */
@@ -93,6 +98,10 @@ export interface ContainerInfo {
   exitCode: number;
   startedAt?: string;
   finishedAt?: string;
+  /** The last run ended with an OOM kill in its cgroup (exit.json). */
+  oomKilled?: boolean;
+  /** Running, with its cgroup frozen (glass pause); read from the cgroup by the engine. */
+  paused?: boolean;
 }
 
 export interface CreateOptions {
@@ -117,6 +126,8 @@ export interface CreateOptions {
   labels?: Record<string, string> | string[];
   /** Contents of --label-file files, read by the client (readLabelFile): [path, text]. */
   labelFiles?: { path: string; text: string }[];
+  /** -m, --memory-swap, --cpus, --pids-limit...: numbers or the strings a user types ("32m"), checked at create (limits.ts). */
+  resources?: ResourceOptions;
   /** --cap-add, --cap-drop, --security-opt, --privileged, --read-only, --group-add (security.ts). */
   security?: SecurityOptions;
 }

@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { report, stepSync, type Tracer } from '../step.js';
 import type { ContainerCgroup } from './driver.js';
@@ -33,17 +33,21 @@ export function readProcsTree(fs: CgroupFs, dir: string): number[] {
 }
 
 /**
- * "/sys/fs/cgroup/{cpu,memory}/glass-x" for many directories with one name,
- * so a step reads as one command a learner could type.
+ * "/sys/fs/cgroup/{cpu,memory}/glass/glass-x" for many directories that
+ * differ in one path segment (the hierarchy), so a step reads as one command
+ * a learner could type.
  */
 export function braced(dirs: string[], file = ''): string {
   const suffix = file ? `/${file}` : '';
   if (dirs.length === 1) return dirs[0]! + suffix;
-  const parents = dirs.map((d) => dirname(d));
-  const name = basename(dirs[0]!);
-  const top = dirname(parents[0]!);
-  if (dirs.every((d) => basename(d) === name) && parents.every((p) => dirname(p) === top)) {
-    return `${top}/{${parents.map((p) => basename(p)).join(',')}}/${name}${suffix}`;
+  const split = dirs.map((d) => d.split('/'));
+  const n = split[0]!.length;
+  const differing = split[0]!.map((_, i) => i).filter((i) => split.some((p) => p[i] !== split[0]![i]));
+  if (split.every((p) => p.length === n) && differing.length === 1) {
+    const at = differing[0]!;
+    const parts = [...split[0]!];
+    parts[at] = `{${split.map((p) => p[at]).join(',')}}`;
+    return parts.join('/') + suffix;
   }
   return dirs.map((d) => d + suffix).join(' ');
 }
