@@ -295,10 +295,11 @@ static int attr_order(const void *x, const void *y) {
  * container's labels over them, then image and name over those. With
  * with_labels 0, only the event's own, image and name. */
 static char *event_attributes(int code, int with_labels) {
-  struct attr *a = calloc(spec.label.n + 3, sizeof *a);
+  struct attr *a = calloc(spec.label.n + 4, sizeof *a);
   size_t n = 0;
   if (!a) abort();
   if (code >= 0) set_attr(a, &n, "exitCode", 8, strf("%d", code));
+  if (exec_id) set_attr(a, &n, "execID", 6, exec_id);
   for (size_t i = 0; with_labels && i < spec.label.n; i++) {
     const char *kv = spec.label.v[i], *eq = strchr(kv, '=');
     if (eq && eq > kv) set_attr(a, &n, kv, eq - kv, eq + 1);
@@ -337,6 +338,15 @@ static char *event_line(const char *action, int code, int with_labels) {
 
 void append_event(const char *action, int code) {
   if (!spec.events) return;
+  /* The shim of a `glass exec` (exec.c) records Docker's exec_start and
+   * exec_die instead: "exec_start: <command>", with the exec's id in execID. */
+  if (exec_id && strcmp(action, "start") == 0) {
+    char *cmd = strf("exec_start:");
+    for (size_t i = 0; i < spec.arg.n; i++) cmd = strf("%s %s", cmd, spec.arg.v[i]); /* joined with spaces, as Docker */
+    action = cmd;
+  } else if (exec_id) {
+    action = "exec_die";
+  }
   char *line = event_line(action, code, 1);
   if (strlen(line) >= 4096 && spec.label.n) {
     /* Many or long labels: the event still counts more than its labels. */

@@ -28,6 +28,12 @@
 
 static const struct child_io *io;
 
+/* The channels of the process being prepared: the init's, or an exec'd
+ * process's (exec.c), which reuses the steps below. */
+void use_child_io(const struct child_io *child) {
+  io = child;
+}
+
 /* Give up: say which step failed and why, tell the shim (through the exec
  * pipe) and exit with that code. */
 void fail(int code, const char *fmt, ...) {
@@ -64,7 +70,7 @@ const char *env_get(const char *name) {
 /* The init blocks here until the runtime has moved it into its cgroups (from
  * the host, by pid). Only then may it start anything: every process it creates
  * is born inside the cgroup, so nothing escapes the limits. */
-static void wait_for_go(void) {
+void wait_for_go(void) {
   char buf[8];
   size_t len = 0;
   begin("wait-go");
@@ -92,7 +98,7 @@ static void enter_cgroup_ns(void) {
 
 /* SCM_RIGHTS: a unix socket can carry an open file descriptor to another
  * process, which receives its own descriptor for the same open file. */
-static void send_fd(int sock, int fd) {
+void send_fd(int sock, int fd) {
   char byte = 0;
   struct iovec iov = { &byte, 1 };
   union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } c;
@@ -153,7 +159,7 @@ static void bring_up_loopback(void) {
 /* The working directory was created (as root, like runc does, so that
  * `-u nobody -w /new` works) before the user switch; now enter it, as the
  * user, so that a directory the user may not enter is refused. */
-static void enter_workdir(const char *cwd) {
+void enter_workdir(const char *cwd) {
   begin("cwd");
   if (chdir(cwd) < 0) fail_sys("chdir %s", cwd);
   step("cwd", "mkdir -p %s && cd %s", cwd, cwd);
@@ -164,7 +170,7 @@ static void enter_workdir(const char *cwd) {
  * control work; the slave becomes 0, 1 and 2. Without one, 1 and 2 are pipes
  * the shim reads, and 0 is a pipe the shim writes, or the container's own
  * /dev/null. */
-static void setup_stdio(int slave) {
+void setup_stdio(int slave) {
   int in = slave, out = slave, err = slave;
   begin("stdio");
   if (setsid() < 0) fail_sys("setsid");
@@ -184,7 +190,7 @@ static void setup_stdio(int slave) {
 /* Only 0, 1 and 2 may reach the program: everything else the init still has
  * open (the status and exec pipes, the pipes' other copies, anything
  * inherited) is marked close-on-exec, so execve() closes it. See fds.c. */
-static void keep_only_stdio(void) {
+void keep_only_stdio(void) {
   begin("cloexec-fds");
   if (cloexec_fds_from(3) < 0) fail_sys("close_range(3, ~0U, CLOSE_RANGE_CLOEXEC)");
   step("cloexec-fds", "close_range(3, ~0U, CLOSE_RANGE_CLOEXEC)");
@@ -207,7 +213,7 @@ static char *find_in_path(const char *name) {
  * pid 1. On success the close-on-exec exec pipe closes without a word. The
  * "step exec" line goes out just before: the runtime counts it done once
  * "ready" follows, and failed if "failed exec" does. */
-static void exec_command(void) {
+void exec_command(void) {
   begin("exec");
   const char *arg0 = spec.arg.v[0];
   char *file = strchr(arg0, '/') ? (char *)arg0 : find_in_path(arg0);
@@ -229,7 +235,7 @@ static void exec_command(void) {
 }
 
 int init_main(void *arg) {
-  io = arg;
+  use_child_io(arg);
   const char *cwd = spec.cwd && *spec.cwd ? spec.cwd : "/";
   int slave = -1;
 

@@ -2,6 +2,7 @@
  * glass-shim: the per-container monitor (like containerd-shim or conmon).
  *
  *   glass-shim <state-dir>
+ *   glass-shim exec <state-dir> <exec-dir>    (glass exec: see exec.c)
  *
  * main() below is the whole life of a shim, in order. It reads
  * <state-dir>/shim.spec, detaches from the CLI, clones the container's init
@@ -58,7 +59,7 @@ void die_sys(const char *fmt, ...) {
 /* Keep only the protocol's descriptors: see fds.c for why. The pipes 3 and 4
  * are marked close-on-exec so that they never reach the container's program
  * either (the init still needs them until its execve()). */
-static void close_inherited_fds(void) {
+void close_inherited_fds(void) {
   begin("close-fds");
   if (close_fds_from(CONTROL_FD + 1) < 0) die_sys("close_range(%d, ~0U, 0)", CONTROL_FD + 1);
   fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
@@ -71,7 +72,7 @@ static void close_inherited_fds(void) {
  * runs on. fork() and exiting in the parent makes the shim an orphan, adopted
  * by init; setsid() puts it in a session of its own, away from the CLI's
  * terminal and process group, so a ^C or hangup there never reaches it. */
-static void detach(void) {
+void detach(void) {
   begin("detach");
   pid_t pid = fork();
   if (pid < 0) die_sys("fork");
@@ -90,6 +91,35 @@ static void make_pipe(int *read_end, int *write_end) {
   *write_end = p[1];
 }
 
+/* The channels between the shim and the process it starts (the container's
+ * init, or an exec'd process: exec.c): the exec pipe, and either a socketpair
+ * the pty master will come over (-t) or pipes for stdout, stderr and stdin. */
+void open_channels(struct child_io *io) {
+  int sv[2];
+  *io = (struct child_io){ -1, -1, -1, -1, -1 };
+  make_pipe(&sio.exec_r, &io->exec_w);
+  if (spec.tty) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die_sys("socketpair");
+    sio.pty_sock = sv[0];
+    io->pty_sock = sv[1];
+  } else {
+    make_pipe(&sio.out[1], &io->stdout_w);
+    make_pipe(&sio.out[2], &io->stderr_w);
+    if (spec.open_stdin) make_pipe(&io->stdin_r, &sio.in);
+  }
+}
+
+/* After the child exists: close its ends here, so that we see EOF when the
+ * child closes them, and never block on ours. */
+void close_child_ends(const struct child_io *io) {
+  int child_ends[] = { io->exec_w, io->pty_sock, io->stdin_r, io->stdout_w, io->stderr_w, CONTROL_FD };
+  for (size_t i = 0; i < sizeof child_ends / sizeof *child_ends; i++)
+    if (child_ends[i] >= 0) close(child_ends[i]);
+  for (int i = 1; i <= 2; i++)
+    if (sio.out[i] >= 0) fcntl(sio.out[i], F_SETFL, O_NONBLOCK);
+  if (sio.in >= 0) fcntl(sio.in, F_SETFL, O_NONBLOCK);
+}
+
 /* clone() is fork() with options. Each CLONE_NEW* flag gives the child a fresh
  * namespace: PID (it is pid 1 and sees only its own descendants), NS (its own
  * copy of the mount table), UTS (hostname), IPC (System V IPC and POSIX message
@@ -98,38 +128,23 @@ static void make_pipe(int *read_end, int *write_end) {
  * enter_cgroup_ns() in init.c for why that has to wait. */
 static void clone_init(void) {
   static char stack[1 << 20] __attribute__((aligned(16))); /* the child's copy of it */
-  struct child_io io = { -1, -1, -1, -1, -1 };
-  int sv[2];
+  struct child_io io;
 
   begin("clone");
-  make_pipe(&sio.exec_r, &io.exec_w);
-  if (spec.tty) {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die_sys("socketpair");
-    sio.pty_sock = sv[0];
-    io.pty_sock = sv[1];
-  } else {
-    make_pipe(&sio.out[1], &io.stdout_w);
-    make_pipe(&sio.out[2], &io.stderr_w);
-    if (spec.open_stdin) make_pipe(&io.stdin_r, &sio.in);
-  }
+  open_channels(&io);
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
   if ((init_pid = clone(init_main, stack + sizeof stack, flags | SIGCHLD, &io)) < 0)
     die_sys("clone");
-  /* Close the child's ends here, so that we see EOF when the child closes them. */
-  int child_ends[] = { io.exec_w, io.pty_sock, io.stdin_r, io.stdout_w, io.stderr_w, CONTROL_FD };
-  for (size_t i = 0; i < sizeof child_ends / sizeof *child_ends; i++)
-    if (child_ends[i] >= 0) close(child_ends[i]);
-  for (int i = 1; i <= 2; i++)
-    if (sio.out[i] >= 0) fcntl(sio.out[i], F_SETFL, O_NONBLOCK);
-  if (sio.in >= 0) fcntl(sio.in, F_SETFL, O_NONBLOCK);
+  close_child_ends(&io);
   step("clone", "clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD)");
   write_shim_record(); /* before anyone learns the pid: from now on the shim can be found without the CLI */
   status("pid %d", (int)init_pid);
 }
 
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "exec") == 0) return exec_main(argv[2], argv[3]); /* glass exec: exec.c */
   if (argc != 2) {
-    fprintf(stderr, "usage: glass-shim <container-state-dir>   (see native/README.md)\n");
+    fprintf(stderr, "usage: glass-shim <container-state-dir>\n       glass-shim exec <container-state-dir> <exec-dir>   (see native/README.md)\n");
     return 2;
   }
   status("version %d", SHIM_PROTOCOL_VERSION); /* first: the runtime checks it before anything else */

@@ -106,12 +106,25 @@ int cloexec_fds_from(unsigned first);
 /* shim.c: start-up failed; tell the runtime, undo, exit. */
 void abandon(int code, const char *msg) __attribute__((noreturn));
 void die_sys(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* shim.c: steps exec mode shares with a container start. */
+void close_inherited_fds(void);
+void detach(void);
+void open_channels(struct child_io *io);
+void close_child_ends(const struct child_io *io);
 
 /* init.c: the cloned child. fail() reports a failed step and exits. */
 int init_main(void *io);
 void fail(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void fail_sys(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 const char *env_get(const char *name);
+/* init.c: the init's steps that an exec'd process takes too (exec.c). */
+void use_child_io(const struct child_io *child);
+void wait_for_go(void);
+void send_fd(int sock, int fd);
+void enter_workdir(const char *cwd);
+void setup_stdio(int slave);
+void keep_only_stdio(void);
+void exec_command(void) __attribute__((noreturn));
 
 /* rootfs.c: every step that builds the container's filesystem. */
 void make_mounts_private(void);
@@ -179,5 +192,18 @@ void append_event(const char *action, int code); /* lifecycle events the shim re
 void remove_cgroups(void);
 void run_exit_hook(void);
 void reap_exit_hook(void);
+
+/* exec.c: `glass-shim exec <state-dir> <exec-dir>` (glass exec). exec_id is
+ * NULL in a container's own shim; in an exec shim it names the exec, and the
+ * shim's start and die events become exec_start and exec_die. */
+extern const char *exec_id;
+int exec_main(const char *container_dir, const char *exec_dir);
+
+/* nsenter.c: the steps of entering a running container. */
+struct container_ns;                      /* its namespace files, opened once */
+struct container_ns *open_namespaces(pid_t pid, const char *start_time);
+void enter_pid_namespace(struct container_ns *ns);
+void join_cgroups(const struct list *dirs);
+void enter_namespaces(struct container_ns *ns);
 
 #endif

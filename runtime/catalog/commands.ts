@@ -742,6 +742,58 @@ export const COMMANDS: CommandSpec[] = [
     group: 'containers',
   },
   {
+    name: 'exec',
+    usage: 'glass exec [OPTIONS] CONTAINER COMMAND [ARG...]',
+    summary: 'Run a command in a running container',
+    explain:
+      'A container is only a set of namespaces and cgroups its processes share, so another process can join it: ' +
+      'a small exec shim opens /proc/<init pid>/ns/*, writes the new process into the container\'s cgroup.procs and ' +
+      'calls setns() for each namespace (pid, ipc, uts, net, cgroup, mnt: `nsenter --target <pid> ...`), then forks; ' +
+      'the child takes the container\'s user, environment, capabilities and seccomp filter and runs your command. It ' +
+      'sees the container\'s processes, hostname and files, and when it exits the container runs on.',
+    kernel: ['setns (namespaces)', 'PID namespace', 'mount namespace', 'cgroups (cgroup.procs)', 'capabilities', 'seccomp', 'pseudo-terminals (devpts)'],
+    flags: [
+      {
+        name: 'detach',
+        short: 'd',
+        type: 'bool',
+        summary: 'Detached mode: run command in the background',
+        explain:
+          'glass returns as soon as the command has started. Its exec shim, in a session of its own, stays its parent ' +
+          'and records its exit code; nothing of its output is kept (exec output is not in the container\'s log).',
+        kernel: 'sessions (setsid)',
+      },
+      {
+        name: 'detach-keys',
+        type: 'string',
+        summary: 'Override the key sequence for detaching a container',
+        explain: 'With -it, this key sequence (default ctrl-p,ctrl-q) leaves the session and lets the command run on; its shim keeps the terminal.',
+      },
+      env,
+      envFile,
+      { ...interactive, explain: "Connects your terminal's input to the command's standard input through a pipe (or its terminal with -t) held by its exec shim." },
+      {
+        name: 'privileged',
+        type: 'bool',
+        summary: 'Give extended privileges to the command',
+        explain:
+          'The command keeps every capability of root (CAP_SYS_ADMIN too) instead of the container\'s reduced set, as ' +
+          'Docker does; the container\'s seccomp filter and no-new-privileges still apply.',
+        kernel: 'capabilities',
+      },
+      { ...tty, explain: "Gives the command a pseudo-terminal from the container's own /dev/pts (so `tty` prints /dev/pts/N), sized like yours." },
+      { ...user, explain: "Runs the command as another user, looked up in the container's own /etc/passwd and /etc/group. Default: the container's user." },
+      { ...workdir, explain: "The directory the command starts in, inside the container (it must exist). Default: the container's working directory." },
+    ],
+    args: [
+      { name: 'CONTAINER', required: true },
+      { name: 'COMMAND', required: true },
+      { name: 'ARG', required: false, variadic: true },
+    ],
+    interspersed: false,
+    group: 'containers',
+  },
+  {
     name: 'export',
     usage: 'glass export [OPTIONS] CONTAINER',
     summary: "Export a container's filesystem as a tar archive",

@@ -14,6 +14,7 @@ import * as system from './commands/system.js';
 import * as events from './commands/events.js';
 import * as observe from './commands/observe.js';
 import { learn } from './commands/learn.js';
+import { exec } from './commands/exec.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -26,6 +27,7 @@ const HANDLERS: Record<string, Handler> = {
   rm: containers.rm,
   wait: containers.wait,
   attach: containers.attach,
+  exec,
   logs: containers.logs,
   export: containers.exportCmd,
   rename: containers.rename,

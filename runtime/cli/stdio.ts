@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { writeSync } from 'node:fs';
-import { errnoText, type Attachment } from '../engine/index.js';
+import { errnoText, GlassError, type Attachment } from '../engine/index.js';
 
 /**
  * What to do when our output fails. When our reader goes away (`glass logs
@@ -75,25 +75,44 @@ export function handleClosedOutput(): void {
 
 /**
  * Docker's default detach keys, Ctrl-P then Ctrl-Q: leave a terminal session
- * and let the container run on. A Ctrl-P not followed by Ctrl-Q is passed on.
+ * and let the container (or exec'd process) run on. `keys` is another
+ * sequence (--detach-keys, parsed by parseDetachKeys). Bytes that start the
+ * sequence are held back until it is clear whether it follows; if it does
+ * not, they are passed on.
  */
-export function detachKeys(): (chunk: Buffer) => { pass: Buffer; detach: boolean } {
-  const CTRL_P = 0x10;
-  const CTRL_Q = 0x11;
-  let held = false;
+export function detachKeys(keys: number[] = [0x10, 0x11]): (chunk: Buffer) => { pass: Buffer; detach: boolean } {
+  let held = 0; // how many bytes of `keys` were typed so far
   return (chunk) => {
     const out: number[] = [];
     for (const b of chunk) {
-      if (held) {
-        held = false;
-        if (b === CTRL_Q) return { pass: Buffer.from(out), detach: true };
-        out.push(CTRL_P);
+      if (held && b !== keys[held]) {
+        out.push(...keys.slice(0, held));
+        held = 0;
       }
-      if (b === CTRL_P) held = true;
-      else out.push(b);
+      if (b === keys[held]) {
+        if (++held === keys.length) return { pass: Buffer.from(out), detach: true };
+      } else {
+        out.push(b);
+      }
     }
     return { pass: Buffer.from(out), detach: false };
   };
+}
+
+/**
+ * --detach-keys as Docker reads it: comma-separated keys, each a single
+ * character or ctrl-<c> with <c> one of a-z @ [ \ ] ^ _ ("ctrl-p,ctrl-q").
+ */
+export function parseDetachKeys(text: string | undefined): number[] | undefined {
+  if (text === undefined || text === '') return undefined;
+  const codes: number[] = [];
+  for (const key of text.split(',')) {
+    const ctrl = /^ctrl-([a-z@[\\\]^_])$/.exec(key);
+    if (key.length === 1) codes.push(key.charCodeAt(0));
+    else if (ctrl) codes.push(ctrl[1]!.charCodeAt(0) & 0x1f);
+    else throw new GlassError('INVALID_ARGUMENT', `Invalid detach keys (${text}) provided: give keys like ctrl-p,ctrl-q (a letter, or ctrl- and one of a-z @ [ \\ ] ^ _)`, 1);
+  }
+  return codes;
 }
 
 /**
@@ -144,7 +163,7 @@ function leaveRawAndDie(signal: NodeJS.Signals): void {
  */
 export async function pump(
   att: Attachment,
-  opts: { stdin: boolean; tty: boolean; onOutputClosed?: () => void },
+  opts: { stdin: boolean; tty: boolean; onOutputClosed?: () => void; detachKeys?: number[] },
 ): Promise<number | undefined | 'detached'> {
   const previous = onOutputClosed;
   onOutputClosed = () => opts.onOutputClosed?.();
@@ -161,7 +180,7 @@ export async function pump(
   const detached = new Promise<'detached'>((resolve) => (detach = resolve));
   if (opts.stdin) {
     if (rawSession) enterRaw();
-    const keys = rawSession ? detachKeys() : undefined;
+    const keys = rawSession ? detachKeys(opts.detachKeys) : undefined;
     stdin.on('data', (d: Buffer) => {
       if (!keys) return att.write(d);
       const { pass, detach: leave } = keys(d);

@@ -6,6 +6,7 @@ import type { LogEntry } from './containers/logs.js';
 import type { ContainerConfig, ContainerStatus, CreateOptions } from './containers/types.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
+import type { ExecInspect, ExecOptions, ExecResult, ExecStarted } from './containers/exec.js';
 import type { ContainerStats } from './containers/stats.js';
 import type { TopResult } from './containers/top.js';
 import type { XrayReport } from './containers/xray.js';
@@ -120,6 +121,23 @@ export interface ContainersApi {
   logs(ref: string, opts?: { follow?: boolean; tail?: number }): AsyncGenerator<LogEntry>;
   /** The container's filesystem as a tar stream (`docker export`). */
   export(ref: string, out: Writable | string, call?: CallOptions): Promise<void>;
+  /**
+   * `docker exec` for a caller that wants the output: runs the command in the
+   * running container (its namespaces, cgroups, user, environment and
+   * confinement), writes `input` to its stdin if given, waits, and returns its
+   * exit code with stdout and stderr. A command that cannot run is an error
+   * (exitCode 127 not found, 126 not executable). Errors: NO_SUCH_CONTAINER,
+   * CONTAINER_NOT_RUNNING, CONTAINER_PAUSED. Events: exec_create, exec_start, exec_die.
+   */
+  exec(ref: string, opts: ExecOptions & { input?: string | Uint8Array }, call?: CallOptions): Promise<ExecResult>;
+  /**
+   * `docker exec` for a terminal: starts the command and returns at once,
+   * with an attachment to its stdio (connected before it ran) unless `detach`.
+   * The exit code comes on the attachment, or from execInspect.
+   */
+  execStart(ref: string, opts: ExecOptions & { detach?: boolean }, call?: CallOptions): Promise<ExecStarted>;
+  /** An exec's state (`docker exec` inspect): running, exit code, pid. Errors: NO_SUCH_EXEC. */
+  execInspect(ref: string, execId: string): Promise<ExecInspect>;
   /** `docker top`: the host's ps (default `-ef`, or `psArgs`) limited to the processes in its cgroup, host PIDs. */
   top(ref: string, psArgs?: string[], call?: CallOptions): Promise<TopResult>;
   /** One reading of its cgroup counters (Docker's stats, flattened); CPU % needs two: computeStats(previous, current). */

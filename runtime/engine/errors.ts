@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'CONTAINER_RUNNING'
   | 'CONTAINER_NOT_RUNNING'
   | 'CONTAINER_BROKEN'
+  | 'CONTAINER_PAUSED'
+  | 'NO_SUCH_EXEC'
   | 'IMAGE_IN_USE'
   | 'MISSING_BUSYBOX';
 // The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,

@@ -11,6 +11,7 @@ export type { EngineOptions } from './local.js';
 export type { ContainerConfig, ContainerStatus, CreateOptions } from './containers/types.js';
 export type { ContainerFilters } from './containers/filters.js';
 export type { SecurityConfig, SecurityOptions } from './containers/security.js';
+export type { ExecInspect, ExecOptions, ExecResult, ExecStarted } from './containers/exec.js';
 export type { LogEntry } from './containers/logs.js';
 export type { EngineEvent, EventType, ReadEventsOptions } from './events.js';
 export type { ImageInspect } from './images/inspect.js';

@@ -36,6 +36,12 @@ export interface LaunchOptions {
   trace: Tracer;
   /** Called once the init exists but waits: place it in its cgroup, attach to its stdio. */
   beforeGo: (initPid: number) => Promise<void>;
+  /**
+   * Another mode of the shim (`glass-shim exec <state-dir> <exec-dir>`): its
+   * arguments, the file its spec goes to, and how the trace names it.
+   * Default: `glass-shim <stateDir>`, <stateDir>/shim.spec.
+   */
+  mode?: { args: string[]; specFile: string; title: string; why: string };
 }
 
 /** The shim's first status line must be "version <SHIM_PROTOCOL_VERSION>". */
@@ -54,14 +60,16 @@ function versionError(bin: string, line: string): KernelError | undefined {
 export function launchShim(opts: LaunchOptions): Promise<ShimStarted> {
   const { stateDir, trace } = opts;
   const bin = shimBinary();
-  writeFileSync(join(stateDir, 'shim.spec'), encodeSpec(opts.spec));
-  const logFd = openSync(join(stateDir, 'shim.log'), 'a');
-  report(trace, {
+  const mode = opts.mode ?? {
+    args: [stateDir],
+    specFile: join(stateDir, 'shim.spec'),
     title: 'Start the container shim',
     why: 'Node.js cannot call clone() or pivot_root(); a small C program does those steps and then stays behind as the container\'s monitor.',
-    command: `${bin} ${stateDir}`,
-  });
-  const child = spawn(bin, [stateDir], { stdio: ['ignore', 'ignore', logFd, 'pipe', 'pipe'], detached: true });
+  };
+  writeFileSync(mode.specFile, encodeSpec(opts.spec));
+  const logFd = openSync(join(stateDir, 'shim.log'), 'a');
+  report(trace, { title: mode.title, why: mode.why, command: `${bin} ${mode.args.join(' ')}` });
+  const child = spawn(bin, mode.args, { stdio: ['ignore', 'ignore', logFd, 'pipe', 'pipe'], detached: true });
   closeSync(logFd);
   child.unref();
   const status = child.stdio[3] as Readable;

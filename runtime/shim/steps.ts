@@ -135,7 +135,48 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   },
   exec: {
     title: 'Execute the container\'s command',
-    why: 'execve replaces the prepared child with the requested program, which runs as PID 1 of the container.',
+    why: 'execve replaces the prepared child with the requested program: the container\'s PID 1, or with glass exec one more process beside it.',
+  },
+  // glass exec (native/exec.c, nsenter.c): joining a running container.
+  'ns-open': {
+    title: 'Open the container\'s namespaces',
+    why: 'Each namespace of a process is a file in /proc/<pid>/ns/. The exec shim opens those of the container\'s init (checking it is still the same process) and keeps the descriptors: a descriptor holds the namespace, whatever happens to the pid.',
+  },
+  'setns-pid': {
+    title: 'Join the container\'s PID namespace (for the next child)',
+    why: 'setns() into a PID namespace only decides where the caller\'s future children are born (a process never changes its own pid), so the shim joins it and then forks: the new process gets a pid inside the container and appears in its `ps`. The shim itself stays outside the container.',
+  },
+  fork: {
+    title: 'Fork the process that will run the command',
+    why: 'A plain fork(), not clone() with CLONE_NEW* flags: this process gets no namespace of its own. It is born in the container\'s PID namespace and joins the others itself; the shim stays its parent to relay its stdio and record its exit code.',
+  },
+  'cgroup-join': {
+    title: 'Join the container\'s cgroups',
+    why: 'Writing a pid into cgroup.procs moves that process into the cgroup: from now on the exec\'d process and everything it starts count against the container\'s limits, are frozen by pause and killed when the container stops.',
+  },
+  'setns-user': {
+    title: 'Join the container\'s user namespace',
+    why: 'The container has user IDs of its own; joining its user namespace first gives the rights over the namespaces it owns, which the next setns() calls need.',
+  },
+  'setns-ipc': {
+    title: 'Join the container\'s IPC namespace',
+    why: 'setns() moves the process into the container\'s System V IPC and POSIX message queues: it shares them with the container\'s processes and no longer sees the host\'s.',
+  },
+  'setns-uts': {
+    title: 'Join the container\'s UTS namespace',
+    why: 'The hostname belongs to the UTS namespace: after setns() `hostname` prints the container\'s name.',
+  },
+  'setns-net': {
+    title: 'Join the container\'s network namespace',
+    why: 'The process now has the container\'s network stack: its interfaces, addresses, routes and ports, not the host\'s.',
+  },
+  'setns-cgroup': {
+    title: 'Join the container\'s cgroup namespace',
+    why: 'Its view of the cgroup tree is the container\'s: /proc/self/cgroup shows "/", as it does for the container\'s own processes.',
+  },
+  'setns-mnt': {
+    title: 'Join the container\'s mount namespace',
+    why: 'setns() into a mount namespace also moves the root and working directory to that namespace\'s root: the container\'s overlay, since its init did pivot_root(). From here on the process sees only the container\'s files; the host\'s are out of reach.',
   },
   'exit-record': {
     title: 'Record the exit code in exit.json',

@@ -74,9 +74,12 @@ describe('catalog', () => {
     }
   });
 
-  it('has the global flags and only run/create stop flags at the image', () => {
+  it('has the global flags and only run/create stop flags at the image (exec, top: at the container)', () => {
     expect(GLOBAL_FLAGS.map((f) => f.name).sort()).toEqual(['explain', 'help', 'no-color', 'root']);
-    expect(COMMANDS.filter((c) => !c.interspersed).map((c) => c.name).sort()).toEqual(['create', 'run']);
+    // Like docker's: what follows the image (run, create) or the container (exec, top) is the command's own.
+    const stopping = COMMANDS.filter((c) => !c.interspersed).map((c) => c.name);
+    expect(stopping.filter((n) => !['exec', 'top'].includes(n)).sort()).toEqual(['create', 'run']);
+    expect(stopping).toContain('exec');
     expect(findCommand('run')!.flags.map((f) => f.name)).toContain('detach');
     expect(findCommand('create')!.flags.map((f) => f.name)).not.toContain('detach');
   });

@@ -35,6 +35,7 @@ import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerConfig, ContainerInfo, CreateOptions, ExitRecord } from './types.js';
 import { lowerdirsTopFirst } from '../images/types.js';
+import { collectExec, readExec, startExec, type ExecInspect, type ExecOptions, type ExecResult, type ExecStarted } from './exec.js';
 import type { Observed } from './observed.js';
 import { sampleStats, type ContainerStats } from './stats.js';
 import { containerTop, type TopResult } from './top.js';
@@ -674,6 +675,28 @@ export class ContainerService implements ContainersApi {
   async xray(ref: string, call?: CallOptions): Promise<XrayReport> {
     const op = this.begin('xray', call);
     return containerXray(op.trace, await this.observed(op, ref));
+  }
+
+  // ---- exec (exec.ts; native/exec.c) ---------------------------------------------
+
+  async execStart(ref: string, opts: ExecOptions & { detach?: boolean }, call?: CallOptions): Promise<ExecStarted> {
+    const op = this.begin('exec', call);
+    await this.d.ready(op);
+    const id = await this.d.store.resolve(ref);
+    const info = await this.mustInfo(op.on(id), id);
+    return startExec({ op, info, dir: this.dir(id), events: this.d.events }, opts, !opts.detach);
+  }
+
+  async exec(ref: string, opts: ExecOptions & { input?: string | Uint8Array }, call?: CallOptions): Promise<ExecResult> {
+    const started = await this.execStart(ref, { ...opts, interactive: opts.interactive ?? opts.input !== undefined, detach: false }, call);
+    return collectExec(this.dir(started.id), started, { ...opts, interactive: opts.interactive ?? opts.input !== undefined });
+  }
+
+  async execInspect(ref: string, execId: string): Promise<ExecInspect> {
+    const id = await this.d.store.resolve(ref);
+    const x = readExec(this.dir(id), id, execId);
+    if (!x) throw new GlassError('NO_SUCH_EXEC', `No such exec instance: ${execId}`, 1);
+    return x;
   }
 
   /** The first container (in any state) created from this image, or false: rmi refuses to delete it. */
