@@ -14,7 +14,7 @@ export const FEATURES: Record<string, { landed: boolean; what: string }> = {
   volumes: { landed: false, what: 'volumes, bind mounts, cp, diff and commit' },
   build: { landed: false, what: 'Dockerfile builds and the build cache' },
   limits: { landed: false, what: 'cgroup limits on memory, CPU and PIDs' },
-  security: { landed: false, what: 'capabilities, seccomp and no-new-privileges' },
+  security: { landed: true, what: 'capabilities, seccomp and no-new-privileges' },
   exec: { landed: false, what: 'exec, top and stats' },
   registry: { landed: false, what: 'pull and push with a registry' },
 };

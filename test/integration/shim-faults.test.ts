@@ -96,15 +96,15 @@ describe.skipIf(!isRoot)('the shim when things go wrong', () => {
   });
 
   it('a container that makes child cgroups (and moves itself into them) is removed by rm -f, with every cgroup', async () => {
-    // glass containers run as root with every capability, in their own cgroup
-    // namespace: mounting a cgroup hierarchy shows the container's own cgroup as its root.
+    // Mounting a cgroup hierarchy needs CAP_SYS_ADMIN (and mount through seccomp), which only
+    // --privileged gives; in its own cgroup namespace the container sees its own cgroup as the root.
     const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
     const mounts = [
       ...(v2 || existsSync('/sys/fs/cgroup/unified') ? ['mkdir -p /cg2 && mount -t cgroup2 none /cg2 && mkdir /cg2/child && echo $$ > /cg2/child/cgroup.procs'] : []),
       ...(!v2 && existsSync('/sys/fs/cgroup/pids') ? ['mkdir -p /cgp && mount -t cgroup -o pids none /cgp && mkdir -p /cgp/child/grandchild && echo $$ > /cgp/child/grandchild/cgroup.procs'] : []),
     ];
     expect(mounts.length).toBeGreaterThan(0);
-    const r = await glass(root, ['run', '-d', '--name', 'nest', 'busybox', 'sh', '-c', `${mounts.join(' && ')} && sleep 1000 & wait`]);
+    const r = await glass(root, ['run', '-d', '--privileged', '--name', 'nest', 'busybox', 'sh', '-c', `${mounts.join(' && ')} && sleep 1000 & wait`]);
     expect(r.exitCode).toBe(0);
     const id = r.stdout.trim();
     let left: string[] = [];
