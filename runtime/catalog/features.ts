@@ -15,6 +15,6 @@ export const FEATURES: Record<string, { landed: boolean; what: string }> = {
   build: { landed: false, what: 'Dockerfile builds and the build cache' },
   limits: { landed: false, what: 'cgroup limits on memory, CPU and PIDs' },
   security: { landed: true, what: 'capabilities, seccomp and no-new-privileges' },
-  exec: { landed: false, what: 'exec, top and stats' },
+  exec: { landed: true, what: 'exec, top and stats' },
   registry: { landed: false, what: 'pull and push with a registry' },
 };
