@@ -669,7 +669,7 @@ export class ContainerService implements ContainersApi {
 
   async stats(ref: string, call?: CallOptions): Promise<ContainerStats> {
     const op = this.begin('stats', call);
-    return sampleStats(await this.observed(op, ref));
+    return sampleStats(await this.observed(op, ref), op.trace);
   }
 
   async xray(ref: string, call?: CallOptions): Promise<XrayReport> {

@@ -1,5 +1,6 @@
 import { readCgroupUsage, readMemTotal, readSystemCpu, type CgroupFileValue } from '../../kernel/cgroup/stats.js';
 import { readNetDev } from '../../kernel/proc-view.js';
+import { report, type Tracer } from '../../kernel/step.js';
 import type { Observed } from './observed.js';
 
 /**
@@ -88,7 +89,7 @@ export function computeStats(prev: ContainerStats | undefined, cur: ContainerSta
 }
 
 /** Read a container's counters now: its cgroup's files, /proc/stat, and its network namespace's /proc/<pid>/net/dev. */
-export function sampleStats(c: Observed): ContainerStats {
+export function sampleStats(c: Observed, trace?: Tracer): ContainerStats {
   const read = new Date().toISOString();
   const base = { id: c.config.id, name: c.config.name, read };
   if (!c.running) {
@@ -96,6 +97,13 @@ export function sampleStats(c: Observed): ContainerStats {
     return { ...base, running: false, cpu: { totalNs: 0, systemNs: 0, onlineCpus: 0 }, memory: { usage: 0, inactiveFile: 0, limit: 0, limited: false }, pids: 0, blockIO: { read: 0, write: 0 }, network: { rx: 0, tx: 0 }, files: [] };
   }
   const usage = readCgroupUsage(c.layout, c.cgroup);
+  if (trace) {
+    report(trace, {
+      title: `Read the counters of cgroup ${c.cgroup.name}`,
+      why: "The kernel counts, per cgroup, the CPU time its processes used, the memory charged to it and its tasks: stats only reads those files (and /proc/stat for the whole machine's CPU time, to turn CPU time into a percentage).",
+      command: `cat ${usage.files.map((f) => f.path).join(' ')} /proc/stat`,
+    });
+  }
   const system = readSystemCpu();
   const machine = readMemTotal() ?? 0;
   // Docker's daemon: no limit, or one above the machine's memory, shows the machine's memory.
