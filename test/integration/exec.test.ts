@@ -129,6 +129,26 @@ describe.skipIf(!isRoot)('glass exec', { timeout: 120_000 }, () => {
     expect(existsSync(join(root, 'containers', id, 'exec'))).toBe(false);
   });
 
+  it('refuses a paused container (glass pause), and works again once unpaused', async (ctx) => {
+    const { id } = await container('x-paused');
+    const paused = await glass(root, ['pause', 'x-paused']);
+    if (paused.exitCode !== 0 && /not implemented|not a glass command/.test(paused.stderr)) ctx.skip(); // pause lands with limits
+    expect(paused.exitCode).toBe(0);
+    expect(await glass(root, ['exec', 'x-paused', 'true'])).toEqual({ stdout: '', stderr: `Error: Container ${id} is paused, unpause the container before exec\n`, exitCode: 1 });
+    expect((await glass(root, ['unpause', 'x-paused'])).exitCode).toBe(0);
+    expect((await glass(root, ['exec', 'x-paused', 'true'])).exitCode).toBe(0);
+  });
+
+  it('--explain shows each setns() as the nsenter command a learner could type', async () => {
+    const { pid } = await container('x-explain');
+    const r = await glass(root, ['--explain', 'exec', 'x-explain', 'true']);
+    expect(r.exitCode).toBe(0);
+    for (const flag of ['--ipc', '--uts', '--net', '--cgroup', '--mount']) expect(r.stderr).toContain(`nsenter --target ${pid} ${flag}`);
+    expect(r.stderr).toContain(`nsenter --target ${pid} --pid`);
+    expect(r.stderr).toMatch(/echo \$\$ > \/sys\/fs\/cgroup\/\S+\/cgroup\.procs/);
+    expect(r.stderr).toContain('Join the container\'s mount namespace');
+  });
+
   it('has the container\'s capabilities, seccomp mode and no_new_privs; --privileged gets every capability', async () => {
     const { pid } = await container('x-caps', ['--security-opt', 'no-new-privileges']);
     const init = statusFields(readFileSync(`/proc/${pid}/status`, 'utf8'));
