@@ -542,7 +542,9 @@ def main():
 
     # A container that mounts its cgroup hierarchy and makes child cgroups (a
     # process in one), plus a host process put in one of them: the shim kills
-    # what is left and removes the children before the parent.
+    # what is left and removes the children before the parent. Mounting needs
+    # every capability: the spec says privileged (without `cap` keys the
+    # container keeps none).
     os.mkdir(CGROUP)
     g, bind = gate('nested')
     mount = 'mount -t cgroup2 none /cg' if V2 else 'mount -t cgroup -o pids none /cg'
@@ -558,7 +560,7 @@ def main():
         _, out, code, sdir = run('nested', ['sh', '-c', 'mkdir /cg && ' + mount + ' && mkdir -p /cg/child/grandchild && '
                                             'echo $$ > /cg/child/grandchild/cgroup.procs && { sleep 100 & } && '
                                             'touch /gate/made && ' + GATED + 'exit 0'],
-                                 cgroups=[CGROUP], binds=[bind], during=add_stray)
+                                 cgroups=[CGROUP], binds=[bind], during=add_stray, extra=[('privileged', '1')])
         steps = exit_steps(sdir)
         cmd = steps[-1]['command'] if steps else ''
         check('cgroup with children removed: %r' % steps[-1:], code == 0 and not os.path.exists(CGROUP)

@@ -17,7 +17,7 @@ describe.skipIf(!isRoot)('--explain', () => {
       expect(b, `why of ${title}`).toMatch(/\n {4}why: \S/);
       expect(b, `command of ${title}`).toMatch(command);
     };
-    step(/Mount the overlay root filesystem/, /\$ mount -t overlay overlay -o lowerdir=\/tmp\/glass-test-[^,]+\/images\/layers\/[0-9a-f]{64},upperdir=[^,]+\/fs\/upper,workdir=[^ ]+\/fs\/work /);
+    step(/Mount the overlay root filesystem/, /\$ mount -t overlay overlay -o nodev,lowerdir=\/tmp\/glass-test-[^,]+\/images\/layers\/[0-9a-f]{64},upperdir=[^,]+\/fs\/upper,workdir=[^ ]+\/fs\/work /);
     step(/Create the container process in new namespaces/, /CLONE_NEWPID.*CLONE_NEWNS|CLONE_NEWNS.*CLONE_NEWPID/);
     step(/pivot_root/, /pivot_root/);
     step(/Mount \/proc/, /mount -t proc/);

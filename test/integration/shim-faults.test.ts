@@ -52,7 +52,7 @@ function cgroupDirsOf(id: string): string[] {
     for (const e of entries) {
       const p = join(dir, e);
       if (p.includes(`glass-${id}`)) out.push(p);
-      if (depth < 4) walk(p, depth + 1);
+      if (depth < 6) walk(p, depth + 1); // /sys/fs/cgroup/pids/glass/glass-<id>/child/grandchild
     }
   };
   walk('/sys/fs/cgroup', 1);
