@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { glass, glassInBackground, isRoot, removeContainersAfterEach, useRoot, waitFor, waitForLog } from '../helpers.js';
+import { detectLayout } from '../../runtime/kernel/cgroup/layout.js';
+import { readCgroupUsage } from '../../runtime/kernel/cgroup/stats.js';
 
 /**
  * glass top, stats and xray against real containers: the processes with host
@@ -156,6 +158,25 @@ describe.skipIf(!isRoot)('top, stats, xray', () => {
     expect(x.cgroup.usage.memoryLimit).toBe(64 * 2 ** 20);
     const s = await glass(root, ['stats', '--no-stream', '--format', '{{.MemUsage}}', 'tsx-limits']);
     expect(s.stdout).toMatch(/ \/ 64MiB\n$/);
+  });
+
+  it('reads a real v2 cpu.stat: on a hybrid host, the v2 tree counts the same CPU time as v1\'s cpuacct.usage', async () => {
+    const layout = detectLayout();
+    const unified = layout.hierarchies.find((h) => h.version === 2);
+    if (layout.kind !== 'hybrid' || !unified) return; // v2 hosts read cpu.stat in every stats test; v1-only hosts have none
+    await glass(root, ['run', '-d', '--name', 'tsx-v2', 'busybox', 'sh', '-c', 'while :; do :; done']);
+    const x = JSON.parse((await glass(root, ['xray', '--format', 'json', 'tsx-v2'])).stdout);
+    const v2dir = x.cgroup.paths.find((p: string) => p.startsWith(unified.mountpoint + '/'));
+    const v1dir = x.cgroup.paths.find((p: string) => /\/cpuacct[,/]|,cpuacct\//.test(p));
+    const v1 = () => Number(readFileSync(`${v1dir}/cpuacct.usage`, 'utf8'));
+    const before = v1();
+    const read = readCgroupUsage({ kind: 'v2', root: unified.mountpoint, hierarchies: [unified] }, { name: x.cgroup.name, dirs: [v2dir] });
+    const after = v1();
+    expect(read.files.map((f) => f.path)).toContain(`${v2dir}/cpu.stat`);
+    expect(read.cpuNs).toBeGreaterThan(0);
+    // Both come from the scheduler's own per-task runtime; cpu.stat counts in microseconds.
+    expect(read.cpuNs!).toBeGreaterThanOrEqual(before * 0.95 - 1000);
+    expect(read.cpuNs!).toBeLessThanOrEqual(after * 1.05 + 1000);
   });
 
   it('xray of a stopped container says it is not running', async () => {
