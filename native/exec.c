@@ -167,6 +167,15 @@ static int open_exec_pty(const struct child_io *io) {
   return slave;
 }
 
+/* Unlike a container's start, exec does not create its working directory
+ * (Docker's neither): it must exist in the container, and the user must be
+ * allowed in. */
+static void enter_exec_workdir(const char *cwd) {
+  begin("cwd");
+  if (chdir(cwd) < 0) fail_sys("chdir %s", cwd);
+  step("cwd", "cd %s", cwd);
+}
+
 /* The forked child: the same steps as a container's init, minus everything
  * that builds the container (it exists already). The confinement is the
  * container's own (security.c, from its shim.spec), in the same order as the
@@ -187,7 +196,7 @@ static void exec_child(const struct child_io *io, struct container_ns *ns) {
   if (x.privileged) spec.privileged = 1;
   drop_capabilities();
   set_no_new_privileges();
-  enter_workdir(cwd);
+  enter_exec_workdir(cwd);
   setup_stdio(slave);
   keep_only_stdio();
   exec_command();

@@ -135,6 +135,20 @@ void enter_pid_namespace(struct container_ns *ns) {
        (int)ns->pid);
 }
 
+/* How the trace shows the files written: on cgroup v1 one directory per
+ * controller, /sys/fs/cgroup/{cpu,memory,...}/glass/glass-<id>, in one line. */
+static char *shown_procs(const struct list *dirs) {
+  const char *top = "/sys/fs/cgroup/", *rest = NULL;
+  char *ctls = strf("%s", "");
+  for (size_t i = 0; i < dirs->n; i++) {
+    const char *d = dirs->v[i], *slash = strncmp(d, top, strlen(top)) ? NULL : strchr(d + strlen(top), '/');
+    if (!slash || (rest && strcmp(slash, rest))) return NULL;
+    rest = slash;
+    ctls = strf("%s%s%.*s", ctls, i ? "," : "", (int)(slash - d - strlen(top)), d + strlen(top));
+  }
+  return dirs->n > 1 ? strf("echo $$ | tee %s{%s}%s/cgroup.procs", top, ctls, rest) : NULL;
+}
+
 /* In the child: move ourselves into each of the container's cgroup
  * directories (one per v1 controller hierarchy, or the one v2 directory).
  * Writing 0 to cgroup.procs means "the process writing this". Done first,
@@ -150,7 +164,8 @@ void join_cgroups(const struct list *dirs) {
     close(fd);
     shown = strf("%s%secho $$ > %s", shown, i ? "; " : "", file);
   }
-  step("cgroup-join", "%s", shown);
+  char *compact = shown_procs(dirs);
+  step("cgroup-join", "%s", compact ? compact : shown);
 }
 
 /* setns() into the container's namespace of this type, if it differs from

@@ -145,7 +145,7 @@ describe.skipIf(!isRoot)('glass exec', { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(0);
     for (const flag of ['--ipc', '--uts', '--net', '--cgroup', '--mount']) expect(r.stderr).toContain(`nsenter --target ${pid} ${flag}`);
     expect(r.stderr).toContain(`nsenter --target ${pid} --pid`);
-    expect(r.stderr).toMatch(/echo \$\$ > \/sys\/fs\/cgroup\/\S+\/cgroup\.procs/);
+    expect(r.stderr).toMatch(/echo \$\$ (>|\| tee) \/sys\/fs\/cgroup\/\S+\/cgroup\.procs/);
     expect(r.stderr).toContain('Join the container\'s mount namespace');
   });
 
