@@ -897,6 +897,45 @@ export const COMMANDS: CommandSpec[] = [
     group: 'containers',
   },
   {
+    name: 'update',
+    usage: 'glass update [OPTIONS] CONTAINER [CONTAINER...]',
+    summary: 'Update configuration of one or more containers',
+    explain:
+      'Changes the resource limits of a container. They are numbers in files of its cgroup, so for a running container ' +
+      'glass simply writes the new values there (echo 64m worth of bytes > memory.limit_in_bytes) and the kernel applies ' +
+      'them at once, without a restart; they are also kept in its config for the next start. The same checks as at create.',
+    kernel: ['cgroups: memory, cpu, cpuset and pids controllers'],
+    flags: LIMIT_FLAGS.filter((f) => f.name !== 'oom-kill-disable'),
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'pause',
+    usage: 'glass pause CONTAINER [CONTAINER...]',
+    summary: 'Pause all processes within one or more containers',
+    explain:
+      'Freezes every process of the container with the cgroup freezer (v1: echo FROZEN > freezer.state; v2: echo 1 > ' +
+      'cgroup.freeze). No signal is sent: the processes simply stop being scheduled, mid-instruction, and cannot notice. ' +
+      'Memory stays as it is; `glass ps` shows "(Paused)". Stop, kill and rm -f still work on a paused container.',
+    kernel: ['cgroups: freezer'],
+    flags: [],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
+    name: 'unpause',
+    usage: 'glass unpause CONTAINER [CONTAINER...]',
+    summary: 'Unpause all processes within one or more containers',
+    explain: 'Thaws the frozen processes (freezer.state THAWED, or cgroup.freeze 0): they carry on from exactly where they stopped, as if no time had passed for them.',
+    kernel: ['cgroups: freezer'],
+    flags: [],
+    args: containers(),
+    interspersed: true,
+    group: 'containers',
+  },
+  {
     name: 'images',
     usage: 'glass images [OPTIONS] [REPOSITORY[:TAG]]',
     summary: 'List images',

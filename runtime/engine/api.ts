@@ -4,6 +4,7 @@ import type { Attachment } from '../shim/attach.js';
 import type { ContainerFilters } from './containers/filters.js';
 import type { LogEntry } from './containers/logs.js';
 import type { ContainerConfig, ContainerStatus, CreateOptions } from './containers/types.js';
+import type { ResourceOptions } from './containers/limits.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
 import type { ExecInspect, ExecOptions, ExecResult, ExecStarted } from './containers/exec.js';
@@ -111,6 +112,17 @@ export interface ContainersApi {
   kill(ref: string, signal?: NodeJS.Signals | number | string, call?: CallOptions): Promise<string>;
   /** `docker rm [-f]`. Events: [kill, die,] destroy. */
   remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string>;
+  /**
+   * `docker update`: new resource limits (-m, --cpus, --pids-limit...: numbers
+   * or the strings a user types) over the container's, checked as at create;
+   * written to its cgroup at once if it runs. Errors: INVALID_ARGUMENT (Docker's
+   * wording), NO_SUCH_CONTAINER. Events: update.
+   */
+  update(ref: string, resources: ResourceOptions, call?: CallOptions): Promise<string>;
+  /** `docker pause`: freeze its processes (cgroup freezer). Errors: CONTAINER_NOT_RUNNING, CONTAINER_PAUSED. Events: pause. */
+  pause(ref: string, call?: CallOptions): Promise<string>;
+  /** `docker unpause`. Errors: CONTAINER_NOT_RUNNING, CONTAINER_NOT_PAUSED. Events: unpause. */
+  unpause(ref: string, call?: CallOptions): Promise<string>;
   /** `docker rename`. Events: rename (oldName). */
   rename(ref: string, newName: string, call?: CallOptions): Promise<void>;
   /** Newest first; running ones only unless `all`. */

@@ -103,6 +103,29 @@ describe.skipIf(!isRoot)('resource limits on this host\'s cgroups', () => {
     expect(b! / a!).toBeLessThan(2.6);
   });
 
+  it('update changes a running container\'s cgroup files; pause freezes it (ps "(Paused)"), stop still works', async () => {
+    const id = await run(['--name', 'upd', '-m', '32m', 'busybox', 'sh', '-c', 'while :; do sleep 0.1; done']);
+    const up = await glass(root, ['update', '-m', '64m', '--memory-swap', '128m', '--pids-limit', '20', 'upd']);
+    expect(up).toMatchObject({ exitCode: 0, stdout: 'upd\n' });
+    expect(read(id, 'memory', v2 ? 'memory.max' : 'memory.limit_in_bytes')).toBe('67108864');
+    expect(read(id, 'pids', 'pids.max')).toBe('20');
+    expect((await glass(root, ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}', 'upd'])).stdout).toBe('67108864 20\n');
+    expect((await glass(root, ['update', '-m', '1k', 'upd'])).stderr).toBe('Error: Minimum memory limit allowed is 6MB\n');
+    expect((await glass(root, ['pause', 'upd'])).stdout).toBe('upd\n');
+    expect(v2 ? read(id, 'pids', 'cgroup.freeze') : read(id, 'freezer', 'freezer.state')).toBe(v2 ? '1' : 'FROZEN');
+    expect((await glass(root, ['ps', '--format', '{{.Names}} {{.Status}}', '-f', 'name=upd'])).stdout).toMatch(/^upd Up .* \(Paused\)\n$/);
+    expect((await glass(root, ['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'upd'])).stdout).toBe('paused true\n');
+    expect(await glass(root, ['pause', 'upd'])).toMatchObject({ exitCode: 1, stderr: `Error: Container ${id} is already paused\n` });
+    expect((await glass(root, ['unpause', 'upd'])).stdout).toBe('upd\n');
+    expect(await glass(root, ['unpause', 'upd'])).toMatchObject({ exitCode: 1, stderr: `Error: Container ${id} is not paused\n` });
+    await glass(root, ['pause', 'upd']);
+    expect((await glass(root, ['stop', '-t', '1', 'upd'])).exitCode).toBe(0);
+    expect((await glass(root, ['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'upd'])).stdout).toBe('exited false\n');
+    expect(await glass(root, ['pause', 'upd'])).toMatchObject({ exitCode: 1, stderr: `Error: Container ${id} is not running\n` });
+    const actions = (await glass(root, ['events', '--since', '0', '--until', '0s', '--filter', 'container=upd', '--format', '{{.Action}}'])).stdout.split('\n');
+    expect(actions).toEqual(expect.arrayContaining(['update', 'pause', 'unpause']));
+  });
+
   it('bad limits are refused at create with Docker\'s words and exit 125, nothing left behind', async () => {
     const before = snapshot();
     const cases: Array<[string[], string]> = [

@@ -263,3 +263,25 @@ export const rename: Handler = async (ctx) => {
   await ctx.engine.containers.rename(ctx.args[0]!, ctx.args[1]!);
   return 0;
 };
+
+/** `glass update [limit flags] CONTAINER...`: each container's name as given, one a line (Docker's output). */
+export const update: Handler = async (ctx) => {
+  const resources = limitOptions(ctx);
+  if (!resources) throw new UsageError('You must provide one or more flags when using this command.', 'update', 'args');
+  return eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.engine.containers.update(ref, resources);
+    return ref;
+  });
+};
+
+export const pause: Handler = (ctx) =>
+  eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.engine.containers.pause(ref);
+    return ref;
+  });
+
+export const unpause: Handler = (ctx) =>
+  eachTarget(ctx, ctx.args, async (ref) => {
+    await ctx.engine.containers.unpause(ref);
+    return ref;
+  });

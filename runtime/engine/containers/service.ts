@@ -29,7 +29,8 @@ import { isValidName, newId, randomName } from './names.js';
 import { runPipeline, type StartStage } from './pipeline.js';
 import { buildShimSpec, containerFiles, writeEtcFiles } from './shim-spec.js';
 import { securityStage } from './security-stage.js';
-import { resolveResources } from './limits-ops.js';
+import { resolveResources, storedResources, updatedResources } from './limits-ops.js';
+import type { ResourceOptions } from './limits.js';
 import { parseSignal, signalNumber } from './signals.js';
 import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
@@ -410,7 +411,55 @@ export class ContainerService implements ContainersApi {
     });
     signalProcess(info.pid, sig);
     if (n === 9) this.d.cgroups().killAll(op.trace, this.cgroupOf(info.config.id), 'SIGKILL');
+    // A frozen (paused) process gets the signal only once thawed: stop, kill and rm -f
+    // of a paused container thaw it after signalling, so the signal lands (as Docker's do).
+    if (this.isPaused(info.config.id)) void this.d.cgroups().freeze(op.trace, this.cgroupOf(info.config.id), false).catch(() => {});
     this.event('kill', info.config, { signal: String(n) });
+  }
+
+  // ---- limits: update, pause, unpause (limits.ts; the freezer) ------------------
+
+  /** `docker update`: new limits over the container's, checked as at create; written to its cgroup if it runs. */
+  async update(ref: string, change: ResourceOptions, call?: CallOptions): Promise<string> {
+    const op = this.begin('update', call);
+    await this.d.ready(op);
+    const id = await this.d.store.resolve(ref);
+    op.on(id);
+    await this.locked(id, async () => {
+      const info = await this.mustInfo(op, id);
+      const cgroups = this.d.cgroups();
+      const resources = updatedResources(info.config.resources, change, id, () => cgroups.capabilities());
+      if (info.running) cgroups.applyLimits(op.trace, this.cgroupOf(id), resources, { update: true });
+      await this.d.store.writeConfig({ ...info.config, resources: storedResources(resources) });
+      this.event('update', info.config);
+    });
+    return id;
+  }
+
+  /** `docker pause`: freeze every process of the container (the cgroup freezer). Events: pause. */
+  async pause(ref: string, call?: CallOptions): Promise<string> {
+    return this.freezeOp('pause', ref, true, call);
+  }
+
+  /** `docker unpause`: thaw them. Events: unpause. */
+  async unpause(ref: string, call?: CallOptions): Promise<string> {
+    return this.freezeOp('unpause', ref, false, call);
+  }
+
+  private async freezeOp(name: 'pause' | 'unpause', ref: string, frozen: boolean, call?: CallOptions): Promise<string> {
+    const op = this.begin(name, call);
+    await this.d.ready(op);
+    const id = await this.d.store.resolve(ref);
+    op.on(id);
+    await this.locked(id, async () => {
+      const info = await this.mustInfo(op, id);
+      if (!info.running) throw new GlassError('CONTAINER_NOT_RUNNING', `Container ${id} is not running`, 1);
+      if (frozen && info.paused) throw new GlassError('CONTAINER_PAUSED', `Container ${id} is already paused`, 1);
+      if (!frozen && !info.paused) throw new GlassError('CONTAINER_NOT_PAUSED', `Container ${id} is not paused`, 1);
+      await this.d.cgroups().freeze(op.trace, this.cgroupOf(id), frozen);
+      this.event(name, info.config);
+    });
+    return id;
   }
 
   async stop(ref: string, timeoutSec = 10, call?: CallOptions): Promise<string> {
