@@ -88,6 +88,8 @@ describe('stats: Docker\'s arithmetic and columns', () => {
     expect(formatStats('{{.Container}} {{.ID}} {{.PIDs}}', [r])).toBe(`web ${e.id} 1\n`);
     expect(formatStats('table {{.Container}}\t{{.CPUPerc}}', [r])).toBe('CONTAINER   CPU %\nweb         0.00%\n');
     expect(() => formatStats('{{.Nope}}', [r])).toThrow(/can't evaluate field Nope/);
+    expect(JSON.parse(formatStats('{{json .}}', [r]))).toEqual({ BlockIO: '0B / 0B', CPUPerc: '0.00%', Container: 'web', ID: e.id, MemPerc: '0.00%', MemUsage: '364KiB / 23.54GiB', Name: 'web', NetIO: '2.45kB / 2.03kB', PIDs: '1' });
+    expect(formatStats('{{json .}}', [r]).startsWith('{"BlockIO":')).toBe(true);
   });
 
   it('go-units BytesSize', () => {

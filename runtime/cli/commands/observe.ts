@@ -25,18 +25,18 @@ export const STATS_HEADERS: Record<string, string> = {
 
 const DEFAULT_STATS_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
-/** One line's fields, as Docker's statsContext prints them. */
+/** One line's fields, as Docker's statsContext prints them (in its {{json .}} order: sorted by name). */
 export function statsRecord(e: StatsEntry, container: string, noTrunc: boolean): Record<string, string> {
   const pct = (n: number) => `${n.toFixed(2)}%`;
   return {
-    Container: container,
-    Name: e.name || '--',
-    ID: noTrunc ? e.id : shortId(e.id),
-    CPUPerc: pct(e.cpuPercent),
-    MemUsage: `${bytesSize(e.memUsage)} / ${bytesSize(e.memLimit)}`,
-    MemPerc: pct(e.memPercent),
-    NetIO: `${humanSize(e.netRx)} / ${humanSize(e.netTx)}`,
     BlockIO: `${humanSize(e.blockRead)} / ${humanSize(e.blockWrite)}`,
+    CPUPerc: pct(e.cpuPercent),
+    Container: container,
+    ID: noTrunc ? e.id : shortId(e.id),
+    MemPerc: pct(e.memPercent),
+    MemUsage: `${bytesSize(e.memUsage)} / ${bytesSize(e.memLimit)}`,
+    Name: e.name || '--',
+    NetIO: `${humanSize(e.netRx)} / ${humanSize(e.netTx)}`,
     PIDs: String(e.pids),
   };
 }
