@@ -13,7 +13,7 @@ export const FEATURES: Record<string, { landed: boolean; what: string }> = {
   networking: { landed: false, what: 'a bridge network, published ports, links and user networks' },
   volumes: { landed: false, what: 'volumes, bind mounts, cp, diff and commit' },
   build: { landed: false, what: 'Dockerfile builds and the build cache' },
-  limits: { landed: false, what: 'cgroup limits on memory, CPU and PIDs' },
+  limits: { landed: true, what: 'cgroup limits on memory, CPU and PIDs' },
   security: { landed: true, what: 'capabilities, seccomp and no-new-privileges' },
   exec: { landed: true, what: 'exec, top and stats' },
   registry: { landed: false, what: 'pull and push with a registry' },
