@@ -150,6 +150,8 @@ export interface ContainersApi {
   execStart(ref: string, opts: ExecOptions & { detach?: boolean }, call?: CallOptions): Promise<ExecStarted>;
   /** An exec's state (`docker exec` inspect): running, exit code, pid. Errors: NO_SUCH_EXEC. */
   execInspect(ref: string, execId: string): Promise<ExecInspect>;
+  /** Signal an exec'd process that still runs; false if it had ended. */
+  execKill(ref: string, execId: string, signal?: NodeJS.Signals, call?: CallOptions): Promise<boolean>;
   /** `docker top`: the host's ps (default `-ef`, or `psArgs`) limited to the processes in its cgroup, host PIDs. */
   top(ref: string, psArgs?: string[], call?: CallOptions): Promise<TopResult>;
   /** One reading of its cgroup counters (Docker's stats, flattened); CPU % needs two: computeStats(previous, current). */

@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createRequire } from 'node:module';
+import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine } from '../../runtime/engine/index.js';
@@ -115,6 +116,13 @@ describe.skipIf(!isRoot)('glass exec', { timeout: 120_000 }, () => {
     writeFileSync(envFile, '# comment\nFROM_FILE=file\n');
     const env = await glass(root, ['exec', '-e', 'BOTH=exec', '--env-file', envFile, 'x-env', 'sh', '-c', 'echo $FROM_RUN $BOTH $FROM_FILE $HOME; pwd; id -u']);
     expect(env.stdout).toBe('run exec file /root\n/\n0\n');
+  });
+
+  it('a command whose reader went away gets SIGPIPE (exec c yes | head -1 ends)', async () => {
+    await container('x-pipe');
+    const r = await execa('sh', ['-c', `${GLASS} --root ${root} exec x-pipe yes | head -1`], { reject: false, timeout: 60_000 });
+    expect(r.stdout).toBe('y');
+    await waitFor(() => glass(root, ['exec', 'x-pipe', 'ps']), (ps) => !/\byes\b/.test(ps.stdout), { what: 'yes to be gone from the container' });
   });
 
   it('refuses a stopped or unknown container and a missing command, as Docker words it', async () => {

@@ -42,7 +42,9 @@ export const exec: Handler = async (ctx) => {
     throw e;
   }
   if (detach) return 0;
-  const result = await pump(started.attachment!, { stdin: interactive, tty, detachKeys: keys });
+  // Our reader went away (`glass exec c yes | head -1`): the command gets SIGPIPE, as it would writing to a closed pipe.
+  const onOutputClosed = () => void ctx.engine.containers.execKill(started.id, started.execId, 'SIGPIPE').catch(() => {});
+  const result = await pump(started.attachment!, { stdin: interactive, tty, detachKeys: keys, onOutputClosed });
   if (result === 'detached') {
     ctx.err(`glass: detached from exec ${started.execId.slice(0, 12)} in ${started.id.slice(0, 12)}; the process keeps running\n`);
     return 0;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSameProcessAlive, processStartTime } from '../../kernel/proc.js';
+import { isSameProcessAlive, processStartTime, signalProcess } from '../../kernel/proc.js';
+import { report } from '../../kernel/step.js';
 import { Attachment } from '../../shim/attach.js';
 import { launchShim, type ShimSpec } from '../../shim/launch.js';
 import { GlassError } from '../errors.js';
@@ -188,6 +189,23 @@ export async function startExec(d: ExecDeps, opts: ExecOptions, attach: boolean)
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Signal an exec'd process (its pid from its shim's record, while that shim
+ * lives: a pid alone may be reused). The CLI sends SIGPIPE when its own
+ * reader went away (`glass exec c yes | head -1`), as the kernel would to a
+ * writer whose pipe has no reader. Returns whether it was still there.
+ */
+export function signalExec(op: Operation, containerDir: string, execId: string, signal: NodeJS.Signals): boolean {
+  const shim = readJson<ShimRecord>(join(execDir(containerDir, execId), 'shim.json'));
+  if (!shim || !isSameProcessAlive(shim.pid, shim.startTime)) return false;
+  report(op.trace, {
+    title: `Send ${signal} to the exec'd process (pid ${shim.initPid})`,
+    why: 'The exec\'d process is an ordinary process of the container: a signal from the host reaches it by its host pid.',
+    command: `kill -${signal.replace(/^SIG/, '')} ${shim.initPid}`,
+  });
+  return signalProcess(shim.initPid, signal);
 }
 
 /** Wait for an exec's exit record (after its attachment closed without the exit frame). */

@@ -36,7 +36,7 @@ import { shownState, statusText, summaryCommand } from './status.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerConfig, ContainerInfo, CreateOptions, ExitRecord } from './types.js';
 import { lowerdirsTopFirst } from '../images/types.js';
-import { collectExec, readExec, startExec, type ExecInspect, type ExecOptions, type ExecResult, type ExecStarted } from './exec.js';
+import { collectExec, readExec, signalExec, startExec, type ExecInspect, type ExecOptions, type ExecResult, type ExecStarted } from './exec.js';
 import type { Observed } from './observed.js';
 import { sampleStats, type ContainerStats } from './stats.js';
 import { containerTop, type TopResult } from './top.js';
@@ -746,6 +746,12 @@ export class ContainerService implements ContainersApi {
     const x = readExec(this.dir(id), id, execId);
     if (!x) throw new GlassError('NO_SUCH_EXEC', `No such exec instance: ${execId}`, 1);
     return x;
+  }
+
+  async execKill(ref: string, execId: string, signal: NodeJS.Signals = 'SIGKILL', call?: CallOptions): Promise<boolean> {
+    const op = this.begin('exec-kill', call);
+    const id = await this.d.store.resolve(ref);
+    return signalExec(op.on(id), this.dir(id), execId, signal);
   }
 
   /** The first container (in any state) created from this image, or false: rmi refuses to delete it. */
