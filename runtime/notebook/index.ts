@@ -22,6 +22,7 @@ export { table, picture, tableHtml, tableText, type Cell, type Picture, type Tab
 export { pids, compare, cgroup, mounts, upperdir, processesOf, containerProcess, layerDirs, walkUpper, type ContainerProcess, type LayerDirs, type UpperEntry } from './views.js';
 export { processTree, overlayStack } from './pictures.js';
 export { chart, sample, type ChartOptions, type Row, type SampleOptions } from './chart.js';
+export { xray, stats, type StatsEntry, type XrayReport } from './xray.js';
 export { NotebookError } from './errors.js';
 export { NAMESPACE_KINDS, type NamespaceKind, type ProcInfo } from './host-view.js';
 export type { CreateOptions, Engine, Step } from '../engine/index.js';
