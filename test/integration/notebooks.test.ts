@@ -89,7 +89,7 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
   }, NB_MS);
 
   it('there are the four notebooks, and every one ran top to bottom without a failing cell', () => {
-    expect(files).toEqual(['01-first-container.ipynb', '02-namespaces.ipynb', '03-union-fs.ipynb', '04-kernel-layer.ipynb']);
+    expect(files).toEqual(['01-first-container.ipynb', '02-namespaces.ipynb', '03-union-fs.ipynb', '04-kernel-layer.ipynb', '05-limits.ipynb']);
     for (const f of files) {
       const r = runs.get(f)!;
       expect(r.exitCode, `${f}: ${r.stderr.slice(-2000)}`).toBe(0);
@@ -167,6 +167,19 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
     expect(other).toContain("cat: can't open '/root/notes.txt': No such file or directory");
     expect(other).toMatch(/^\/bin\/vi$/m);
     expect(cell(cells, 'export -o').stdout).toMatch(/root\/notes.txt in the tar: true\nbin\/vi in the tar:\s+false\n$/);
+  });
+
+  it('5: memory read from the cgroup climbing to -m 32m until the OOM kill; CPU under --cpus 0.5 from the usage counter', () => {
+    const cells = codeCells(join(out, '05-limits.ipynb'));
+    const mem = cell(cells, 'nb5-hog');
+    expect(mem.stdout).toMatch(/^limit 32 MiB; \d+ samples; highest usage (2\d|3[0-2])\.\d MiB\n$/);
+    expect(mem.svg).toMatch(/^<svg[\s\S]*Memory of nb5-hog, read from its cgroup, until the OOM kill/);
+    expect(cell(cells, 'containers.wait(hog.id)').stdout).toBe('OOMKilled: true, exit code 137 (128 + 9: SIGKILL)\n');
+    const cpu = cell(cells, 'nb5-busy');
+    expect(cpu.stdout).toMatch(/(cpu\.cfs_quota_us 50000 per cpu\.cfs_period_us 100000|cpu\.max: 50000 100000)\nmean \d+\.\d% of one CPU over \d+ intervals\n/);
+    // A cap: never above it (the last interval may catch a little of the next period's quota).
+    expect(Number(/mean (\d+\.\d)%/.exec(cpu.stdout)![1])).toBeLessThan(60);
+    expect(cpu.svg).toContain('CPU of nb5-busy under --cpus 0.5');
   });
 
   it('4: a container from the kernel layer, step by step, ending in a shell command run inside', () => {
