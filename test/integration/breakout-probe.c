@@ -157,6 +157,75 @@ static int settime(void)
     return 0;
 }
 
+/*
+ * host-exe SECONDS: the precondition of CVE-2019-5736 and CVE-2024-21626.
+ * A process that enters the container from the host (glass exec) runs the
+ * runtime's own binary until its execve(). If in that window it is dumpable
+ * and no more privileged than the container's root, a process in the
+ * container may open its /proc/<pid>/exe (the host's binary: runc's was
+ * overwritten this way) and the links in its /proc/<pid>/fd (whatever host files and
+ * directories it still holds). Watch /proc for such a process for SECONDS:
+ * print what it exposes (names, and which open for writing: nothing is
+ * written) and exit 0, or say
+ * none was reachable and exit 1.
+ */
+static int host_exe(const char *seconds)
+{
+    struct stat self;
+    if (stat("/proc/self/exe", &self) < 0)
+        return fail("stat /proc/self/exe");
+    time_t end = time(NULL) + atoi(seconds);
+    long scans = 0;
+    while (time(NULL) < end) {
+        DIR *d = opendir("/proc");
+        if (!d)
+            return fail("opendir /proc");
+        struct dirent *e;
+        scans++;
+        while ((e = readdir(d))) {
+            char exe[300], link[512];
+            struct stat st;
+            if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+                continue;
+            snprintf(exe, sizeof exe, "/proc/%s/exe", e->d_name);
+            int fd = open(exe, O_RDONLY);
+            if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev == self.st_dev) {
+                if (fd >= 0)
+                    close(fd);
+                continue;
+            }
+            ssize_t n = readlink(exe, link, sizeof link - 1);
+            link[n < 0 ? 0 : n] = '\0';
+            printf("pid %s runs a host binary, open for reading: %s\n", e->d_name, link);
+            char fds[300];
+            snprintf(fds, sizeof fds, "/proc/%s/fd", e->d_name);
+            DIR *f = opendir(fds);
+            struct dirent *x;
+            while (f && (x = readdir(f))) {
+                char path[600], target[512];
+                if (x->d_name[0] == '.')
+                    continue;
+                snprintf(path, sizeof path, "%s/%s", fds, x->d_name);
+                n = readlink(path, target, sizeof target - 1);
+                target[n < 0 ? 0 : n] = '\0';
+                if (target[0] != '/')
+                    continue;
+                /* opened for writing but never written: proof enough, no harm */
+                int w = open(path, O_WRONLY | O_APPEND | O_NOCTTY);
+                printf("its fd %s: %s%s\n", x->d_name, target, w >= 0 ? " (opens for writing)" : "");
+                if (w >= 0)
+                    close(w);
+            }
+            if (f)
+                closedir(f);
+            return 0;
+        }
+        closedir(d);
+    }
+    fprintf(stderr, "no process running a host binary was reachable in %s s (%ld scans of /proc)\n", seconds, scans);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -172,6 +241,8 @@ int main(int argc, char **argv)
         return ptrace_pid(argv[2]);
     if (!strcmp(cmd, "settime"))
         return settime();
-    fprintf(stderr, "usage: breakout-probe handle PATH | open-by-handle FILE TYPE HEX | chroot-escape | ptrace-child | ptrace PID | settime\n");
+    if (!strcmp(cmd, "host-exe") && argc == 3)
+        return host_exe(argv[2]);
+    fprintf(stderr, "usage: breakout-probe handle PATH | open-by-handle FILE TYPE HEX | chroot-escape | ptrace-child | ptrace PID | settime | host-exe SECONDS\n");
     return 2;
 }
