@@ -55,7 +55,7 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   },
   'mount-sys': {
     title: 'Mount /sys read-only',
-    why: 'Programs expect /sys; read-only so the container cannot reconfigure the host\'s devices and kernel.',
+    why: 'Programs expect /sys; read-only so the container cannot reconfigure the host\'s devices and kernel. (--privileged mounts it read-write: the command shows rw.)',
   },
   'mount-dev': {
     title: 'Mount a private /dev',
