@@ -318,9 +318,10 @@ describe('help', () => {
     expect(run).toContain('Kernel features: overlayfs, mount namespace');
     expect(run).toContain('Lesson: glass learn 1 (lessons/01-first-container.md)\n');
     expect(run).toContain('\nOptions:\n');
-    expect(run).toContain('  -d, --detach              Run container in background and print container ID\n');
-    expect(run).toContain('      --name string         Assign a name to the container\n');
-    expect(run).toContain('  -e, --env list            Set environment variables\n');
+    // The column is as wide as the longest option (--memory-reservation bytes); long summaries wrap under it.
+    expect(run).toContain('  -d, --detach                     Run container in background and print\n                                   container ID\n');
+    expect(run).toContain('      --name string                Assign a name to the container\n');
+    expect(run).toContain('  -e, --env list                   Set environment variables\n');
     // Options are sorted by long name, as pflag does.
     expect(run.indexOf('--detach')).toBeLessThan(run.indexOf('--entrypoint'));
     expect(run.indexOf('--user')).toBeLessThan(run.indexOf('--workdir'));
