@@ -206,6 +206,21 @@ describe.skipIf(!isRoot)('breakout suite: classic container escapes', () => {
       expectUnconfined(p);
     });
 
+    it('mount of a cgroup hierarchy (the release_agent escape, CVE-2022-0492) and undoing the masks: refused', async () => {
+      // A cgroup v1 hierarchy's release_agent is a program the host's kernel runs as root; mounting one is the first
+      // step. Unmounting a mask or remounting /proc/sys read-write would undo the masked and read-only paths.
+      const masked = ['/proc/timer_list', '/proc/keys', '/proc/kcore'].find((f) => existsSync(f));
+      const a = await attempt(`mkdir /tmp/cg; mount -t cgroup -o memory cgroup /tmp/cg; echo "exit=$?"; umount /proc/sys; echo "exit=$?"; mount -o remount,rw /proc/sys; echo "exit=$?"${masked ? `; umount ${masked}; echo "exit=$?"` : ''}`);
+      expect(a.out).toBe(
+        'mount: permission denied (are you root?)\nexit=1\n' +
+          'umount: can\'t unmount /proc/sys: Operation not permitted\nexit=1\n' +
+          'mount: permission denied (are you root?)\nexit=1\n' +
+          (masked ? `umount: can't unmount ${masked}: Operation not permitted\nexit=1\n` : ''),
+      );
+      expectCapabilitiesDropped(a, 'SYS_ADMIN');
+      expectSeccomp(a, 'mount', 'umount2', 'umount');
+    });
+
     it('mount of the host\'s disk: refused; under --privileged the host\'s root filesystem appears in /mnt', async () => {
       const { major, minor, fstype } = host.disk;
       const a = await attempt(`mkdir /mnt; mknod /tmp/disk b ${major} ${minor}; mount -t ${fstype} /tmp/disk /mnt; echo "exit=$?"; ls -A /mnt | wc -l`);
