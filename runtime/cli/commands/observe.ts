@@ -148,14 +148,24 @@ export function xrayText(r: XrayReport): string {
 
   const l = r.cgroup.limits;
   const u = r.cgroup.usage;
-  h(`CGROUP ${r.cgroup.name}`, `cgroup ${r.host.cgroupLayout}: ${r.cgroup.paths.length === 1 ? 'one directory' : `one directory in each of ${r.cgroup.paths.length} hierarchies`}`);
-  for (const p of r.cgroup.paths) out.push(`  ${p}`);
+  h(`CGROUP ${r.cgroup.name}`, `cgroup ${r.host.cgroupLayout}: ${r.cgroup.paths.length === 1 ? `one directory, ${r.cgroup.paths[0]}` : `one directory in each of ${r.cgroup.paths.length} hierarchies (the files below are read from some of them)`}`);
   const cpus = l.cpuQuotaUs !== undefined && l.cpuPeriodUs ? `${l.cpuQuotaUs}/${l.cpuPeriodUs} µs = ${(l.cpuQuotaUs / l.cpuPeriodUs).toFixed(2)} CPUs` : chalk.dim('none');
   out.push(`  ${chalk.bold('limits')}  memory ${bytesOrNone(l.memory)} · memory+swap ${bytesOrNone(l.memorySwap)} · reservation ${bytesOrNone(l.memoryReservation)}`);
   out.push(`          cpu quota ${cpus} · ${l.cpuWeight !== undefined ? `cpu.weight ${l.cpuWeight}` : `cpu.shares ${l.cpuShares ?? chalk.dim('?')}`} · cpuset ${l.cpusetCpus ?? chalk.dim('all')} · pids ${l.pidsMax ?? chalk.dim('no limit')}`);
-  out.push(`  ${chalk.bold('usage')}   CPU ${u.cpuPercent.toFixed(2)}% now, ${u.cpuSeconds.toFixed(2)} s in all · memory ${bytesSize(u.memory)} / ${bytesSize(u.memoryLimit)}${u.memoryLimited ? '' : chalk.dim(' (no limit: the machine\'s memory)')} · ${u.pids} tasks · block I/O ${humanSize(u.blockRead)} / ${humanSize(u.blockWrite)}`);
-  out.push(`  ${chalk.dim('files:')}`);
-  for (const f of r.cgroup.files) out.push(`    ${chalk.dim(f.path)} ${chalk.cyan(f.value.includes('\n') ? f.value.split('\n').length + ' lines' : f.value)}`);
+  out.push(`  ${chalk.bold('usage')}   CPU ${u.cpuPercent.toFixed(2)}% now, ${u.cpuSeconds.toFixed(2)} s in all · memory ${bytesSize(u.memory)} / ${bytesSize(u.memoryLimit)}${u.memoryLimited ? '' : chalk.dim(' (no limit: the machine\'s memory)')} · ${u.pids} task${u.pids === 1 ? '' : 's'} · block I/O ${humanSize(u.blockRead)} / ${humanSize(u.blockWrite)}`);
+  // The files, directory by directory: `cat DIR/FILE` shows the same.
+  const byDir = new Map<string, { file: string; value: string }[]>();
+  for (const f of r.cgroup.files) {
+    const i = f.path.lastIndexOf('/');
+    const dir = f.path.slice(0, i);
+    if (!byDir.has(dir)) byDir.set(dir, []);
+    byDir.get(dir)!.push({ file: f.path.slice(i + 1), value: f.value.includes('\n') ? f.value.split('\n').join(' · ') : f.value });
+  }
+  const width = Math.max(0, ...r.cgroup.files.map((f) => f.path.length - f.path.lastIndexOf('/') - 1));
+  for (const [dir, files] of byDir) {
+    out.push(`  ${chalk.dim(dir + '/')}`);
+    for (const f of files) out.push(`    ${f.file.padEnd(width)}  ${chalk.cyan(f.value)}`);
+  }
 
   const c = r.capabilities;
   h('CAPABILITIES', `CapEff and CapBnd in /proc/${r.pid}/status, decoded`);
