@@ -3,7 +3,8 @@
 // exec shim, setns into the container, fork, exec, exit code back)?
 // Starts one container (busybox sleep) on a scratch state root, prints the
 // median and spread of N execs (default 20) into it, next to Node's own
-// start-up, and the same for `docker exec` into a docker container when a
+// start-up and a whole `glass run --rm busybox true`, and the same for
+// `docker exec` into a docker container when a
 // docker engine answers (in the same run: a VM's speed drifts).
 // Usage: node bench/exec.mjs [runs]     (as root, glass built)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -42,6 +43,9 @@ try {
   container = run(glass, ['--root', root, 'run', '-d', 'busybox', 'sleep', '100000']);
   const g = measure('glass exec C true', glass, ['--root', root, 'exec', container, 'true']);
   console.log(`glass minus Node start-up: ${(g - node).toFixed(1)} ms`);
+  // For scale, in the same run: a whole container (create, start, exit, remove).
+  const r = measure('glass run --rm busybox true', glass, ['--root', root, 'run', '--rm', 'busybox', 'true']);
+  console.log(`ratio exec/run: ${(g / r).toFixed(2)}`);
   let docker = false;
   try {
     execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
