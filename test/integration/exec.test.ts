@@ -214,15 +214,16 @@ describe.skipIf(!isRoot)('glass exec', { timeout: 120_000 }, () => {
     await shows('/dev/pts/');
     await shows('33 91');
     term.resize(100, 40);
-    await new Promise((r) => setTimeout(r, 300)); // SIGWINCH travels CLI → shim → pty
-    term.write('stty size; sleep 1000\r');
-    await shows('40 100');
+    // The new size travels CLI (SIGWINCH) → shim (a resize frame) → the pty: ask until it has arrived.
+    await waitFor(() => (term.write('stty size\r'), screen), (s) => s.includes('40 100'), { what: 'stty size to say 40 100', intervalMs: 250 });
+    term.write('sleep 2000\r');
+    await waitFor(() => glass(root, ['exec', 'x-tty', 'ps']), (ps) => /^\s*\d+ root\s+sleep 2000$/m.test(ps.stdout), { what: 'the session\'s sleep to run' });
     term.write('\x10\x11');
     expect(await exited).toBe(0);
     expect(screen).toContain('glass: detached from exec');
     // The shell and its sleep run on in the container, under their exec shim.
     const ps = await glass(root, ['exec', 'x-tty', 'ps']);
-    expect(ps.stdout).toMatch(/^\s*\d+ root\s+sleep 1000$/m);
+    expect(ps.stdout).toMatch(/^\s*\d+ root\s+sleep 2000$/m);
     expect(ps.stdout).toMatch(/^\s*\d+ root\s+sh$/m);
     await waitFor(() => execShims(root).length, (n) => n === 1, { what: "only the detached session's exec shim to be left" });
     expect(await stateOf(root, id)).toBe('running');
@@ -230,6 +231,11 @@ describe.skipIf(!isRoot)('glass exec', { timeout: 120_000 }, () => {
     // A second session, left with an exit code of its own.
     const again = pty.spawn(GLASS, ['--root', root, '--no-color', 'exec', '-it', '--detach-keys', 'ctrl-x', 'x-tty', 'sh', '-c', 'read line; exit $line'], { cols: 80, rows: 24, env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
     const code = new Promise<number>((resolve) => again.onExit((e) => resolve(e.exitCode)));
+    onTestFinished(() => {
+      try {
+        again.kill('SIGKILL');
+      } catch { /* gone */ }
+    });
     again.write('5\r');
     expect(await code).toBe(5);
   });
