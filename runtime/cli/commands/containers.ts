@@ -1,4 +1,4 @@
-import { GlassError, LimitFlagError, parseResourceOptions, readEnvFile, readLabelFile, type Attachment, type CreateOptions, type ResourceOptions } from '../../engine/index.js';
+import { GlassError, LimitFlagError, parseResourceOptions, readEnvFile, readLabelFile, type Attachment, type CreateOptions, type ResourceOptions, type Step } from '../../engine/index.js';
 import { UsageError } from '../parse.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { writeToFile } from '../output-file.js';
@@ -65,6 +65,13 @@ export function limitOptions(ctx: Ctx): ResourceOptions | undefined {
   return o;
 }
 
+/** Docker prints a limit the host cannot enforce (and drops) as "WARNING: ..." on stderr; the engine reports it as a step. */
+function warnings(ctx: Ctx): (s: Step) => void {
+  return (s) => {
+    if (s.phase === 'failed' && s.title.startsWith('WARNING: ')) ctx.err(`${s.title}\n`);
+  };
+}
+
 /** GLASS_LEARN_LABEL=KEY=VALUE: one more label (last, so it wins) on every container this process creates. */
 function learnLabel(): string[] {
   // glass learn tags what a lesson creates so it can remove it when the learner leaves the lesson.
@@ -85,7 +92,7 @@ function logOpts(values: string[]): Record<string, string> {
 }
 
 export const create: Handler = async (ctx) => {
-  const c = await ctx.engine.containers.create(await createOptions(ctx));
+  const c = await ctx.engine.containers.create(await createOptions(ctx), { onStep: warnings(ctx) });
   ctx.out(c.id + '\n');
   return 0;
 };
@@ -139,7 +146,7 @@ export const run: Handler = async (ctx) => {
   const opts = await createOptions(ctx);
   const detach = bool(ctx.flags.detach);
   if (!detach) requireTerminal(!!opts.tty, !!opts.interactive);
-  const c = await ctx.engine.containers.create(opts);
+  const c = await ctx.engine.containers.create(opts, { onStep: warnings(ctx) });
   if (detach) {
     try {
       await ctx.engine.containers.start(c.id);
