@@ -239,7 +239,7 @@ describe.skipIf(!isRoot)('breakout suite: classic container escapes', () => {
 
   it('mknod of the host\'s disk and reading it: the node is made but cannot be opened (nodev); under --privileged it opens as for the host\'s root', async () => {
     const { major, minor, dev, fstype } = host.disk;
-    // mknod itself is allowed, as in Docker (CAP_MKNOD is in the default set): the devices policy refuses the open.
+    // mknod itself is allowed, as in Docker (CAP_MKNOD is in the default set): opening the node is what is refused.
     const read = `mknod /tmp/disk b ${major} ${minor}; echo "mknod exit=$?"; dd if=/tmp/disk of=/tmp/sb bs=1024 skip=1 count=1 2>/tmp/dd.err; echo "dd exit=$?"; grep -v records /tmp/dd.err; od -A n -t x1 -v /tmp/sb 2>/dev/null | tr -d ' \\n'; echo`;
     const a = await attempt(read);
     // The root and /dev are mounted nodev: the kernel refuses to open any device node on them (EACCES), so not one
