@@ -61,6 +61,7 @@ describe('cgroup v2: the files and values runc writes', () => {
   const started = (l: CgroupLimits) => {
     const d = v2();
     const cg = d.create(trace, 'glass-x');
+    writeFileSync(join(cg.dirs[0]!, 'memory.swap.max'), 'max\n'); // the kernel's file, with the memory controller on
     writes = [];
     steps = [];
     d.applyLimits(trace, cg, l);

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { report } from '../../step.js';
 import type { CgroupLimits } from '../limits.js';
 import { writeFile, type ControllerContext } from '../write.js';
 
@@ -23,7 +25,16 @@ export function swapMaxV2(l: CgroupLimits): string | undefined {
 
 export function applyMemoryV2(ctx: ControllerContext, dir: string, l: CgroupLimits): void {
   const swap = swapMaxV2(l);
-  if (swap !== undefined) {
+  if (swap !== undefined && !ctx.fs.exists(join(dir, 'memory.swap.max'))) {
+    // A kernel without swap accounting (CONFIG_MEMCG_SWAP off, or swapaccount=0) has no such file.
+    report(ctx.trace, {
+      title: 'No swap limit on this host',
+      why: 'This kernel keeps no swap accounting for cgroups (memory.swap.max is missing), so only the memory limit is set.',
+      command: `ls ${dir}/memory.swap.max`,
+      phase: 'failed',
+      error: 'memory.swap.max: no such file',
+    });
+  } else if (swap !== undefined) {
     writeFile(ctx, dir, 'memory.swap.max', swap, swap === 'max' ? 'Let the container swap without limit' : `Limit the container's swap to ${swap} bytes`,
       'cgroup v2 counts swap apart from RAM: memory.swap.max is --memory-swap minus -m (Docker\'s default gives as much swap as memory).');
   }
