@@ -10,7 +10,7 @@ import { matchLabels } from './labels.js';
  *
  *   id=PREFIX        the container ID starts with it
  *   name=REGEXP      Docker matches it against "/<name>", so name=web matches "my-web"
- *   status=STATE     created, running, exited (also restarting, removing, paused, dead: none here)
+ *   status=STATE     created, running, paused (frozen), exited (also restarting, removing, dead: none here)
  *   exited=CODE      stopped containers that exited with CODE
  *   ancestor=IMAGE   created from this image (name[:tag] or ID; the caller resolves it)
  *   label=KEY        has the label KEY (any value); label=KEY=VALUE: with that value
@@ -41,7 +41,7 @@ export function containerMatcher(filters: ContainerFilters, ancestorIds: string[
   });
   const any = <T>(values: T[] | undefined, test: (v: T) => boolean) => values === undefined || values.length === 0 || values.some(test);
   return (c) => {
-    const state = shownState(c.status);
+    const state = c.running && c.paused ? 'paused' : shownState(c.status);
     return (
       any(filters.id, (v) => c.config.id.startsWith(v)) &&
       any(names, (re) => re.test(`/${c.config.name}`)) &&

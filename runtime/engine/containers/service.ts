@@ -619,9 +619,10 @@ export class ContainerService implements ContainersApi {
     const out: ContainerSummary[] = [];
     for (const id of await this.d.store.ids()) {
       const info = await this.d.store.info(id);
+      if (info?.running) info.paused = this.isPaused(id);
       if (!info || !(all || info.running) || !matches(info)) continue;
       const c = info.config;
-      const paused = info.running && this.isPaused(id);
+      const paused = !!info.paused;
       out.push({
         Id: c.id,
         Names: [`/${c.name}`],
