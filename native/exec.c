@@ -21,7 +21,8 @@
  *   exit.json.tmp ................. exit-reserve
  *   listen on <exec-dir>/attach.sock
  *   setns(pid) for our children ... setns-pid
- *   fork() ........................ fork ──────▶ wait for "go" ........... wait-go
+ *   fork() ........................ fork ──────▶ not dumpable ............ non-dumpable
+ *                                                wait for "go" ........... wait-go
  *   "pid <pid>"                                  echo $$ > cgroup.procs .. cgroup-join
  *                                                setns ipc, uts, net,
  *                                                  cgroup, mnt ........... setns-*
@@ -49,6 +50,7 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -176,6 +178,21 @@ static void enter_exec_workdir(const char *cwd) {
   step("cwd", "cd %s", cwd);
 }
 
+/* Until execve() this process still runs the host's glass-shim and holds
+ * host files open (the shim's log, its records). Once it has joined the
+ * container's PID namespace, a process in the container can see it in /proc:
+ * /proc/<pid>/exe is the host's binary (CVE-2019-5736 overwrote runc's that
+ * way) and /proc/<pid>/fd/N its host files (CVE-2024-21626). A process that
+ * is not "dumpable" has those entries owned by root and guarded by the ptrace
+ * access check, which the container, without CAP_SYS_PTRACE, fails.
+ * execve() of the container's program makes it dumpable again, as it should
+ * be: by then it holds nothing of the host's. runc's nsexec does the same. */
+static void hide_from_container(void) {
+  begin("non-dumpable");
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail_sys("prctl(PR_SET_DUMPABLE, 0)");
+  step("non-dumpable", "prctl(PR_SET_DUMPABLE, 0)   # until execve: /proc/<pid>/exe and fd/ closed to the container");
+}
+
 /* The forked child: the same steps as a container's init, minus everything
  * that builds the container (it exists already). The confinement is the
  * container's own (security.c, from its shim.spec), in the same order as the
@@ -186,6 +203,7 @@ static void enter_exec_workdir(const char *cwd) {
 static void exec_child(const struct child_io *io, struct container_ns *ns) {
   const char *cwd = spec.cwd && *spec.cwd ? spec.cwd : "/";
   int slave = -1;
+  hide_from_container();
   use_child_io(io);
   wait_for_go();
   join_cgroups(&cgroups);

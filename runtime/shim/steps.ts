@@ -150,6 +150,10 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
     title: 'Fork the process that will run the command',
     why: 'A plain fork(), not clone() with CLONE_NEW* flags: this process gets no namespace of its own. It is born in the container\'s PID namespace and joins the others itself; the shim stays its parent to relay its stdio and record its exit code.',
   },
+  'non-dumpable': {
+    title: 'Hide the entering process from the container until it execs',
+    why: 'Until execve() the process exec forks still runs the host\'s glass-shim and holds host files open; inside the container\'s PID namespace, /proc/<pid>/exe and /proc/<pid>/fd would hand them to the container (CVE-2019-5736, CVE-2024-21626). A non-dumpable process\'s /proc entries need CAP_SYS_PTRACE, which the container lacks; execve() of the container\'s program makes it dumpable again.',
+  },
   'cgroup-join': {
     title: 'Join the container\'s cgroups',
     why: 'Writing a pid into cgroup.procs moves that process into the cgroup: from now on the exec\'d process and everything it starts count against the container\'s limits, are frozen by pause and killed when the container stops.',

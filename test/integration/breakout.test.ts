@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { hostname as hostHostname, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { GLASS, glass, isRoot, removeContainersAfterEach, useRoot, type Result } from '../helpers.js';
+import { GLASS, glass, isRoot, removeContainersAfterEach, stateOf, useRoot, type Result } from '../helpers.js';
 
 /**
  * The breakout suite: the classic ways out of a container, each tried in a
@@ -507,6 +507,20 @@ describe.skipIf(!isRoot)('breakout suite: classic container escapes', () => {
     expect(expectStep(a, /Drop capabilities/).command).toMatch(/--privileged: keep every capability/);
     expect(expectStep(a, /Load the seccomp filter/).command).toMatch(/any other syscall: fails with EPERM/);
     expect((await glass(root, ['rm', '-f', 'breakout-exec'])).exitCode).toBe(0);
+  });
+
+  it('glass exec: while the entering process still runs glass-shim, the container cannot reach it (its /proc/<pid>/exe, its fds)', async () => {
+    // CVE-2019-5736 (runc's binary overwritten through /proc/<pid>/exe) and CVE-2024-21626 (a host directory left
+    // open in the entering process): a process in the container watches /proc while glass exec runs commands.
+    const d = await glass(root, ['run', '-d', '--name', 'breakout-watch', IMAGE, 'breakout-probe', 'host-exe', '30']);
+    expect(d.exitCode, d.stderr).toBe(0);
+    for (let i = 0; i < 20 && (await stateOf(root, 'breakout-watch')) === 'running'; i++) await glass(root, ['exec', 'breakout-watch', 'true']);
+    const w = await glass(root, ['wait', 'breakout-watch']);
+    const logs = await glass(root, ['logs', 'breakout-watch']);
+    expect(logs.stdout).toBe('');
+    expect(logs.stderr).toMatch(/^no process running a host binary was reachable in 30 s/);
+    expect(w.stdout.trim()).toBe('1');
+    expect((await glass(root, ['rm', 'breakout-watch'])).exitCode).toBe(0);
   });
 
   it('the confinement itself, as /proc/self/status shows it: Docker\'s capability set and a seccomp filter; none of it under --privileged', async () => {
