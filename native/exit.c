@@ -372,21 +372,26 @@ void append_event(const char *action, int code) {
   if (fd >= 0) close(fd);
 }
 
-/* "/sys/fs/cgroup/{pids,memory}/glass-ID" for the v1 hierarchies of one
- * container (the way the runtime shows their mkdir), else the list. */
+/* "/sys/fs/cgroup/{pids,memory}/glass/glass-ID" for the v1 hierarchies of
+ * one container (the way the runtime shows their mkdir): the directories
+ * differ only in the hierarchy, two levels above the container's own
+ * directory (glass/ is the parent cgroup all containers share). Anything
+ * else is shown as the list. */
 static char *braced(const struct list *dirs) {
-  char *first = strf("%s", dirs->v[0]), *name = strf("%s", basename(first));
-  char *top = strf("%s", dirname(dirname(first)));
-  char *all = strf("%s", dirs->v[0]), *inner = strf("%s", "");
+  char *all = strf("%s", dirs->v[0]), *inner = strf("%s", ""), *tail0 = NULL, *top0 = NULL;
   int same = dirs->n > 1;
   for (size_t i = 0; i < dirs->n; i++) {
-    char *d = strf("%s", dirs->v[i]), *b = strf("%s", basename(d)), *parent = strf("%s", dirname(d));
-    char *ctl = strf("%s", basename(parent)), *grand = strf("%s", dirname(parent));
-    same = same && strcmp(b, name) == 0 && strcmp(grand, top) == 0;
-    inner = strf("%s%s%s", inner, i ? "," : "", ctl);
+    char *name = strf("%s", basename(strf("%s", dirs->v[i])));      /* glass-ID */
+    char *parent = strf("%s", dirname(strf("%s", dirs->v[i])));     /* /sys/fs/cgroup/pids/glass */
+    char *hier = strf("%s", dirname(strf("%s", parent)));           /* /sys/fs/cgroup/pids */
+    char *tail = strf("%s/%s", basename(strf("%s", parent)), name); /* glass/glass-ID */
+    char *top = strf("%s", dirname(strf("%s", hier)));              /* /sys/fs/cgroup */
+    if (!i) tail0 = tail, top0 = top;
+    same = same && strcmp(tail, tail0) == 0 && strcmp(top, top0) == 0;
+    inner = strf("%s%s%s", inner, i ? "," : "", basename(hier));
     if (i) all = strf("%s %s", all, dirs->v[i]);
   }
-  return same ? strf("%s/{%s}/%s", top, inner, name) : all;
+  return same ? strf("%s/{%s}/%s", top0, inner, tail0) : all;
 }
 
 /* Is this directory entry a child cgroup? (kernfs fills in d_type; other
