@@ -149,6 +149,11 @@ describe('cgroup v1 (hybrid): the files and values runc writes', () => {
     writeFileSync(join(tree, 'unified/cgroup.controllers'), '');
     const d = cgroupDriver({ root: tree, fsType: TMPFS_MAGIC, mountinfo: lines.join('\n') + '\n' }, fakeFs());
     const cg = d.create(trace, 'glass-x');
+    // One command a learner could type for the ten directories.
+    expect(steps.filter((s) => s.command.startsWith('mkdir')).map((s) => s.command)).toEqual([
+      `mkdir ${tree}/{cpu,cpuset,memory,pids,devices,freezer,unified}/glass`,
+      `mkdir ${tree}/{cpu,cpuset,memory,pids,devices,freezer,unified}/glass/glass-x`,
+    ]);
     // The kernel's files in a fresh memory cgroup.
     writeFileSync(join(tree, 'memory/glass/glass-x/memory.limit_in_bytes'), '9223372036854771712\n');
     if (memsw) writeFileSync(join(tree, 'memory/glass/glass-x/memory.memsw.limit_in_bytes'), '9223372036854771712\n');
