@@ -166,7 +166,7 @@ describe.skipIf(!existsSync(SERVER))('the glass language server over LSP', () =>
     expect(cmds.map((c) => c.label)).toEqual(['run', 'restart', 'rm', 'rename', 'rmi']);
     expect(cmds[0]!.detail).toBe('Run a command in a new container');
     const flags = await complete(u, { line: 1, character: 13 });
-    expect(flags.map((c) => c.label)).toEqual(['--rm', '--root']);
+    expect(flags.map((c) => c.label)).toEqual(['--rm', '--read-only', '--root']);
     expect((flags[0]!.documentation as MarkupContent).value).toContain('mount namespaces');
     const shorts = (await complete(u, { line: 2, character: 11 })).map((c) => c.label);
     expect(shorts).toEqual(expect.arrayContaining(['-d', '--detach', '-e', '--env', '-h', '--hostname', '--explain']));
