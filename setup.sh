@@ -14,7 +14,8 @@ fi
 # busybox-static: the default image is built from the host's static busybox.
 # gcc, make, libc6-dev: build native/ (the shim); libseccomp-dev (and its
 # runtime library libseccomp2): the shim builds the containers' seccomp filter
-# with libseccomp. tar: image layers.
+# with libseccomp. g++: npm ci compiles node-pty (no Linux prebuild) with
+# node-gyp. tar: image layers.
 # bsdutils (script): terminal tests. util-linux: setpriv, mount.
 # python3: native/test-shim.py drives the shim over its protocol in the tests.
 # iptables, iproute2: the tests' leak check lists rules and interfaces.
@@ -25,7 +26,7 @@ fi
 # code-server (tools/code-server), the real editor the VS Code extension's
 # end-to-end test runs in (its native modules build against them; Debian's rg
 # stands in for the one @vscode/ripgrep would download).
-need=(busybox-static gcc make libc6-dev libseccomp-dev libseccomp2 tar bsdutils util-linux python3 iptables iproute2
+need=(busybox-static gcc g++ make libc6-dev libseccomp-dev libseccomp2 tar bsdutils util-linux python3 iptables iproute2
   jupyter-core jupyter-client jupyter-nbconvert jupyter-notebook python3-nbclient python3-nbformat python3-ipykernel chromium
   libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep)
 missing=()

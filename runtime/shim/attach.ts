@@ -95,6 +95,25 @@ export class Attachment extends EventEmitter<AttachEvents> {
     });
   }
 
+  /**
+   * Run to the end and keep the output: feed `input` (then close stdin when
+   * `closeStdin`), collect stdout and stderr apart, and return the exit code
+   * from the shim's frame, or from `lateExit` if the connection closed first.
+   * Detaches once done.
+   */
+  async collect(opts: { input?: string | Uint8Array; closeStdin: boolean }, lateExit: () => Promise<number | undefined>): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    this.on('stdout', (b) => stdout.push(b));
+    this.on('stderr', (b) => stderr.push(b));
+    const exited = this.exited();
+    if (opts.input !== undefined) this.write(opts.input);
+    if (opts.closeStdin) this.closeStdin();
+    const exitCode = (await exited) ?? (await lateExit()) ?? -1;
+    this.detach();
+    return { exitCode, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
+  }
+
   detach(): void {
     this.socket.destroy();
   }

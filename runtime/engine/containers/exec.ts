@@ -222,15 +222,6 @@ export async function waitExec(containerDir: string, id: string, execId: string,
 
 /** An attached exec, run to its end with its output collected (the notebooks' call). */
 export async function collectExec(containerDir: string, started: ExecStarted, opts: ExecOptions & { input?: string | Uint8Array }): Promise<ExecResult> {
-  const att = started.attachment!;
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  att.on('stdout', (b) => stdout.push(b));
-  att.on('stderr', (b) => stderr.push(b));
-  const exited = att.exited();
-  if (opts.input !== undefined) att.write(opts.input);
-  if (opts.interactive) att.closeStdin();
-  const exitCode = (await exited) ?? (await waitExec(containerDir, started.id, started.execId)) ?? -1;
-  att.detach();
-  return { id: started.id, execId: started.execId, exitCode, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
+  const out = await started.attachment!.collect({ input: opts.input, closeStdin: !!opts.interactive }, () => waitExec(containerDir, started.id, started.execId));
+  return { id: started.id, execId: started.execId, ...out };
 }

@@ -305,20 +305,11 @@ export class ContainerService implements ContainersApi {
       await this.removeOp(op, c.id, true).catch(() => {});
       throw e;
     }
-    const att = started.attachment!;
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    att.on('stdout', (b) => stdout.push(b));
-    att.on('stderr', (b) => stderr.push(b));
-    const exited = att.exited();
-    if (opts.input !== undefined) att.write(opts.input);
-    if (c.openStdin) att.closeStdin();
-    const exitCode = (await exited) ?? (await this.waitExit(op, c.id, Infinity)) ?? -1;
-    att.detach();
+    const { exitCode, stdout, stderr } = await started.attachment!.collect({ input: opts.input, closeStdin: c.openStdin }, () => this.waitExit(op, c.id, Infinity));
     await this.settle(c.id, Date.now() + 2000);
     this.replayExit(op, c.id);
     if (c.autoRemove) await this.removeOp(op, c.id, true);
-    return { id: c.id, exitCode, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
+    return { id: c.id, exitCode, stdout, stderr };
   }
 
   async attach(ref: string, call?: CallOptions): Promise<{ id: string; attachment: Attachment; config: ContainerConfig }> {
