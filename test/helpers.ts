@@ -384,6 +384,12 @@ export async function removeContainers(root: string, ids: string[]): Promise<voi
     const dirs = cgroupDirsOf(id);
     if (dirs.length) problems.push(`cgroups of ${id.slice(0, 12)} were left: ${dirs.join(' ')}`);
     for (const dir of dirs) {
+      // A paused container's processes take SIGKILL only once thawed (v1 freezer).
+      for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']]) {
+        try {
+          if (existsSync(`${dir}/${file}`)) writeFileSync(`${dir}/${file}`, value);
+        } catch { /* gone, or not freezable */ }
+      }
       // Only the processes of this container's cgroup; wait until they are gone, then the directory.
       for (let pids = pidsIn(dir); pids.length && Date.now() < end; pids = pidsIn(dir)) {
         for (const pid of pids) {
