@@ -115,7 +115,7 @@ export function classifyMount(m: MountEntry): { role: string; note: string } {
   if (m.fsType === 'cgroup' || m.fsType === 'cgroup2') return { role: 'cgroup', note: `its cgroup${ro ? ' (read-only)' : ''}: the cgroup namespace shows its own cgroup as /` };
   if (m.mountPoint === '/dev') return { role: 'dev', note: 'a private /dev (tmpfs) with the standard device nodes only' };
   if (m.mountPoint.startsWith('/dev/')) {
-    return { role: 'dev', note: m.fsType === 'devtmpfs' ? `the host's device node ${m.root}, bind-mounted` : `${m.fsType} for ${m.mountPoint}` };
+    return { role: 'dev', note: m.fsType === 'devtmpfs' ? `the host's device node /dev${m.root}, bind-mounted` : `${m.fsType} for ${m.mountPoint}` };
   }
   if (GLASS_FILES.has(m.mountPoint)) return { role: 'glass file', note: "glass's own copy, bind-mounted over the image's" };
   return { role: 'mount', note: `${m.fsType}${ro ? ', read-only' : ''}` };
