@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { cgroupDriver } from '../../runtime/kernel/cgroup/index.js';
@@ -50,6 +50,7 @@ beforeEach(() => {
   writes = [];
   steps = [];
 });
+afterEach(() => rmSync(tree, { recursive: true, force: true }));
 
 describe('cgroup v2: the files and values runc writes', () => {
   const v2 = () => {
