@@ -36,11 +36,19 @@ export interface EngineEvent {
 /** The file is renamed to `.1` past this size (the previous `.1` is dropped), so it stays bounded. */
 const ROTATE_BYTES = 4 * 1024 * 1024;
 
-/** Nanoseconds since the epoch, as a Number (precise to ~256 ns: enough to order events). */
+const hrAtStart = process.hrtime.bigint();
+const wallAtStartNs = BigInt(Date.now()) * 1_000_000n;
+
+/**
+ * Nanoseconds since the epoch, as a Number (precise to ~256 ns: enough to
+ * order events), that never go backwards within one process: the
+ * wall clock read once, plus the monotonic clock's progress since. (Adding
+ * the monotonic clock's sub-millisecond digits to Date.now() went backwards
+ * whenever those digits wrapped inside one wall-clock millisecond, so two
+ * events a moment apart could be listed in the wrong order.)
+ */
 export function nowNano(): number {
-  const ms = Date.now();
-  const ns = Number(process.hrtime.bigint() % 1_000_000n);
-  return ms * 1_000_000 + ns;
+  return Number(wallAtStartNs + (process.hrtime.bigint() - hrAtStart));
 }
 
 /** Attributes sorted by key, as Docker prints them. */
