@@ -119,3 +119,20 @@ export function leaksOf(root: string, before: HostSnapshot, after: HostSnapshot)
     return !liveElsewhere(l);
   });
 }
+
+/**
+ * leaksOf, settled: what stays a leak for `ms` (polling every 100 ms). Other
+ * files' containers are made and removed one hierarchy at a time (mkdir and
+ * rmdir in each tree), and some live in roots of their own (a lesson's private
+ * root, a notebook's): caught half-way, their cgroups look like this root's
+ * for a moment. Ours stay; theirs come and go.
+ */
+export async function settledLeaksOf(root: string, before: HostSnapshot, ms = 3000): Promise<string[]> {
+  let leaks = leaksOf(root, before, snapshot());
+  for (const end = Date.now() + ms; leaks.length && Date.now() < end; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = new Set(leaksOf(root, before, snapshot()));
+    leaks = leaks.filter((l) => now.has(l));
+  }
+  return leaks;
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { cleanRoot, GLASS, glass, isRoot, newRoot, REPO } from '../helpers.js';
-import { snapshot, leaksOf } from '../leaks.js';
+import { settledLeaksOf, snapshot } from '../leaks.js';
 
 const containerDirs = (root: string) => (existsSync(`${root}/containers`) ? readdirSync(`${root}/containers`) : []);
 
@@ -27,7 +27,7 @@ describe.skipIf(!isRoot)('bad input', () => {
     const d = await glass(root, ['run', '-d', 'busybox', 'nope']);
     expect(d.exitCode).toBe(127);
     expect(containerDirs(root)).toEqual([]);
-    expect(leaksOf(root, before, snapshot())).toEqual([]);
+    expect(await settledLeaksOf(root, before)).toEqual([]);
   });
 
   it('unknown image → 125 with a hint', async () => {

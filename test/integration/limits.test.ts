@@ -5,7 +5,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { execa } from 'execa';
 import { cgroupDriver, cgroupName } from '../../runtime/kernel/cgroup/index.js';
 import { cleanRoot, glass, isRoot, newRoot, sleep, waitFor } from '../helpers.js';
-import { leaksOf, snapshot } from '../leaks.js';
+import { settledLeaksOf, snapshot } from '../leaks.js';
 
 /**
  * Resource limits on the real kernel. The cgroup files are found through the
@@ -146,6 +146,6 @@ describe.skipIf(!isRoot)('resource limits on this host\'s cgroups', () => {
     }
     const left = existsSync(`${root}/containers`) ? readdirSync(`${root}/containers`).filter((d) => !made.includes(d)) : [];
     expect(left).toEqual([]);
-    expect(leaksOf(root, before, snapshot())).toEqual([]);
+    expect(await settledLeaksOf(root, before)).toEqual([]);
   });
 });
