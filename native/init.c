@@ -245,6 +245,7 @@ int init_main(void *arg) {
   mount_rootfs();
   mount_proc();
   mount_sys();
+  mount_cgroup();
   mount_dev();
   make_devices();
   mount_devpts();

@@ -34,6 +34,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include "shim.h"
@@ -176,6 +177,26 @@ void mount_sys(void) {
   int fd = system_mountpoint("sys");
   mount_on(fd, "sysfs", "sysfs", (spec.privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   step("mount-sys", "mount -t sysfs -o %snosuid,nodev,noexec sysfs %s", spec.privileged ? "rw," : "ro,", where(fd));
+  close(fd);
+}
+
+/* On a cgroup v2 host, the container sees its own cgroup at /sys/fs/cgroup,
+ * as under Docker: `cat /sys/fs/cgroup/memory.max` inside shows its limit.
+ * The init already has its own cgroup namespace (enter_cgroup_ns), so a fresh
+ * cgroup2 mount shows the container's cgroup as the root of the tree, and
+ * nothing of the host's. Read-only (--privileged: read-write), so the
+ * container can read its limits but not raise them. On a v1 or hybrid host
+ * nothing is mounted there yet (runc mounts a tmpfs and one tree per
+ * controller; glass does not, so far). */
+#define CGROUP2_SUPER_MAGIC 0x63677270
+void mount_cgroup(void) {
+  struct statfs host;
+  if (statfs("/sys/fs/cgroup", &host) < 0 || host.f_type != CGROUP2_SUPER_MAGIC) return;
+  begin("mount-cgroup");
+  int fd = open_confined("sys/fs/cgroup", O_PATH | O_DIRECTORY);
+  if (fd < 0) fail_sys("open /sys/fs/cgroup inside the container's root");
+  mount_on(fd, "cgroup", "cgroup2", (spec.privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME, NULL);
+  step("mount-cgroup", "mount -t cgroup2 -o %snosuid,nodev,noexec,relatime cgroup %s", spec.privileged ? "rw," : "ro,", where(fd));
   close(fd);
 }
 

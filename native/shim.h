@@ -131,6 +131,7 @@ void make_mounts_private(void);
 void mount_rootfs(void);
 void mount_proc(void);
 void mount_sys(void);
+void mount_cgroup(void);
 void mount_dev(void);
 void make_devices(void);
 void mount_devpts(void);

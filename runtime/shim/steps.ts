@@ -57,6 +57,10 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
     title: 'Mount /sys read-only',
     why: 'Programs expect /sys; read-only so the container cannot reconfigure the host\'s devices and kernel. (--privileged mounts it read-write: the command shows rw.)',
   },
+  'mount-cgroup': {
+    title: 'Mount the container\'s own cgroup at /sys/fs/cgroup',
+    why: 'On cgroup v2 the container sees its limits where programs look for them (cat /sys/fs/cgroup/memory.max). Its cgroup namespace makes its own cgroup the root of this mount, so nothing of the host\'s tree shows; read-only, so it can read its limits but not raise them (--privileged: rw).',
+  },
   'mount-dev': {
     title: 'Mount a private /dev',
     why: 'A small tmpfs replaces the host\'s /dev so the container sees only the handful of safe devices created next. It is mounted nodev (like the overlay root): the kernel refuses to open any device node on it, so a node for the host\'s disk made with mknod is useless.',

@@ -126,6 +126,13 @@ describe.skipIf(!isRoot)('resource limits on this host\'s cgroups', () => {
     expect(actions).toEqual(expect.arrayContaining(['update', 'pause', 'unpause']));
   });
 
+  it.skipIf(!v2)('cgroup v2: the container reads its own limits at /sys/fs/cgroup, read-only, and sees none of the host\'s tree', async () => {
+    const r = await glass(root, ['run', '--rm', '-m', '32m', '--cpus', '0.5', '--pids-limit', '10', 'busybox', 'sh', '-c',
+      'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max; ls -d /sys/fs/cgroup/glass 2>&1; touch /sys/fs/cgroup/x 2>&1; true']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^33554432\n50000 100000\n10\nls: \/sys\/fs\/cgroup\/glass: No such file or directory\ntouch: \/sys\/fs\/cgroup\/x: Read-only file system\n$/);
+  });
+
   it('bad limits are refused at create with Docker\'s words and exit 125, nothing left behind', async () => {
     const before = snapshot();
     const cases: Array<[string[], string]> = [
