@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'CONTAINER_NOT_PAUSED'
   | 'NO_SUCH_EXEC'
   | 'IMAGE_IN_USE'
-  | 'MISSING_BUSYBOX';
+  | 'MISSING_BUSYBOX'
+  /** The client config file (~/.glass/config.json) cannot be read or parsed. */
+  | 'CONFIG_FILE';
 // The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,
 // NATIVE_NOT_BUILT, SHIM_PROTOCOL, SHIM_FAILED, COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE.
 
