@@ -114,6 +114,14 @@ export async function putBlob(paths: Paths, data: Uint8Array): Promise<{ digest:
 /** An image assembled in a scratch directory, ready to be moved into the store. */
 export interface PreparedImage {
   config: OciImageConfig;
+  /**
+   * The config exactly as it came (load, pull): stored byte for byte, so the
+   * image ID (its sha256) stays the same. Absent: `config` is serialised.
+   */
+  configBytes?: Buffer;
+  /** The manifest exactly as it came, with its media type; absent: an OCI manifest is made. */
+  manifestBytes?: Buffer;
+  manifestMediaType?: string;
   layers: PreparedLayer[];
   /** The scratch directory; whatever was not moved into the store is removed with it. */
   workDir: string;

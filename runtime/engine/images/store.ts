@@ -301,16 +301,32 @@ export class ImageStore {
     });
   }
 
+  private async install(prepared: PreparedImage, tags: string[]): Promise<ImageRecord> {
+    return (await this.installPrepared(prepared, tags)).image;
+  }
+
   /**
    * Move a prepared image into the store and name it. Blobs and layer trees
    * already present (same content, same name) are kept and the new copies
    * dropped; on failure, whatever this call moved in is taken out again.
+   * The scratch directory is removed in every case.
+   *
+   * An image that arrives from elsewhere (load, pull) brings its config and
+   * manifest as exact bytes (`configBytes`, `manifestBytes`): they are stored
+   * as they are, so its ID (the config's digest) and manifest digest stay
+   * the same. `retagged` lists the tags that named another image before and
+   * now name this one (Docker: "renaming the old one with ID ... to empty string").
    */
-  private async install(prepared: PreparedImage, tags: string[]): Promise<ImageRecord> {
+  async installPrepared(
+    prepared: PreparedImage,
+    tags: string[],
+  ): Promise<{ image: ImageRecord; retagged: { tag: string; fromId: string }[] }> {
+    const retagged: { tag: string; fromId: string }[] = [];
     try {
-      const configBytes = canonicalJson(prepared.config);
+      const configBytes = prepared.configBytes ?? canonicalJson(prepared.config);
       const configDesc = { digest: sha256(configBytes), size: configBytes.length };
-      const manifestBytes = canonicalJson(manifestFor(configDesc, prepared.layers.map((l) => l.descriptor)));
+      const manifestBytes =
+        prepared.manifestBytes ?? canonicalJson(manifestFor(configDesc, prepared.layers.map((l) => l.descriptor)));
       const manifestDigest = sha256(manifestBytes);
 
       await this.locked(async () => {
@@ -339,9 +355,17 @@ export class ImageStore {
           }
           const catalog = await loadCatalog(this.paths);
           if (!catalog.manifests.some((m) => m.digest === manifestDigest)) {
-            catalog.manifests.push({ mediaType: MEDIA.manifest, digest: manifestDigest, size: manifestBytes.length });
+            const mediaType = prepared.manifestMediaType ?? MEDIA.manifest;
+            catalog.manifests.push({ mediaType, digest: manifestDigest, size: manifestBytes.length });
           }
-          for (const t of tags) catalog.tags.set(t, manifestDigest);
+          for (const t of tags) {
+            const before = catalog.tags.get(t);
+            if (before && before !== manifestDigest) {
+              const fromId = await readBlobJson<OciManifest>(this.paths, before).then((m) => m.config.digest, () => undefined);
+              if (fromId && fromId !== configDesc.digest) retagged.push({ tag: t, fromId });
+            }
+            catalog.tags.set(t, manifestDigest);
+          }
           await saveCatalog(this.paths, catalog);
         } catch (e) {
           for (const path of added) await fs.rm(path, { recursive: true, force: true });
@@ -357,7 +381,7 @@ export class ImageStore {
       const { images } = await this.snapshot();
       const image = images.find((i) => i.record.id === configDesc.digest);
       if (!image) throw noSuchImage(configDesc.digest); // removed by another process in between
-      return image.record;
+      return { image: image.record, retagged };
     } finally {
       await fs.rm(prepared.workDir, { recursive: true, force: true });
     }
