@@ -456,6 +456,25 @@ gone:
   return 0;
 }
 
+/* glass keeps its containers' cgroups under one of its own, "glass/", in each
+ * tree (runtime/kernel/cgroup/driver.ts). The last container to go removes
+ * it, so a host with no container keeps no trace of glass in its cgroups.
+ * rmdir is the kernel's own emptiness test: while another container's cgroup
+ * is in it, it fails (EBUSY) and the parent stays. Returns what went. */
+static char *remove_empty_parents(void) {
+  char *removed = "";
+  for (size_t i = 0; i < spec.cgroup.n; i++) {
+    char *parent = strf("%s", spec.cgroup.v[i]);
+    char *slash = strrchr(parent, '/');
+    if (!slash) continue;
+    *slash = '\0';
+    const char *name = strrchr(parent, '/');
+    if (!name || strcmp(name + 1, "glass") != 0) continue; /* not glass's own parent */
+    if (rmdir(parent) == 0) removed = strf("%s%s%s", removed, *removed ? " " : "", parent);
+  }
+  return removed;
+}
+
 /* The container's cgroups outlive its processes: the runtime created them
  * and the shim removes them. Normally they are empty by now and one rmdir
  * each does it. rmdir fails with EBUSY while the kernel is still tearing down
@@ -483,6 +502,10 @@ void remove_cgroups(void) {
   /* The trace shows the usual case as one brace expression; anything more
    * as the commands, in the order they were done. */
   char *cmd = strf("rmdir %s", nested ? removed : braced(&spec.cgroup));
+  if (!error) {
+    char *parents = remove_empty_parents();
+    if (*parents) cmd = strf("%s; rmdir %s", cmd, parents);
+  }
   exit_step("cgroup-remove", *killed ? strf("%s; %s", killed, cmd) : cmd, error);
 }
 

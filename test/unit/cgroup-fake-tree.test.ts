@@ -222,6 +222,48 @@ describe('cgroup v2 driver on a fake tree', () => {
   });
 });
 
+describe("glass's parent cgroup: made by the first container, removed with the last", () => {
+  const v2WithParent = () => {
+    writeFileSync(join(tree, 'cgroup.controllers'), 'cpu memory pids\n');
+    writeFileSync(join(tree, 'cgroup.procs'), '');
+    writeFileSync(join(tree, 'cgroup.subtree_control'), '');
+    return cgroupDriver({ root: tree, fsType: CGROUP2_SUPER_MAGIC, mountinfo: `30 23 0:27 / ${tree} rw - cgroup2 cgroup2 rw\n` }, fs);
+  };
+
+  it('keeps the parent while another container is in it, and removes it with the last (v2)', async () => {
+    const driver = v2WithParent();
+    const a = driver.create(trace, 'glass-a');
+    const b = driver.create(trace, 'glass-b');
+    const parent = join(tree, 'glass');
+    expect(a.dirs[0]).toBe(join(parent, 'glass-a'));
+    await driver.remove(trace, a);
+    expect(existsSync(parent)).toBe(true); // glass-b is still in it: rmdir refused, nothing reported
+    expect(steps.some((s) => s.title.includes('now empty'))).toBe(false);
+    await driver.remove(trace, b);
+    expect(existsSync(parent)).toBe(false);
+    expect(steps.at(-1)).toMatchObject({ title: "Remove glass's own cgroup, now empty", command: `rmdir ${parent}` });
+  });
+
+  it('makes the parent again when another process removed it between its check and the mkdir (ENOENT)', () => {
+    const driver = v2WithParent();
+    const parent = join(tree, 'glass');
+    let raced = false;
+    const mkdir = fs.mkdir;
+    fs.mkdir = (path) => {
+      // Another glass removes the empty parent just before this container's mkdir.
+      if (!raced && path === join(parent, 'glass-c')) {
+        raced = true;
+        rmSync(parent, { recursive: true });
+      }
+      mkdir(path);
+    };
+    driver.create(trace, 'glass-c');
+    fs.mkdir = mkdir;
+    expect(raced).toBe(true);
+    expect(existsSync(join(parent, 'glass-c'))).toBe(true);
+  });
+});
+
 describe('cgroup v1 driver on a fake hybrid tree', () => {
   /** A tmpfs at the root holding one tree per controller group, plus the v2 tree at unified/. */
   const v1 = () => {

@@ -64,6 +64,45 @@ export function mkdirCgroups(fs: CgroupFs, trace: Tracer, name: string, dirs: st
   });
 }
 
+/**
+ * glass's own parent cgroup ("glass/" in each tree) is made by the first
+ * container and removed with the last, so a host where no container runs
+ * keeps no trace of glass in its cgroup trees. rmdir is the kernel's own
+ * "only if empty" test: while another container's cgroup is in it, the
+ * kernel refuses (EBUSY or ENOTEMPTY) and the parent stays. A create racing
+ * this rmdir sees ENOENT and makes the parent again (withParent).
+ */
+export function removeEmptyParent(fs: CgroupFs, trace: Tracer, dirs: string[]): void {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    try {
+      fs.rmdir(dir);
+      removed.push(dir);
+    } catch { /* still holds other containers (EBUSY, ENOTEMPTY), or gone already */ }
+  }
+  if (removed.length === 0) return;
+  report(trace, {
+    title: "Remove glass's own cgroup, now empty",
+    why: 'The last container under it is gone: rmdir succeeds only on an empty cgroup, so this never takes another container\'s; the next container makes it again.',
+    command: `rmdir ${braced(removed)}`,
+  });
+}
+
+/**
+ * Run `make` (which mkdirs the parent if missing, then the container's
+ * cgroup), again if another process removed the empty parent in between:
+ * mkdir of the child then fails with ENOENT.
+ */
+export function withParent<T>(make: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return make();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw e;
+    }
+  }
+}
+
 export function writePid(fs: CgroupFs, trace: Tracer, dirs: string[], pid: number): void {
   const command =
     dirs.length === 1

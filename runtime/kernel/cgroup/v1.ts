@@ -3,7 +3,7 @@ import type { Tracer } from '../step.js';
 import { GLASS_PARENT, type CgroupDriver, type ContainerCgroup, type DriverOptions } from './driver.js';
 import type { CgroupLayout, Hierarchy } from './layout.js';
 import type { CgroupCapabilities, CgroupLimits } from './limits.js';
-import { killPids, mkdirCgroups, readProcsTree, rmdirCgroups, writePid } from './common.js';
+import { killPids, mkdirCgroups, readProcsTree, removeEmptyParent, rmdirCgroups, withParent, writePid } from './common.js';
 import { hostCgroupFs, type CgroupFs } from './fs.js';
 import { cpuCount, onlineCpus } from './caps.js';
 import { readFile, type ControllerContext } from './write.js';
@@ -45,33 +45,39 @@ export class CgroupV1Driver implements CgroupDriver {
 
   create(trace: Tracer, name: string): ContainerCgroup {
     const cg = this.plan(name);
-    const ctx = this.ctx(trace);
     try {
-      if (this.parent) {
-        const parents = this.layout.hierarchies.map((h) => join(h.mountpoint, this.parent));
-        const missing = parents.filter((p) => !this.fs.exists(p));
-        if (missing.length) {
-          mkdirCgroups(this.fs, trace, this.parent, missing, 'glass keeps all its containers under one cgroup of its own in each tree (as Docker keeps its under "docker"); it stays, empty, when no container runs.');
-        }
-        this.layout.hierarchies.forEach((h, i) => {
-          if (h.controllers.includes('cpuset')) inheritCpusetV1(ctx, h.mountpoint, parents[i]!);
-        });
-      }
-      mkdirCgroups(
-        this.fs,
-        trace,
-        name,
-        cg.dirs,
-        `cgroup v1 has one tree per controller (${this.layout.hierarchies.map((h) => (h.version === 2 ? 'the v2 tree' : h.controllers.join(','))).join(', ')}); the container gets a directory in each.`,
-      );
-      this.layout.hierarchies.forEach((h, i) => {
-        if (h.controllers.includes('cpuset')) inheritCpusetV1(ctx, join(h.mountpoint, this.parent), cg.dirs[i]!);
-      });
+      withParent(() => this.make(trace, cg));
     } catch (e) {
       void rmdirCgroups(this.fs, () => {}, cg);
       throw e;
     }
     return cg;
+  }
+
+  /** The parent in every tree if missing (with its cpuset), then the container's directories. */
+  private make(trace: Tracer, cg: ContainerCgroup): void {
+    const ctx = this.ctx(trace);
+    const name = cg.name;
+    if (this.parent) {
+      const parents = this.layout.hierarchies.map((h) => join(h.mountpoint, this.parent));
+      const missing = parents.filter((p) => !this.fs.exists(p));
+      if (missing.length) {
+        mkdirCgroups(this.fs, trace, this.parent, missing, 'glass keeps all its containers under one cgroup of its own in each tree (as Docker keeps its under "docker"); the last container to go removes it.');
+      }
+      this.layout.hierarchies.forEach((h, i) => {
+        if (h.controllers.includes('cpuset')) inheritCpusetV1(ctx, h.mountpoint, parents[i]!);
+      });
+    }
+    mkdirCgroups(
+      this.fs,
+      trace,
+      name,
+      cg.dirs,
+      `cgroup v1 has one tree per controller (${this.layout.hierarchies.map((h) => (h.version === 2 ? 'the v2 tree' : h.controllers.join(','))).join(', ')}); the container gets a directory in each.`,
+    );
+    this.layout.hierarchies.forEach((h, i) => {
+      if (h.controllers.includes('cpuset')) inheritCpusetV1(ctx, join(h.mountpoint, this.parent), cg.dirs[i]!);
+    });
   }
 
   private dirOf(cg: ContainerCgroup, pick: (h: Hierarchy) => boolean): string | undefined {
@@ -146,7 +152,8 @@ export class CgroupV1Driver implements CgroupDriver {
     return cg.dirs.some((d) => this.fs.exists(d));
   }
 
-  remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
-    return rmdirCgroups(this.fs, trace, cg);
+  async remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
+    await rmdirCgroups(this.fs, trace, cg);
+    if (this.parent) removeEmptyParent(this.fs, trace, this.layout.hierarchies.map((h) => join(h.mountpoint, this.parent)));
   }
 }

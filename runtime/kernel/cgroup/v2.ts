@@ -3,7 +3,7 @@ import { report, type Tracer } from '../step.js';
 import { GLASS_PARENT, type CgroupDriver, type ContainerCgroup, type DriverOptions } from './driver.js';
 import type { CgroupLayout } from './layout.js';
 import type { CgroupCapabilities, CgroupLimits } from './limits.js';
-import { killPids, mkdirCgroups, readProcsTree, rmdirCgroups, writePid } from './common.js';
+import { killPids, mkdirCgroups, readProcsTree, removeEmptyParent, rmdirCgroups, withParent, writePid } from './common.js';
 import { hostCgroupFs, type CgroupFs } from './fs.js';
 import { cpuCount, onlineCpus } from './caps.js';
 import { readFile, type ControllerContext } from './write.js';
@@ -49,8 +49,10 @@ export class CgroupV2Driver implements CgroupDriver {
 
   create(trace: Tracer, name: string): ContainerCgroup {
     const cg = this.plan(name);
-    if (this.parent) ensureParentV2(this.ctx(trace), this.root, this.parent);
-    mkdirCgroups(this.fs, trace, name, cg.dirs, 'cgroup v2 has a single tree; the container gets one directory in it, under glass\'s own.');
+    withParent(() => {
+      if (this.parent) ensureParentV2(this.ctx(trace), this.root, this.parent);
+      mkdirCgroups(this.fs, trace, name, cg.dirs, 'cgroup v2 has a single tree; the container gets one directory in it, under glass\'s own.');
+    });
     return cg;
   }
 
@@ -124,7 +126,8 @@ export class CgroupV2Driver implements CgroupDriver {
     return cg.dirs.some((d) => this.fs.exists(d));
   }
 
-  remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
-    return rmdirCgroups(this.fs, trace, cg);
+  async remove(trace: Tracer, cg: ContainerCgroup): Promise<void> {
+    await rmdirCgroups(this.fs, trace, cg);
+    if (this.parent) removeEmptyParent(this.fs, trace, [join(this.root, this.parent)]);
   }
 }
