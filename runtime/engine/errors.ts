@@ -24,7 +24,15 @@ export type ErrorCode =
   | 'IMAGE_IN_USE'
   | 'MISSING_BUSYBOX'
   /** The client config file (~/.glass/config.json) cannot be read or parsed. */
-  | 'CONFIG_FILE';
+  | 'CONFIG_FILE'
+  /** A registry could not be reached, or answered something glass cannot use. */
+  | 'REGISTRY_ERROR'
+  /** The registry or its token server refused the credentials (or wants some). */
+  | 'REGISTRY_UNAUTHORIZED'
+  /** The registry has no such repository, tag or digest (`manifest unknown`). */
+  | 'MANIFEST_UNKNOWN'
+  /** Downloaded content did not match the digest or size it was asked for. */
+  | 'DIGEST_MISMATCH';
 // The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,
 // NATIVE_NOT_BUILT, SHIM_PROTOCOL, SHIM_FAILED, COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE.
 
