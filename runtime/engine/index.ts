@@ -29,6 +29,20 @@ export { LimitFlagError, parseResourceOptions, type ResourceOptions, type Resour
 export { computeStats, type ContainerStats, type StatsEntry } from './containers/stats.js';
 export type { TopResult } from './containers/top.js';
 export type { XrayMount, XrayNamespace, XrayProcess, XrayReport } from './containers/xray.js';
+/** The client config file (~/.glass/config.json): registry credentials and insecure registries, for clients to read and pass to pull/push. */
+export {
+  DOCKER_HUB_KEY,
+  configDir,
+  configFile,
+  credentialsFor,
+  eraseCredentials,
+  insecureRegistries,
+  readClientConfig,
+  registryKeyOf,
+  registryKeyOfServer,
+  storeCredentials,
+  type RegistryCredentials,
+} from './registry/credentials.js';
 export { EVENT_FILTER_KEYS, eventMatcher, eventTimeRange, getTimestamp, parseGoDurationNs, parseTimestamp, type EventFilters } from './events-filter.js';
 
 /** An engine over one state root, in this process. */

@@ -8,7 +8,6 @@ import {
   credentialsFor,
   eraseCredentials,
   insecureRegistries,
-  isInsecureRegistry,
   readClientConfig,
   registryKeyOf,
   registryKeyOfServer,
@@ -52,15 +51,6 @@ describe('registry keys', () => {
     expect(registryKeyOfServer('https://index.docker.io/v1/')).toBe(DOCKER_HUB_KEY);
     expect(registryKeyOfServer('http://127.0.0.1:5000/v2/')).toBe('127.0.0.1:5000');
     expect(registryKeyOfServer('MyHost:5000')).toBe('myhost:5000');
-  });
-  it('treats loopback and named registries as insecure (plain HTTP allowed)', () => {
-    expect(isInsecureRegistry('127.0.0.1:5000')).toBe(true);
-    expect(isInsecureRegistry('127.8.9.10')).toBe(true);
-    expect(isInsecureRegistry('localhost:41000')).toBe(true);
-    expect(isInsecureRegistry('[::1]:5000')).toBe(true);
-    expect(isInsecureRegistry('registry-1.docker.io')).toBe(false);
-    expect(isInsecureRegistry('myhost:5000', ['myhost:5000'])).toBe(true);
-    expect(isInsecureRegistry('myhost:5001', ['myhost:5000'])).toBe(false);
   });
 });
 

@@ -284,21 +284,11 @@ export function eraseCredentials(registryKey: string, env: NodeJS.ProcessEnv = p
 }
 
 /**
- * Registries the user allows over plain HTTP (config.json "insecure-registries",
- * host[:port] entries). Loopback registries are always allowed: see isInsecureRegistry.
+ * Registries the user allows over plain HTTP: config.json "insecure-registries",
+ * entries as written ("host:port", "host", or a CIDR like "10.0.0.0/8", as in
+ * Docker's daemon.json). Loopback registries are always allowed (the registry
+ * client's allowsPlainHttp decides, in name.ts).
  */
 export function insecureRegistries(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [...(readClientConfig(env)['insecure-registries'] ?? [])].map((h) => hostOf(h));
-}
-
-/**
- * Whether plain HTTP may be used for `host` ("h" or "h:port"): named in
- * `insecure`, or on loopback (127.0.0.0/8, ::1, localhost), which Docker
- * treats as insecure by default ("Insecure Registries: 127.0.0.0/8").
- */
-export function isInsecureRegistry(host: string, insecure: readonly string[] = []): boolean {
-  const h = host.toLowerCase();
-  if (insecure.some((x) => hostOf(x) === h)) return true;
-  const name = h.startsWith('[') ? h.slice(1, h.indexOf(']')) : h.replace(/:\d+$/, '');
-  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+  return (readClientConfig(env)['insecure-registries'] ?? []).map((h) => h.trim()).filter((h) => h !== '');
 }
