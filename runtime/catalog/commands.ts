@@ -8,6 +8,8 @@
  * what the command or flag makes the kernel do, in plain language.
  */
 
+import { ARCHIVE_COMMANDS } from './commands-archive.js';
+
 export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
 
 export interface FlagSpec {
@@ -1158,15 +1160,19 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'help',
-    usage: 'glass help [COMMAND]',
+    usage: 'glass help [COMMAND [SUBCOMMAND]]',
     summary: 'Show help for a command',
     explain: 'Prints what a command does, its options, and what it makes the kernel do. It touches nothing itself.',
     kernel: [],
     flags: [],
-    args: [{ name: 'COMMAND', required: false }],
+    args: [
+      { name: 'COMMAND', required: false },
+      { name: 'SUBCOMMAND', required: false },
+    ],
     interspersed: true,
     group: 'system',
   },
+  ...ARCHIVE_COMMANDS,
 ];
 
 /** Look a command up by name or alias. */

@@ -113,16 +113,31 @@ function commandHelp(cmd: CommandSpec): string {
   return parts.join('\n') + '\n';
 }
 
+/** Docker's management commands: the first word of a two-word command (`container prune`). */
+const MANAGEMENT: Record<string, string> = {
+  container: 'Manage containers',
+  image: 'Manage images',
+  system: 'Manage glass',
+  volume: 'Manage volumes',
+};
+
+const subcommandsOf = (group: string) => COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+
 function topLevelHelp(): string {
+  const single = COMMANDS.filter((c) => !c.name.includes(' '));
+  const groups = [...new Set(COMMANDS.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!))].sort();
   // cobra pads command names to at least 11 columns.
-  const pad = Math.max(11, ...COMMANDS.map((c) => c.name.length));
+  const pad = Math.max(11, ...single.map((c) => c.name.length), ...groups.map((g) => g.length));
   const parts: string[] = [
     '\nUsage:  glass [OPTIONS] COMMAND\n',
     'A see-through container runtime: real containers, every kernel step explained',
     `\nOptions:\n${formatFlags(GLOBAL_FLAGS).trimEnd()}`,
   ];
+  if (groups.length > 0) {
+    parts.push(`\nManagement Commands:\n${groups.map((g) => `  ${g.padEnd(pad)} ${MANAGEMENT[g] ?? `Manage ${g}s`}`).join('\n')}`);
+  }
   for (const group of Object.keys(GROUP_TITLES) as CommandGroup[]) {
-    const cmds = COMMANDS.filter((c) => c.group === group).sort((a, b) => a.name.localeCompare(b.name));
+    const cmds = single.filter((c) => c.group === group).sort((a, b) => a.name.localeCompare(b.name));
     if (cmds.length === 0) continue;
     const lines = cmds.map((c) => `  ${c.name.padEnd(pad)} ${c.summary}`);
     parts.push(`\n${GROUP_TITLES[group]}:\n${lines.join('\n')}`);
@@ -131,7 +146,21 @@ function topLevelHelp(): string {
   return parts.join('\n') + '\n';
 }
 
-/** Help for one command, or the top-level command list when `cmd` is undefined. */
-export function formatHelp(cmd?: CommandSpec): string {
-  return cmd ? commandHelp(cmd) : topLevelHelp();
+/** `glass container`: a management command's subcommands, as cobra lists them. */
+function groupHelp(group: string): string {
+  const subs = subcommandsOf(group).sort((a, b) => a.name.localeCompare(b.name));
+  const pad = Math.max(11, ...subs.map((c) => c.name.length - group.length - 1));
+  const lines = subs.map((c) => `  ${c.name.slice(group.length + 1).padEnd(pad)} ${c.summary}`);
+  return [
+    `\nUsage:  glass ${group} COMMAND\n`,
+    MANAGEMENT[group] ?? `Manage ${group}s`,
+    `\nCommands:\n${lines.join('\n')}`,
+    `\nRun 'glass ${group} COMMAND --help' for more information on a command.`,
+  ].join('\n') + '\n';
+}
+
+/** Help for one command, a management command's list (`group`), or the top-level command list. */
+export function formatHelp(cmd?: CommandSpec, group?: string): string {
+  if (cmd) return commandHelp(cmd);
+  return group ? groupHelp(group) : topLevelHelp();
 }

@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   chalk.level = colorLevel({ flag: parsed.global.color, env: process.env, isTTY: process.stdout.isTTY === true, detected: chalk.level });
   const cmd = parsed.command;
   if (!cmd || parsed.global.help) {
-    out(formatHelp(cmd));
+    out(formatHelp(cmd, parsed.group));
     return 0;
   }
   const handler = HANDLERS[cmd.name];

@@ -17,8 +17,10 @@ export interface GlobalOptions {
 }
 
 export interface ParsedCommand {
-  /** undefined: no command was given (top-level help). */
+  /** undefined: no command was given (top-level help, or a group's help: see `group`). */
   command: CommandSpec | undefined;
+  /** `glass container` alone (or with --help): the management command whose subcommands to list. */
+  group?: string;
   /** Every flag of the command by long name, defaults filled in (durations in milliseconds). */
   flags: Record<string, FlagValue>;
   /** Long names of the flags given on the command line (pflag's `Changed`). */
@@ -280,6 +282,24 @@ export function parseArgs(argv: string[]): ParsedCommand {
   const [name, ...rest] = top.positionals;
   if (name === undefined) return { command: undefined, flags: {}, changed: new Set(), args: [], global };
 
+  // A management command ("container", "image", "system", "volume") names a
+  // group; its subcommand is the next word, as in Docker's `docker container prune`.
+  if (isGroup(name)) {
+    const sub = rest[0];
+    if (sub === undefined || (sub.length >= 2 && sub.startsWith('-'))) {
+      // `glass container` or `glass container --help`: the group's own help.
+      apply(scan(rest, new FlagSet([['global', GLOBAL_FLAGS]]), true, name), undefined, {}, new Set());
+      return { command: undefined, group: name, flags: {}, changed: new Set(), args: [], global };
+    }
+    if (!findCommand(`${name} ${sub}`)) throw new UsageError(`'${name} ${sub}' is not a glass command.`, name, 'command');
+    return parseCommand(`${name} ${sub}`, rest.slice(1), global, apply);
+  }
+  return parseCommand(name, rest, global, apply);
+}
+
+type Apply = (result: ScanResult, cmd: CommandSpec | undefined, flags: Record<string, FlagValue>, changed: Set<string>) => void;
+
+function parseCommand(name: string, rest: string[], global: GlobalOptions, apply: Apply): ParsedCommand {
   const command = findCommand(name);
   if (!command) throw new UsageError(`'${name}' is not a glass command.`, undefined, 'command');
 
@@ -300,7 +320,12 @@ export function parseArgs(argv: string[]): ParsedCommand {
   return { command, flags, changed, args: result.positionals, global };
 }
 
-/** Every command name and alias, for completion. */
+/** Every command name and alias, for completion (a subcommand as "container prune"). */
 export function commandNames(): string[] {
   return COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]).sort();
+}
+
+/** Is `word` a management command: the first word of some two-word command (`container` of `container prune`)? */
+export function isGroup(word: string): boolean {
+  return !findCommand(word) && COMMANDS.some((c) => c.name.startsWith(`${word} `));
 }

@@ -259,7 +259,7 @@ describe('parseArgs', () => {
     expect(usageError(['import']).message).toBe('"glass import" requires at least 1 and at most 2 arguments.');
     expect(usageError(['version', 'x']).message).toBe('"glass version" accepts no arguments.');
     expect(usageError(['ps', 'x']).message).toBe('"glass ps" accepts no arguments.');
-    expect(usageError(['help', 'a', 'b']).message).toBe('"glass help" accepts at most 1 argument.');
+    expect(usageError(['help', 'a', 'b', 'c']).message).toBe('"glass help" accepts at most 2 arguments.');
     expect(parseArgs(['help', 'run']).args).toEqual(['run']);
     expect(parseArgs(['stop', 'a', 'b', 'c']).args).toEqual(['a', 'b', 'c']);
   });

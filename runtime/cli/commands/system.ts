@@ -1,6 +1,7 @@
 import type { Handler } from '../context.js';
 import { findCommand } from '../../catalog/commands.js';
 import { formatHelp } from '../help.js';
+import { isGroup } from '../parse.js';
 
 export const version: Handler = async (ctx) => {
   const info = await ctx.engine.system.info();
@@ -21,12 +22,14 @@ export const version: Handler = async (ctx) => {
 };
 
 export const help: Handler = async (ctx) => {
-  const name = ctx.args[0];
+  // `glass help container prune`: a subcommand is two words.
+  const name = ctx.args.join(' ');
   const cmd = name ? findCommand(name) : undefined;
-  if (name && !cmd) {
+  const group = !cmd && name && isGroup(name) ? name : undefined;
+  if (name && !cmd && !group) {
     ctx.err(`glass: '${name}' is not a glass command.\nSee 'glass help'.\n`);
     return 1;
   }
-  ctx.out(formatHelp(cmd));
+  ctx.out(formatHelp(cmd, group));
   return 0;
 };

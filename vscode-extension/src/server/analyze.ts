@@ -84,6 +84,14 @@ export function analyze(words: Pick<Word, 'text'>[]): Analysis {
     }
     if (!named) {
       named = true;
+      // A management command's subcommand is two words: `glass container prune`.
+      const two = words[i + 1] ? findCommand(`${t} ${words[i + 1]!.text}`) : undefined;
+      if (two) {
+        command = two;
+        roles.push({ kind: 'command', command, name: t }, { kind: 'command', command, name: two.name });
+        i++;
+        continue;
+      }
       command = findCommand(t);
       roles.push({ kind: 'command', command, name: t });
       if (!command) flagsDone = true;
