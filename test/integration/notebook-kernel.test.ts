@@ -65,7 +65,7 @@ describe.skipIf(!isRoot)('notebooks: a killed kernel, bad input, no root', () =>
     );
     expect(r.map((c) => c.status)).toEqual(['ok', 'error', 'error', 'error', 'error']);
     expect(r.slice(1).map((c) => c.stderr)).toEqual([
-      "glass: No such image: no-such-image. Unable to find image 'no-such-image:latest' locally: glass has no registry pulls yet; try busybox, or 'glass import'\n",
+      "glass: No such image: no-such-image. Unable to find image 'no-such-image:latest' locally: pull it first ('glass pull no-such-image:latest'), or import one ('glass import')\n",
       'glass: unknown flag: --no-such-flag\n',
       'glass: No such container: no-such-container\n',
       expect.stringMatching(/^glass: [^\n]*relative[^\n]*\n$/),

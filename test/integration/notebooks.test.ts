@@ -123,7 +123,7 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
     expect(hello).not.toBe(hostname());
     expect(cell(cells, 'await glass.show(hello);').html).toContain(`<code>hostname ${hello}</code>`);
     expect(cell(cells, 'no-such-image').stdout).toBe(
-      "glass: No such image: no-such-image. Unable to find image 'no-such-image:latest' locally: glass has no registry pulls yet; try busybox, or 'glass import'\nglass: unknown flag: --no-such-flag\n",
+      "glass: No such image: no-such-image. Unable to find image 'no-such-image:latest' locally: pull it first ('glass pull no-such-image:latest'), or import one ('glass import')\nglass: unknown flag: --no-such-flag\n",
     );
   });
 

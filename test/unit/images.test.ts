@@ -190,7 +190,7 @@ describe.skipIf(!isRoot)('image store (root)', () => {
     await expectGlassError(store.resolve('busy box'), 'INVALID_ARGUMENT', 'invalid reference format');
     await expectGlassError(store.resolve(''), 'INVALID_ARGUMENT', 'invalid reference format');
     const err = await expectGlassError(store.resolve('nosuch'), 'NO_SUCH_IMAGE', "Unable to find image 'nosuch:latest' locally");
-    expect(err.message).toContain("try busybox, or 'glass import'");
+    expect(err.message).toContain("pull it first ('glass pull nosuch:latest')");
     await expectGlassError(store.resolve('busybox:1.36'), 'NO_SUCH_IMAGE', 'No such image: busybox:1.36');
     await expectGlassError(store.tag('busybox', 'Not/Valid'), 'INVALID_ARGUMENT', 'must be lowercase');
     expect(await store.list()).toEqual([]); // a bad tag target is rejected before busybox is built

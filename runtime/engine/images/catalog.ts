@@ -20,7 +20,12 @@ import { fullyQualifiedName, splitTag } from './reference.js';
 export interface Catalog {
   /** One descriptor per image manifest, in the order they were added. */
   manifests: Descriptor[];
-  /** "busybox:latest" -> manifest digest. */
+  /**
+   * "busybox:latest" -> manifest digest; also the repository digests of pulled
+   * images, "alpine@sha256:<digest pulled>" -> manifest digest (RepoDigests: the
+   * digest the registry knows the image by, which for a multi-platform image
+   * is its index's, not the platform manifest's). isRepoDigest tells them apart.
+   */
   tags: Map<string, string>;
 }
 
@@ -76,7 +81,7 @@ export async function saveCatalog(paths: Paths, catalog: Catalog): Promise<void>
   }
   const repositories: RepositoriesFile = { Repositories: {} };
   for (const [repoTag, digest] of [...catalog.tags].sort(([a], [b]) => a.localeCompare(b))) {
-    const { repository } = splitTag(repoTag);
+    const repository = isRepoDigest(repoTag) ? repoTag.slice(0, repoTag.indexOf('@')) : splitTag(repoTag).repository;
     (repositories.Repositories[repository] ??= {})[repoTag] = digest;
   }
   await writeIndex(paths, entries);
@@ -101,7 +106,15 @@ async function manifestsInBlobs(paths: Paths): Promise<Descriptor[]> {
   return found;
 }
 
-/** The tags pointing at one manifest, sorted. */
+/** The tags pointing at one manifest, sorted (repository digests are not tags). */
 export function tagsOf(catalog: Catalog, manifestDigest: string): string[] {
-  return [...catalog.tags].filter(([, d]) => d === manifestDigest).map(([t]) => t).sort();
+  return [...catalog.tags].filter(([t, d]) => d === manifestDigest && !isRepoDigest(t)).map(([t]) => t).sort();
 }
+
+/** The repository digests ("alpine@sha256:...") pointing at one manifest, sorted. */
+export function repoDigestsOf(catalog: Catalog, manifestDigest: string): string[] {
+  return [...catalog.tags].filter(([t, d]) => d === manifestDigest && isRepoDigest(t)).map(([t]) => t).sort();
+}
+
+/** "alpine@sha256:..." is a repository digest; "alpine:latest" a tag. */
+export const isRepoDigest = (name: string): boolean => name.includes('@');

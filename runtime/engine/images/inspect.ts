@@ -45,9 +45,9 @@ export function toInspect(image: ImageRecord): ImageInspect {
   return {
     Id: image.id,
     RepoTags: image.repoTags,
-    RepoDigests: [],
+    RepoDigests: image.repoDigests ?? [],
     Parent: '',
-    Comment: lastComment,
+    Comment: config.comment ?? lastComment,
     Created: image.created,
     DockerVersion: '',
     Author: config.author ?? '',

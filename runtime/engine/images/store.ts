@@ -7,7 +7,7 @@ import { exists } from '../state/files.js';
 import type { Paths } from '../state/paths.js';
 import { makeScratchDir } from '../state/scratch.js';
 import { buildBusybox } from './busybox.js';
-import { loadCatalog, saveCatalog, tagsOf, type Catalog } from './catalog.js';
+import { isRepoDigest, loadCatalog, repoDigestsOf, saveCatalog, tagsOf, type Catalog } from './catalog.js';
 import { prepareImport } from './import.js';
 import { toInspect, type ImageInspect } from './inspect.js';
 import { withLock } from '../state/lock.js';
@@ -57,6 +57,22 @@ interface StoredImage {
   manifests: { digest: string; manifest: OciManifest }[];
 }
 
+/** An image downloaded and unpacked in a scratch directory, ready for installPulled. */
+export interface PulledImage {
+  manifestBytes: Buffer;
+  manifestDigest: string;
+  /** The manifest's media type as the registry sent it (OCI or Docker schema 2). */
+  manifestMediaType: string;
+  configBytes: Buffer;
+  configDigest: string;
+  /** Every layer, bottom first; blobPath/treePath absent for what the store already has. */
+  layers: { digest: string; diffId: string; blobPath?: string; treePath?: string }[];
+  /** "name:tag" to point at the image (absent for a pull by digest). */
+  tag?: string;
+  /** "name@sha256:<digest pulled>". */
+  repoDigest: string;
+}
+
 interface Match {
   image: StoredImage;
   /** Set when the reference named a tag rather than an ID. */
@@ -103,7 +119,7 @@ export class ImageStore {
     const shown = named && !named.digest ? repoTagOf(named) : ref;
     throw new GlassError(
       'NO_SUCH_IMAGE',
-      `No such image: ${ref}. Unable to find image '${shown}' locally: glass has no registry pulls yet; try busybox, or 'glass import'`,
+      `No such image: ${ref}. Unable to find image '${shown}' locally: pull it first ('glass pull ${shown}'), or import one ('glass import')`,
     );
   }
 
@@ -236,7 +252,11 @@ export class ImageStore {
     }
     const named = parseReference(ref);
     if (named.digest) {
-      const image = images.find((i) => i.record.id === named.digest || i.manifests.some((m) => m.digest === named.digest));
+      // A repository digest (of a pulled multi-platform image: its index's) names the manifest it was pulled as.
+      const viaRepo = catalog.tags.get(`${named.repository}@${named.digest}`);
+      const image = images.find(
+        (i) => i.record.id === named.digest || i.manifests.some((m) => m.digest === named.digest || m.digest === viaRepo),
+      );
       return image && { image };
     }
     const repoTag = repoTagOf(named);
@@ -275,6 +295,7 @@ export class ImageStore {
       if (seen) {
         seen.manifests.push({ digest, manifest });
         seen.record.repoTags = [...seen.record.repoTags, ...tagsOf(catalog, digest)].sort();
+        seen.record.repoDigests = [...seen.record.repoDigests, ...repoDigestsOf(catalog, digest)].sort();
         continue;
       }
       byId.set(id, {
@@ -283,6 +304,7 @@ export class ImageStore {
           id,
           manifestDigest: digest,
           repoTags: tagsOf(catalog, digest),
+          repoDigests: repoDigestsOf(catalog, digest),
           created: config.created ?? '',
           size: manifest.layers.reduce((sum, l) => sum + l.size, 0),
           config,
@@ -388,6 +410,85 @@ export class ImageStore {
   }
 
   /**
+   * Store an image pulled from a registry, keeping the registry's manifest and
+   * config bytes exactly as they came (their digests are what the registry and
+   * every other client know the image by, so push, save and a later pull give
+   * the same digests). Layers already in the store are reused; new ones are
+   * moved in from the pull's scratch directory. Names it `tag` (if any) and
+   * records `repoDigest` ("name@sha256:..."). Returns the image and the
+   * manifest `tag` pointed to before (to tell "up to date" from "newer").
+   */
+  async installPulled(pulled: PulledImage): Promise<{ record: ImageRecord; previous?: string }> {
+    let previous: string | undefined;
+    await this.locked(async () => {
+      const added: string[] = [];
+      try {
+        for (const layer of pulled.layers) {
+          const blob = this.paths.blob(layer.digest);
+          const tree = this.paths.layer(hexOf(layer.diffId));
+          if (!(await exists(blob))) {
+            if (!layer.blobPath) throw layerGone(layer.digest);
+            await fs.rename(layer.blobPath, blob);
+            added.push(blob);
+          }
+          if (!(await exists(tree))) {
+            if (!layer.treePath) throw layerGone(layer.digest);
+            await fs.rename(layer.treePath, tree);
+            added.push(tree);
+            report(this.trace, {
+              title: `Keep layer ${layer.digest.slice(7, 19)} as a layer directory (an overlay lowerdir)`,
+              why: 'Containers of this image stack this directory, read-only, under their own writable layer with overlayfs (lowerdir=...); it is named by the diff_id, the sha256 of the uncompressed tar, so it is unpacked once however many images share it.',
+              command: `mv ${layer.treePath} ${tree}`,
+            });
+          }
+        }
+        for (const [digest, bytes] of [[pulled.configDigest, pulled.configBytes], [pulled.manifestDigest, pulled.manifestBytes]] as const) {
+          const put = await putBlob(this.paths, bytes);
+          if (put.digest !== digest) throw new GlassError('DIGEST_MISMATCH', `content of ${digest} changed while pulling (it hashes to ${put.digest})`);
+          if (put.created) added.push(this.paths.blob(put.digest));
+        }
+        const catalog = await loadCatalog(this.paths);
+        const known = catalog.manifests.find((m) => m.digest === pulled.manifestDigest);
+        if (known) known.mediaType = pulled.manifestMediaType;
+        else catalog.manifests.push({ mediaType: pulled.manifestMediaType, digest: pulled.manifestDigest, size: pulled.manifestBytes.length });
+        if (pulled.tag) {
+          previous = catalog.tags.get(pulled.tag);
+          catalog.tags.set(pulled.tag, pulled.manifestDigest);
+        }
+        catalog.tags.set(pulled.repoDigest, pulled.manifestDigest);
+        await saveCatalog(this.paths, catalog);
+      } catch (e) {
+        for (const path of added) await fs.rm(path, { recursive: true, force: true });
+        throw e;
+      }
+    });
+    report(this.trace, {
+      title: `Store image ${shortId(pulled.configDigest)} as ${[pulled.tag, pulled.repoDigest].filter(Boolean).join(' and ')}`,
+      why: "The manifest and config are kept byte for byte as the registry sent them: their sha256 digests are the image's identity (the config's is the image ID, the manifest's the digest `docker pull NAME@sha256:...` asks for), so any change would make it another image.",
+      command: `curl -o ${this.paths.blob(pulled.manifestDigest)} .../manifests/${pulled.manifestDigest}   # and the config likewise, each under its sha256`,
+    });
+    const { images } = await this.snapshot();
+    const image = images.find((i) => i.record.id === pulled.configDigest);
+    if (!image) throw noSuchImage(pulled.configDigest); // removed by another process in between
+    return { record: image.record, previous };
+  }
+
+  /** Whether a blob is in the store. */
+  async hasBlob(digest: string): Promise<boolean> {
+    return exists(this.paths.blob(digest));
+  }
+
+  /** Whether a layer's unpacked directory (named by its diff_id) is in the store. */
+  async hasLayer(diffId: string): Promise<boolean> {
+    return exists(this.paths.layer(hexOf(diffId)));
+  }
+
+  /** The manifest a name (tag or repository digest) points to now, if any. */
+  async manifestOf(name: string): Promise<string | undefined> {
+    return (await loadCatalog(this.paths)).tags.get(name);
+  }
+
+  /**
    * Drop `untag` from the image; then, if `del` and no tag is left, delete it
    * and collect garbage (layer trees are only moved aside into `removed`).
    * The caller holds the lock.
@@ -405,7 +506,16 @@ export class ImageStore {
         lines.push(`Untagged: ${t}`);
       }
     }
-    const stillTagged = [...catalog.tags.values()].some((d) => mine.has(d));
+    const stillTagged = [...catalog.tags].some(([t, d]) => mine.has(d) && !isRepoDigest(t));
+    if (!stillTagged) {
+      // Its last tag is gone: so are the repository digests it was pulled as (Docker prints them too).
+      for (const [t, d] of [...catalog.tags]) {
+        if (mine.has(d) && isRepoDigest(t)) {
+          catalog.tags.delete(t);
+          lines.push(`Untagged: ${t}`);
+        }
+      }
+    }
     if (!del || stillTagged) {
       await saveCatalog(this.paths, catalog);
       return lines;
@@ -441,6 +551,10 @@ export class ImageStore {
     }
     return lines;
   }
+}
+
+function layerGone(digest: string): GlassError {
+  return new GlassError('REGISTRY_ERROR', `layer ${digest.slice(7, 19)} was removed from the store while the pull ran (an rmi at the same time?): pull again`);
 }
 
 function noSuchImage(ref: string): GlassError {

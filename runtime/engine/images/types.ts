@@ -13,6 +13,8 @@ export interface ImageRunConfig {
   WorkingDir?: string;
   ExposedPorts?: Record<string, object>;
   Labels?: Record<string, string>;
+  /** VOLUME: paths that get an anonymous volume in every container (volumes/mounts.ts). */
+  Volumes?: Record<string, object> | null;
 }
 
 /** OCI image config (application/vnd.oci.image.config.v1+json). */
@@ -23,7 +25,10 @@ export interface OciImageConfig {
   os: string;
   config: ImageRunConfig;
   rootfs: { type: 'layers'; diff_ids: string[] };
-  history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+  history?: { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }[];
+  /** Docker's commit records these too: the -m message and the container the image was made from. */
+  comment?: string;
+  container?: string;
 }
 
 export interface ImageRecord {
@@ -33,6 +38,8 @@ export interface ImageRecord {
   manifestDigest: string;
   /** "busybox:latest", ... (may be empty for an untagged import). */
   repoTags: string[];
+  /** "alpine@sha256:<manifest or index digest>" for an image pulled from a registry (Docker's RepoDigests). */
+  repoDigests: string[];
   /** ISO time the image was created (config.created). */
   created: string;
   /** Total bytes of the layers. */
