@@ -252,6 +252,7 @@ int init_main(void *arg) {
   if (spec.tty) slave = open_pty();
   mount_shm();
   mount_mqueue();
+  mount_volumes();   /* before the /etc files: a volume on /etc gets them on top, as in Docker */
   bind_mounts();
   mask_paths();
   make_paths_readonly();

@@ -39,13 +39,12 @@
 #include <sys/sysmacros.h>
 #include "shim.h"
 
-static int root_fd = -1; /* the container's root directory: the overlay, later "/" */
+int root_fd = -1; /* the container's root directory: the overlay, later "/" */
 
-enum kind { DIR_, FILE_ };
 
 /* openat2() with RESOLVE_IN_ROOT (glibc has no wrapper yet). Magic links
  * (/proc/self/root and the like) are refused too: they could jump anywhere. */
-static int open_confined(const char *path, int flags) {
+int open_confined(const char *path, int flags) {
   struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   int fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
   if (fd < 0 && errno == ENOSYS)
@@ -55,12 +54,12 @@ static int open_confined(const char *path, int flags) {
 }
 
 /* "/proc/self/fd/N": a path naming exactly the file descriptor N refers to. */
-static char *fd_path(int fd) {
+char *fd_path(int fd) {
   return strf("/proc/self/fd/%d", fd);
 }
 
 /* Where an O_PATH descriptor really is on the host, for the explain trace. */
-static char *where(int fd) {
+char *where(int fd) {
   char buf[PATH_MAX];
   ssize_t n = readlink(fd_path(fd), buf, sizeof buf - 1);
   buf[n < 0 ? 0 : n] = '\0';
@@ -74,7 +73,7 @@ static char *where(int fd) {
  * dangling symlink, whose target (taken as the container would: inside the
  * root) replaces it and the walk starts over, or missing, and then it and
  * everything after it are created below the confined parent. */
-static int resolve_in_root(const char *path, enum kind kind) {
+int resolve_in_root(const char *path, enum kind kind) {
   char *todo = strf("%s", path), *done = strf("."), *rest, *name;
   int parent = open_confined(".", O_PATH | O_DIRECTORY), links = 0;
   if (parent < 0) fail_sys("open %s", spec.merged);
@@ -118,7 +117,7 @@ static int resolve_in_root(const char *path, enum kind kind) {
 
 /* Mount onto exactly what `fd` already is, through its /proc/self/fd path:
  * no second lookup of the image's path, so nothing in it can redirect us. */
-static void mount_on(int fd, const char *src, const char *type, unsigned long flags, const char *data) {
+void mount_on(int fd, const char *src, const char *type, unsigned long flags, const char *data) {
   if (mount(src, fd_path(fd), type, flags, data) < 0) fail_sys("mount %s on %s", src, where(fd));
 }
 

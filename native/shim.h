@@ -49,6 +49,7 @@ struct spec {
   char *log_max_size, *log_max_file;   /* rotation of the log (jsonlog.c); absent: unlimited */
   int tty, open_stdin;
   struct list lower, arg, env, bind, cgroup, exit_hook;
+  struct list mount;                   /* volumes, user binds and tmpfs: type\tsource\tdestination\toptions */
   struct list label;                   /* the container's labels, KEY=VALUE, for the start and die events */
   /* confinement (security.c, rootfs.c, user.c) */
   struct list cap;                     /* the capabilities the container keeps, by name (CAP_CHOWN...) */
@@ -126,6 +127,14 @@ void setup_stdio(int slave);
 void keep_only_stdio(void);
 void exec_command(void) __attribute__((noreturn));
 
+/* rootfs.c: paths resolved inside the container's root (shared with volumes.c). */
+enum kind { DIR_, FILE_ };
+extern int root_fd;                                   /* the container's root: the overlay, later "/" */
+int open_confined(const char *path, int flags);       /* openat2(root_fd, path, RESOLVE_IN_ROOT) */
+int resolve_in_root(const char *path, enum kind kind); /* O_PATH fd of path inside the root, created if missing */
+char *fd_path(int fd);                                /* "/proc/self/fd/N" */
+char *where(int fd);                                  /* where fd really is on the host, for the trace */
+void mount_on(int fd, const char *src, const char *type, unsigned long flags, const char *data);
 /* rootfs.c: every step that builds the container's filesystem. */
 void make_mounts_private(void);
 void mount_rootfs(void);
@@ -139,6 +148,8 @@ int open_in_dev_pts(const char *name, int flags);
 void mount_shm(void);
 void mount_mqueue(void);
 void bind_mounts(void);
+/* volumes.c: volumes, bind mounts of the user's and tmpfs mounts (the `mount` keys). */
+void mount_volumes(void);
 void mask_paths(void);
 void make_paths_readonly(void);
 void pivot_to_rootfs(void);

@@ -33,6 +33,7 @@ static const struct { const char *key; char **str; struct list *list; int *flag;
   { "group-add", 0, &spec.group_add, 0 },                             { "seccomp", &spec.seccomp, 0, 0 },
   { "no-new-privileges", 0, 0, &spec.no_new_privileges },             { "privileged", 0, 0, &spec.privileged },
   { "rootfs-readonly", 0, 0, &spec.rootfs_readonly },
+  { "mount", 0, &spec.mount, 0 },
 };
 
 static char *read_file(const char *path, size_t *len) {

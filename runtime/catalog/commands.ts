@@ -9,6 +9,7 @@
  */
 
 import { ARCHIVE_COMMANDS } from './commands-archive.js';
+import { VOLUME_COMMANDS } from './commands-volumes.js';
 
 export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
 
@@ -459,6 +460,52 @@ const pidsLimit: FlagSpec = {
 /** The limit flags of run and create; update takes the same but --oom-kill-disable. */
 const LIMIT_FLAGS: FlagSpec[] = [memory, memorySwap, memoryReservation, oomKillDisable, cpuShares, cpus, cpuQuota, cpuPeriod, cpusetCpus, pidsLimit];
 
+// Storage from outside the container's layers (volumes, binds, tmpfs): native/volumes.c mounts them.
+const volume: FlagSpec = {
+  name: 'volume',
+  short: 'v',
+  type: 'list',
+  valueName: 'list',
+  summary: 'Bind mount a volume',
+  explain:
+    '`-v /path`: a new anonymous volume at /path; `-v name:/path`: the named volume (made on first use); `-v /host/dir:/path`: ' +
+    'your own host directory or file. Add `:ro` for read-only. A volume is a directory glass keeps in <root>/volumes/<name>/_data, ' +
+    'outside every layer, so its files survive `rm`; an empty one is first filled with what the image has at that path. ' +
+    'It is bind-mounted in the container\'s own mount namespace, at a path resolved inside its root.',
+  kernel: 'bind mounts (mount --bind, remount ro/nodev)',
+};
+
+const mount: FlagSpec = {
+  name: 'mount',
+  type: 'list',
+  valueName: 'mount',
+  summary: 'Attach a filesystem mount to the container',
+  explain:
+    'The long form of -v: `type=volume|bind|tmpfs,source=...,target=...[,readonly][,volume-nocopy]`. Unlike -v, a bind source ' +
+    'that does not exist is an error instead of a new directory; volume-nocopy skips filling an empty volume from the image.',
+  kernel: 'bind mounts, tmpfs',
+};
+
+const tmpfs: FlagSpec = {
+  name: 'tmpfs',
+  type: 'list',
+  valueName: 'list',
+  summary: 'Mount a tmpfs directory',
+  explain: '`--tmpfs /run[:size=64m,mode=1777]`: a filesystem in memory at that path, noexec, nosuid and nodev, gone when the container stops.',
+  kernel: 'tmpfs',
+};
+
+const volumesFrom: FlagSpec = {
+  name: 'volumes-from',
+  type: 'list',
+  valueName: 'list',
+  summary: 'Mount volumes from the specified container(s)',
+  explain: '`--volumes-from CONTAINER[:ro]`: every volume and bind mount of that container, at the same paths (read-only with :ro), so two containers share files.',
+  kernel: 'bind mounts',
+};
+
+const STORAGE_FLAGS: FlagSpec[] = [volume, mount, tmpfs, volumesFrom];
+
 const RUN_ARGS: ArgSpec[] = [
   { name: 'IMAGE', required: true },
   { name: 'COMMAND', required: false },
@@ -492,7 +539,7 @@ export const COMMANDS: CommandSpec[] = [
       "cgroup. pivot_root makes the overlay the process's /, so it sees only the image's files and is PID 1 " +
       'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
     kernel: CONTAINER_KERNEL,
-    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS],
+    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS, ...STORAGE_FLAGS],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -506,7 +553,7 @@ export const COMMANDS: CommandSpec[] = [
       'layer on disk, but no process, namespace or cgroup exists yet. `glass start` later creates those. ' +
       'This is the "Created" state you see in `glass ps -a`.',
     kernel: ['overlayfs (writable layer prepared on disk)'],
-    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS],
+    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS, ...STORAGE_FLAGS],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -602,6 +649,14 @@ export const COMMANDS: CommandSpec[] = [
         summary: 'Force the removal of a running container (uses SIGKILL)',
         explain: 'Kills a running container with SIGKILL first instead of refusing to remove it.',
         kernel: 'signals (SIGKILL)',
+      },
+      {
+        name: 'volumes',
+        short: 'v',
+        type: 'bool',
+        summary: 'Remove anonymous volumes associated with the container',
+        explain: 'Its anonymous volumes (from `-v /path` or the image\'s VOLUME) go too, unless another container uses them. Named volumes are never removed with a container: `glass volume rm` does that.',
+        kernel: 'files (rm -rf <root>/volumes/<id>)',
       },
     ],
     args: containers(),
@@ -1173,6 +1228,7 @@ export const COMMANDS: CommandSpec[] = [
     group: 'system',
   },
   ...ARCHIVE_COMMANDS,
+  ...VOLUME_COMMANDS,
 ];
 
 /** Look a command up by name or alias. */

@@ -11,6 +11,7 @@ import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
 import * as system from './commands/system.js';
+import * as volumes from './commands/volumes.js';
 import * as events from './commands/events.js';
 import * as observe from './commands/observe.js';
 import { learn } from './commands/learn.js';
@@ -45,6 +46,11 @@ const HANDLERS: Record<string, Handler> = {
   stats: observe.stats,
   xray: observe.xray,
   learn,
+  'volume create': volumes.create,
+  'volume ls': volumes.ls,
+  'volume inspect': volumes.inspect,
+  'volume rm': volumes.rm,
+  'volume prune': volumes.prune,
   version: system.version,
   help: system.help,
 };

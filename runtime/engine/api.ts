@@ -34,6 +34,7 @@ export interface Engine {
   readonly images: ImagesApi;
   readonly events: EventsApi;
   readonly system: SystemApi;
+  readonly volumes: VolumesApi;
   /** Every step of every operation of this engine. Returns a function that unsubscribes. */
   onStep(listener: (step: Step) => void): () => void;
 }
@@ -110,8 +111,8 @@ export interface ContainersApi {
   restart(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
   /** Send a signal ("KILL", "SIGTERM", "9"...; default SIGKILL) to the container's init. Events: kill. */
   kill(ref: string, signal?: NodeJS.Signals | number | string, call?: CallOptions): Promise<string>;
-  /** `docker rm [-f]`. Events: [kill, die,] destroy. */
-  remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string>;
+  /** `docker rm [-f] [-v]`; `volumes` also removes its anonymous volumes no other container uses (never named ones). Events: [kill, die,] destroy, [volume destroy]. */
+  remove(ref: string, opts?: { force?: boolean; volumes?: boolean } & CallOptions): Promise<string>;
   /**
    * `docker update`: new resource limits (-m, --cpus, --pids-limit...: numbers
    * or the strings a user types) over the container's, checked as at create;
@@ -193,6 +194,38 @@ export interface ImagesApi {
   remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string[]>;
   /** `docker import` of a rootfs tarball (a path, or a stream). Events: import. */
   import(source: string | NodeJS.ReadableStream, opts?: ImportOptions & CallOptions): Promise<{ id: string }>;
+}
+
+/** `docker volume inspect`: Docker's Volume object (local driver). */
+export interface VolumeInspect {
+  /** RFC 3339, seconds. */
+  CreatedAt: string;
+  Driver: 'local';
+  /** null for a volume made by `run -v` (as Docker shows it). */
+  Labels: Record<string, string> | null;
+  /** Where its files are on the host: <root>/volumes/<name>/_data. */
+  Mountpoint: string;
+  Name: string;
+  Options: Record<string, string> | null;
+  Scope: 'local';
+}
+
+export interface VolumeListOptions {
+  /** `volume ls --filter`: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE], driver=local. */
+  filters?: Record<string, string[]>;
+}
+
+export interface VolumesApi {
+  /** `docker volume create [NAME]`: a random 64-hex name without one; an existing name is returned as it is. Errors: INVALID_ARGUMENT (a bad name, Docker's words). Events: volume create. */
+  create(opts?: { name?: string; labels?: Record<string, string> } & CallOptions): Promise<VolumeInspect>;
+  /** Sorted by name (natural order). Errors: INVALID_ARGUMENT (unknown filter). */
+  list(opts?: VolumeListOptions): Promise<VolumeInspect[]>;
+  /** Errors: NO_SUCH_VOLUME. */
+  inspect(name: string): Promise<VolumeInspect>;
+  /** Refused while any container (running or not) mounts it. Errors: NO_SUCH_VOLUME (not with force), VOLUME_IN_USE ("remove NAME: volume is in use - [ID]"). Events: volume destroy. */
+  remove(name: string, opts?: { force?: boolean } & CallOptions): Promise<void>;
+  /** Remove every volume no container uses (Docker 20.10: named ones too). Events: volume destroy. */
+  prune(opts?: { filters?: Record<string, string[]> } & CallOptions): Promise<{ deleted: string[]; spaceReclaimed: number }>;
 }
 
 export interface EventsApi {

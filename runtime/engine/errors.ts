@@ -23,6 +23,10 @@ export type ErrorCode =
   | 'NO_SUCH_EXEC'
   | 'IMAGE_IN_USE'
   | 'MISSING_BUSYBOX'
+  /** `volume inspect`/`rm` of a volume that does not exist. */
+  | 'NO_SUCH_VOLUME'
+  /** `volume rm` of a volume a container uses. */
+  | 'VOLUME_IN_USE'
   /** The client config file (~/.glass/config.json) cannot be read or parsed. */
   | 'CONFIG_FILE'
   /** A registry could not be reached, or answered something glass cannot use. */

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * itself, since it is the one process that sees a detached container exit)
  * can all write at once without a lock.
  */
-export type EventType = 'container' | 'image';
+export type EventType = 'container' | 'image' | 'volume';
 
 export type ContainerAction = 'create' | 'start' | 'attach' | 'die' | 'stop' | 'kill' | 'destroy' | 'rename';
 export type ImageAction = 'import' | 'tag' | 'untag' | 'delete';
@@ -57,7 +57,8 @@ function sortedAttributes(attributes: Record<string, string>): Record<string, st
 }
 
 export function makeEvent(type: EventType, action: string, id: string, attributes: Record<string, string>, timeNano = nowNano()): EngineEvent {
-  const legacy = type === 'container' ? { status: action, id, from: attributes.image ?? '' } : { status: action, id };
+  // Docker sends the deprecated fields for container and image events only.
+  const legacy = type === 'container' ? { status: action, id, from: attributes.image ?? '' } : type === 'image' ? { status: action, id } : {};
   return {
     ...legacy,
     Type: type,

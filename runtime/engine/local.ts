@@ -16,6 +16,8 @@ import { Paths, resolveRoot } from './state/paths.js';
 import { prepareRoot } from './state/root.js';
 import { sweepScratch } from './state/scratch.js';
 import { Tracing, type Operation } from './trace.js';
+import { VolumeStore } from './volumes/store.js';
+import { VolumeService } from './volumes/service.js';
 
 export interface EngineOptions {
   /** State root; default $GLASS_ROOT or /var/lib/glass. */
@@ -38,6 +40,7 @@ export class LocalEngine implements Engine {
   readonly images: ImageService;
   readonly events: EventsApi;
   readonly system: SystemApi;
+  readonly volumes: VolumeService;
   private readonly paths: Paths;
   private readonly tracing = new Tracing();
   private prepared?: Promise<void>;
@@ -50,6 +53,8 @@ export class LocalEngine implements Engine {
     const imageStore = new ImageStore(this.paths);
     const ready = (op: Operation) => this.ready(op);
     let driver: CgroupDriver | undefined;
+    const volumeStore = new VolumeStore(this.paths);
+    this.volumes = new VolumeService({ store: volumeStore, events: log, tracing: this.tracing, ready, users: (name) => this.containers.volumeUsers(name) });
     this.containers = new ContainerService({
       paths: this.paths,
       store,
@@ -59,6 +64,8 @@ export class LocalEngine implements Engine {
       cgroups: () => (driver ??= cgroupDriver()),
       ready,
       removeCommand: opts.removeCommand ?? defaultRemoveCommand(this.paths.root),
+      volumeStore,
+      volumes: () => this.volumes,
     });
     this.images = new ImageService({
       store: imageStore,
@@ -115,7 +122,8 @@ export class LocalEngine implements Engine {
 function defaultRemoveCommand(root: string): string[] | undefined {
   try {
     const cli = join(installRoot(), 'bin', 'glass');
-    return existsSync(cli) ? [cli, '--root', root, 'rm', '-f'] : undefined;
+    // -v: an --rm container's anonymous volumes go with it, as in Docker.
+    return existsSync(cli) ? [cli, '--root', root, 'rm', '-f', '-v'] : undefined;
   } catch {
     return undefined;
   }

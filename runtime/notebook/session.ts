@@ -105,6 +105,7 @@ function oneLineEngine(engine: Engine): Engine {
     images: wrap(engine.images),
     events: wrap(engine.events),
     system: wrap(engine.system),
+    volumes: wrap(engine.volumes),
     onStep: (l) => engine.onStep(l),
   };
 }

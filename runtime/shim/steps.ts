@@ -85,6 +85,22 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
     title: 'Bind-mount a host file into the container',
     why: 'A bind mount shows one host file or directory at a second place; here the runtime\'s generated /etc files appear inside the container. The mount point is looked up inside the container\'s root (openat2 RESOLVE_IN_ROOT), so a symlink in the image cannot send it to the host.',
   },
+  'volume-copy': {
+    title: 'Copy the image\'s files into the empty volume',
+    why: 'A volume that is still empty when first mounted gets what the image has at that path (Docker\'s copy-up), so `-v /etc` shows the image\'s /etc rather than an empty directory. cp -a keeps owners, modes, times, symlinks, hard links, device nodes and extended attributes; it reads the image\'s directory through the descriptor resolved inside the container\'s root, so a symlink in the image cannot make it copy the host\'s files. `--mount ...,volume-nocopy` skips it.',
+  },
+  'volume-bind': {
+    title: 'Bind-mount a volume or host directory into the container',
+    why: 'A volume is a directory outside the container\'s layers (<root>/volumes/<name>/_data); a bind mount shows it, or a host path you chose, at a path inside. Writes go straight to that directory, so they outlive the container. The mount is made in the container\'s own mount namespace (it vanishes with it) and its target is resolved inside the container\'s root, so a symlink in the image cannot lead it onto the host.',
+  },
+  'volume-remount': {
+    title: 'Set the bind mount\'s own flags (read-only, nodev)',
+    why: 'A new bind mount carries its source\'s flags; a remount changes those of this mount only: `:ro` makes it read-only here while the source stays writable on the host, and nodev keeps glass\'s device defence (no device node on it can be opened). Flags the source already had (nosuid, noexec) are kept.',
+  },
+  'volume-tmpfs': {
+    title: 'Mount a tmpfs',
+    why: 'A tmpfs is a filesystem in memory: fast scratch space, never written to disk, gone when the container stops. By default nosuid, nodev and noexec, as Docker mounts it.',
+  },
   mask: {
     title: 'Mask the host kernel\'s files in /proc and /sys',
     why: '/proc and /sys show the host\'s kernel, not just the container: /proc/kcore is its memory, /proc/keys its keyrings, /proc/timer_list and /proc/sched_debug its tasks, /sys/firmware its firmware. /dev/null is bound over each file and an empty read-only tmpfs over each directory, as Docker does.',

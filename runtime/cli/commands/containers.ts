@@ -3,6 +3,7 @@ import { UsageError } from '../parse.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { writeToFile } from '../output-file.js';
 import { outputClosed, pump } from '../stdio.js';
+import { resolve as resolvePath } from 'node:path';
 
 async function createOptions(ctx: Ctx): Promise<CreateOptions> {
   const [image, ...command] = ctx.args;
@@ -36,7 +37,21 @@ async function createOptions(ctx: Ctx): Promise<CreateOptions> {
       readOnly: bool(ctx.flags['read-only']),
       groupAdd: list(ctx.flags['group-add']),
     },
+    storage: {
+      volumes: list(ctx.flags.volume).map(absoluteBindSource),
+      mounts: list(ctx.flags.mount),
+      tmpfs: list(ctx.flags.tmpfs),
+      volumesFrom: list(ctx.flags['volumes-from']),
+    },
   };
+}
+
+/** Docker's CLI makes a `-v ./dir:/x` (or `.:/x`) source absolute against the current directory; any other relative source is a volume name. */
+function absoluteBindSource(v: string): string {
+  const colon = v.indexOf(':');
+  if (colon < 0) return v;
+  const host = v.slice(0, colon);
+  return host === '.' || host.startsWith('./') ? `${resolvePath(host)}${v.slice(colon)}` : v;
 }
 
 /** The limit flags given (run, create, update), as typed; the engine parses and checks them (limits.ts). */
@@ -138,7 +153,7 @@ const DETACHED = -1;
  */
 async function finishAttached(ctx: Ctx, id: string, autoRemove: boolean, code: number): Promise<number> {
   if (code === DETACHED) return 0;
-  if (autoRemove) await ctx.engine.containers.remove(id, { force: true }).catch(() => {});
+  if (autoRemove) await ctx.engine.containers.remove(id, { force: true, volumes: true }).catch(() => {});
   return code;
 }
 
@@ -151,7 +166,7 @@ export const run: Handler = async (ctx) => {
     try {
       await ctx.engine.containers.start(c.id);
     } catch (e) {
-      await ctx.engine.containers.remove(c.id, { force: true }).catch(() => {});
+      await ctx.engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => {});
       throw e;
     }
     ctx.out(c.id + '\n');
@@ -163,7 +178,7 @@ export const run: Handler = async (ctx) => {
     ({ attachment } = await ctx.engine.containers.start(c.id, { attach: true }));
   } catch (e) {
     // The user never got an ID for it: a run that could not start leaves nothing behind.
-    await ctx.engine.containers.remove(c.id, { force: true }).catch(() => {});
+    await ctx.engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => {});
     throw e;
   }
   code = await attachAndWait(ctx, c.id, attachment!, c.tty, c.openStdin);
@@ -207,7 +222,7 @@ export const kill: Handler = async (ctx) => {
 
 export const rm: Handler = (ctx) =>
   eachTarget(ctx, ctx.args, async (ref) => {
-    await ctx.engine.containers.remove(ref, { force: bool(ctx.flags.force) });
+    await ctx.engine.containers.remove(ref, { force: bool(ctx.flags.force), volumes: bool(ctx.flags.volumes) });
     return ref;
   });
 

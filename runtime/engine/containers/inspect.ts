@@ -6,6 +6,7 @@ import { shownState } from './status.js';
 import { containerLogConfig } from './log-config.js';
 import { hostConfigResources } from './limits.js';
 import { securityInspect } from './security.js';
+import { inspectMounts } from '../volumes/mounts.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -52,6 +53,10 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       NetworkMode: 'none',
       ...hostConfigResources(c.resources),
       ...securityInspect(c.security),
+      Binds: c.mountFlags?.binds ?? null,
+      ...(c.mountFlags?.mounts ? { Mounts: c.mountFlags.mounts } : {}),
+      ...(c.mountFlags?.tmpfs ? { Tmpfs: c.mountFlags.tmpfs } : {}),
+      VolumesFrom: c.mountFlags?.volumesFrom ?? null,
     },
     GraphDriver: {
       Name: 'overlay',
@@ -62,7 +67,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
         MergedDir: f.merged,
       },
     },
-    Mounts: [],
+    Mounts: inspectMounts(c.mounts),
     Config: {
       Hostname: c.hostname,
       User: c.user,
@@ -73,6 +78,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       Env: c.env,
       Cmd: c.cmd,
       Image: c.image,
+      Volumes: c.mountFlags?.volumes ? Object.fromEntries(c.mountFlags.volumes.map((v) => [v, {}])) : null,
       WorkingDir: c.workingDir,
       Entrypoint: c.entrypoint,
       Labels: c.labels ?? {},

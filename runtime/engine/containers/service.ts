@@ -41,6 +41,9 @@ import type { Observed } from './observed.js';
 import { sampleStats, type ContainerStats } from './stats.js';
 import { containerTop, type TopResult } from './top.js';
 import { containerXray, type XrayReport } from './xray.js';
+import type { VolumeStore } from '../volumes/store.js';
+import type { VolumeService } from '../volumes/service.js';
+import { checkSources, makeMounts, planMounts, type ContainerMount } from '../volumes/mounts.js';
 
 /** Remove what the shim of the last run left: its record, exit record, exit steps and socket. */
 function forgetRun(dir: string): void {
@@ -59,6 +62,9 @@ export interface ContainerDeps {
   ready: (op: Operation) => Promise<void>;
   /** argv (without the id) the shim runs to remove a detached --rm container when it exits. */
   removeCommand?: string[];
+  /** Volumes: the store (create makes them) and the service (rm -v removes anonymous ones). */
+  volumeStore: VolumeStore;
+  volumes: () => VolumeService;
 }
 
 /**
@@ -125,25 +131,68 @@ export class ContainerService implements ContainersApi {
     const { store } = this.d;
     // Build the config first: a bad command is refused before anything is made.
     const draft = buildConfig({ id, name: opts.name ?? '', created: new Date().toISOString(), image: { id: image.id, layerDirs: image.layerDirs, config: image.config.config }, opts, userEnv });
+    // Every -v, --mount, --tmpfs and --volumes-from is checked before anything is made (volumes/mounts.ts).
+    const plan = await planMounts(opts.storage ?? {}, Object.keys(image.config.config.Volumes ?? {}), (ref) => this.mountsOf(ref));
     const dir = store.createDir(id);
     let name: string | undefined;
+    const made: { name: string; anonymous: boolean }[] = [];
     try {
       name = await this.reserveName(id, opts.name);
       faultPoint('create:before-config');
-      const config: ContainerConfig = { ...draft, name, ...(resources ? { resources } : {}) };
-      const f = containerFiles(dir, id);
-      mkdirSync(f.upper, { recursive: true });
-      mkdirSync(f.work, { recursive: true });
-      mkdirSync(f.merged, { recursive: true });
-      await store.writeState(id, { status: 'created', restartCount: 0 });
-      await store.writeConfig(config);
+      // Under the volumes' lock until the config (which names its volumes) is written: `volume rm` cannot slip in between.
+      const config = await withLock(this.d.volumeStore.lock, async () => {
+        const mounts = await makeMounts(op.trace, plan, this.d.volumeStore, made);
+        const config: ContainerConfig = {
+          ...draft,
+          name: name!,
+          ...(resources ? { resources } : {}),
+          ...(mounts.length ? { mounts } : {}),
+          ...(Object.keys(plan.flags).length ? { mountFlags: plan.flags } : {}),
+        };
+        const f = containerFiles(dir, id);
+        mkdirSync(f.upper, { recursive: true });
+        mkdirSync(f.work, { recursive: true });
+        mkdirSync(f.merged, { recursive: true });
+        await store.writeState(id, { status: 'created', restartCount: 0 });
+        await store.writeConfig(config);
+        return config;
+      });
       store.created(id);
+      for (const v of made) this.d.events.record('volume', 'create', v.name, { driver: 'local' });
       return config;
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       if (name) await store.releaseName(name, id);
+      // The volumes this create made go too: a failed create leaves nothing half-made.
+      for (const v of made) {
+        try {
+          this.d.volumeStore.remove(op.trace, v.name);
+        } catch { /* best effort: the first error is the one to report */ }
+      }
       throw e;
     }
+  }
+
+  /** The mounts of a --volumes-from container; Docker's error (exit 125 for run and create) if there is none. */
+  private async mountsOf(ref: string): Promise<ContainerMount[]> {
+    let id: string;
+    try {
+      id = await this.d.store.resolve(ref);
+    } catch (e) {
+      if (e instanceof GlassError && e.code === 'NO_SUCH_CONTAINER') throw new GlassError('NO_SUCH_CONTAINER', `No such container: ${ref}`, 125);
+      throw e;
+    }
+    return (await this.d.store.readConfig(id)).mounts ?? [];
+  }
+
+  /** IDs of the containers, in any state, that mount the volume `name` (Docker's references: `volume rm` refuses while there are any). */
+  async volumeUsers(name: string): Promise<string[]> {
+    const users: string[] = [];
+    for (const id of await this.d.store.ids()) {
+      const c = await this.d.store.readConfig(id).catch(() => undefined);
+      if (c?.mounts?.some((m) => m.type === 'volume' && m.name === name)) users.push(id);
+    }
+    return users;
   }
 
   /** The given name, or a random free one (as Docker: adjective_surname, then with a number). */
@@ -230,6 +279,11 @@ export class ContainerService implements ContainersApi {
       },
       securityStage(dir, c),
       {
+        // The sources must be there (a -v bind's is made again); the shim mounts them (native/volumes.c).
+        name: 'volumes',
+        prepare: (ctx) => checkSources(ctx.trace, c.mounts ?? []),
+      },
+      {
         name: 'cgroup',
         prepare: (ctx) => {
           this.d.cgroups().create(ctx.trace, cg.name);
@@ -284,6 +338,10 @@ export class ContainerService implements ContainersApi {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       // The shim recorded `start` itself when the exec succeeded (before any `die`).
+      for (const m of c.mounts ?? []) {
+        if (m.type !== 'volume' || !m.name) continue;
+        this.d.events.record('volume', 'mount', m.name, { container: id, destination: m.destination, driver: 'local', propagation: m.propagation, 'read/write': String(!m.readOnly) });
+      }
       return { id, attachment };
     } catch (e) {
       forgetRun(dir);
@@ -302,13 +360,13 @@ export class ContainerService implements ContainersApi {
     try {
       started = await this.startOp(op, c.id, true);
     } catch (e) {
-      await this.removeOp(op, c.id, true).catch(() => {});
+      await this.removeOp(op, c.id, true, true).catch(() => {});
       throw e;
     }
     const { exitCode, stdout, stderr } = await started.attachment!.collect({ input: opts.input, closeStdin: c.openStdin }, () => this.waitExit(op, c.id, Infinity));
     await this.settle(c.id, Date.now() + 2000);
     this.replayExit(op, c.id);
-    if (c.autoRemove) await this.removeOp(op, c.id, true);
+    if (c.autoRemove) await this.removeOp(op, c.id, true, true);
     return { id: c.id, exitCode, stdout, stderr };
   }
 
@@ -498,15 +556,16 @@ export class ContainerService implements ContainersApi {
 
   // ---- remove, rename -------------------------------------------------------
 
-  async remove(ref: string, opts: { force?: boolean } & CallOptions = {}): Promise<string> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } & CallOptions = {}): Promise<string> {
     const op = this.begin('rm', opts);
     await this.d.ready(op);
     const id = await this.d.store.resolve(ref);
-    await this.removeOp(op.on(id), id, !!opts.force);
+    await this.removeOp(op.on(id), id, !!opts.force, !!opts.volumes);
     return id;
   }
 
-  private async removeOp(op: Operation, id: string, force: boolean): Promise<void> {
+  /** `volumes`: also its anonymous volumes that no other container uses (rm -v, --rm); named volumes never. */
+  private async removeOp(op: Operation, id: string, force: boolean, volumes = false): Promise<void> {
     const info = await this.d.store.info(id);
     if (!info) return; // removed concurrently
     const brokenButAlive = info.status === 'broken' && !!info.shim && isSameProcessAlive(info.shim.pid, info.shim.startTime);
@@ -543,6 +602,9 @@ export class ContainerService implements ContainersApi {
       if (now.running) throw new GlassError('CONTAINER_RUNNING', `container ${id} was started again while being removed; try again`, 1);
       await this.removeFiles(op, now.config);
     });
+    if (volumes) {
+      for (const m of info.config.mounts ?? []) if (m.anonymous && m.name) await this.d.volumes().removeAnonymous(op, m.name);
+    }
   }
 
   private async removeFiles(op: Operation, c: ContainerConfig): Promise<void> {

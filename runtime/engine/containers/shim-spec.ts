@@ -7,6 +7,7 @@ import type { ContainerConfig } from './types.js';
 import { containerLogConfig, logLimits } from './log-config.js';
 import { lowerdirsTopFirst } from '../images/types.js';
 import { securitySpecPairs } from './security.js';
+import { mountedAt, mountSpecPairs } from '../volumes/mounts.js';
 
 /** Where a container's files live inside its state directory. */
 export function containerFiles(dir: string, id: string) {
@@ -55,7 +56,12 @@ export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgro
   const log = logLimits(containerLogConfig(c));
   spec.push(['log-max-size', log.maxSize]);
   spec.push(['log-max-file', log.maxFile]);
-  spec.push(['bind', `${f.hostname}\t/etc/hostname\trw`], ['bind', `${f.hosts}\t/etc/hosts\trw`], ['bind', `${f.resolvConf}\t/etc/resolv.conf\trw`]);
+  // Volumes, binds and tmpfs (native/volumes.c), parents first; they are mounted before the /etc files,
+  // and a file the user mounted at /etc/hosts (say) replaces glass's own, as in Docker.
+  spec.push(...mountSpecPairs(c.mounts ?? []));
+  for (const [src, dst] of [[f.hostname, '/etc/hostname'], [f.hosts, '/etc/hosts'], [f.resolvConf, '/etc/resolv.conf']] as const) {
+    if (!mountedAt(c.mounts, dst)) spec.push(['bind', `${src}\t${dst}\trw`]);
+  }
   spec.push(...securitySpecPairs(dir, c.security));
   for (const d of cg.dirs) spec.push(['cgroup', d]);
   for (const a of opts.exitHook ?? []) spec.push(['exit-hook', a]);

@@ -1,5 +1,6 @@
 import type { SecurityConfig, SecurityOptions } from './security.js';
 import type { ResourceOptions, Resources } from './limits.js';
+import type { ContainerMount, MountFlags, MountOptions } from '../volumes/mounts.js';
 
 /**
  * What core keeps about a container. config.json is written once at create;
@@ -35,6 +36,10 @@ export interface ContainerConfig {
   resources?: Resources;
   /** Capabilities, seccomp, --privileged, --read-only, --group-add (security.ts); absent: Docker's defaults. */
   security?: SecurityConfig;
+  /** Volumes, binds and tmpfs mounts, resolved at create (volumes/mounts.ts), parents first; absent: none. */
+  mounts?: ContainerMount[];
+  /** The mount flags as given, for inspect's HostConfig.Binds, Mounts, Tmpfs, VolumesFrom and Config.Volumes. */
+  mountFlags?: MountFlags;
 }
 
 /** Docker's HostConfig.LogConfig: the driver and its options, as strings ("max-size": "10m"). */
@@ -130,4 +135,6 @@ export interface CreateOptions {
   resources?: ResourceOptions;
   /** --cap-add, --cap-drop, --security-opt, --privileged, --read-only, --group-add (security.ts). */
   security?: SecurityOptions;
+  /** -v, --mount, --tmpfs, --volumes-from (volumes/spec.ts; a relative -v source like ./dir made absolute by the client). */
+  storage?: MountOptions;
 }

@@ -16,6 +16,7 @@ import { GlassError } from '../errors.js';
  *       attach.sock             live stdio of a running container (shim)
  *       <id>-json.log           Docker json-file style log (shim)
  *       fs/upper fs/work fs/merged   overlay upperdir, workdir, mount point
+ *   <root>/volumes/<name>/_data  a volume's files (Docker's layout); volume.json beside it (volumes/store.ts)
  *   <root>/names/<name>          the id of the container that owns the name
  *   <root>/events.jsonl          lifecycle events (events.ts), rotated to events.jsonl.1
  *   <root>/locks/<id>           held while a container starts or is deleted
