@@ -10,6 +10,7 @@
 
 import { ARCHIVE_COMMANDS } from './commands-archive.js';
 import { VOLUME_COMMANDS } from './commands-volumes.js';
+import { PULL_COMMANDS } from './commands-pull.js';
 
 export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
 
@@ -1008,6 +1009,15 @@ export const COMMANDS: CommandSpec[] = [
         summary: 'Show all images (default hides intermediate images)',
         explain: 'glass stores no intermediate build images yet, so every image is already listed; -a is accepted for Docker habits and lists the same.',
       },
+      {
+        name: 'digests',
+        type: 'bool',
+        summary: 'Show digests',
+        explain:
+          'Adds a DIGEST column: the sha256 of the manifest (or, for a multi-platform image, of the index) the registry ' +
+          'served when the image was pulled, the digest `glass pull NAME@sha256:...` fetches exactly. <none> for images ' +
+          'made here (import, commit, busybox) until they are pushed or pulled.',
+      },
       noTrunc,
       { name: 'quiet', short: 'q', type: 'bool', summary: 'Only show image IDs' },
       {
@@ -1229,6 +1239,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   ...ARCHIVE_COMMANDS,
   ...VOLUME_COMMANDS,
+  ...PULL_COMMANDS,
 ];
 
 /** Look a command up by name or alias. */

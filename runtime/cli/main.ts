@@ -10,13 +10,13 @@ import type { Ctx, Handler } from './context.js';
 import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
+import * as pullCmd from './commands/pull.js';
 import * as system from './commands/system.js';
 import * as volumes from './commands/volumes.js';
 import * as events from './commands/events.js';
 import * as observe from './commands/observe.js';
 import { learn } from './commands/learn.js';
 import { exec } from './commands/exec.js';
-import * as archive from './commands/archive.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -42,8 +42,7 @@ const HANDLERS: Record<string, Handler> = {
   tag: images.tag,
   rmi: images.rmi,
   import: images.importCmd,
-  save: archive.save,
-  load: archive.load,
+  pull: pullCmd.pull,
   events: events.events,
   top: observe.top,
   stats: observe.stats,

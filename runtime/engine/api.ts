@@ -7,9 +7,8 @@ import type { ContainerConfig, ContainerStatus, CreateOptions } from './containe
 import type { ResourceOptions } from './containers/limits.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
-import type { LoadedImage } from './images/load.js';
-import type { SavedImage } from './images/save.js';
-export type { LoadedImage, SavedImage };
+import type { PullOptions, PullProgress, PullResult } from './registry/pull.js';
+export type { PullOptions, PullProgress, PullResult };
 import type { ExecInspect, ExecOptions, ExecResult, ExecStarted } from './containers/exec.js';
 import type { ContainerStats } from './containers/stats.js';
 import type { TopResult } from './containers/top.js';
@@ -174,6 +173,8 @@ export interface ImageSummary {
   /** ISO time. */
   Created: string;
   Size: number;
+  /** The digest the row's repository knows the image by ("sha256:..."), or "<none>" (`images --digests`). */
+  Digest: string;
 }
 
 export interface ImportOptions {
@@ -198,17 +199,15 @@ export interface ImagesApi {
   /** `docker import` of a rootfs tarball (a path, or a stream). Events: import. */
   import(source: string | NodeJS.ReadableStream, opts?: ImportOptions & CallOptions): Promise<{ id: string }>;
   /**
-   * `docker save`: the images `refs` name (name:tag, a bare name = all its
-   * tags, an ID) as one tar written to `out` (not ended): docker-archive
-   * (manifest.json) and OCI layout (index.json) at once. Events: save.
+   * `docker pull NAME[:TAG|@DIGEST]` from its registry (Docker Hub by default):
+   * the host's platform from an index (or `platform`), every blob's digest and
+   * size checked while it streams, layers the store has skipped, nothing stored
+   * unless all of it checks out. `auth` is the one registry's credentials (the
+   * client reads config.json). Progress as Docker's JSON messages through
+   * `onProgress`. Errors: MANIFEST_UNKNOWN, REGISTRY_UNAUTHORIZED,
+   * DIGEST_MISMATCH, REGISTRY_ERROR, INVALID_ARGUMENT. Events: pull.
    */
-  save(refs: string[], out: Writable, call?: CallOptions): Promise<SavedImage[]>;
-  /**
-   * `docker load` of an archive (docker-archive or OCI layout, plain or
-   * gzip) from a path or a stream; everything verified before anything is
-   * stored. Events: load (per image).
-   */
-  load(source: string | NodeJS.ReadableStream, call?: CallOptions): Promise<LoadedImage[]>;
+  pull(ref: string, opts?: PullOptions & CallOptions): Promise<PullResult>;
 }
 
 /** `docker volume inspect`: Docker's Volume object (local driver). */

@@ -2,6 +2,7 @@ import { GlassError, LimitFlagError, parseResourceOptions, readEnvFile, readLabe
 import { UsageError } from '../parse.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { writeToFile } from '../output-file.js';
+import { pullIfMissing } from './pull.js';
 import { outputClosed, pump } from '../stdio.js';
 import { resolve as resolvePath } from 'node:path';
 
@@ -107,7 +108,9 @@ function logOpts(values: string[]): Record<string, string> {
 }
 
 export const create: Handler = async (ctx) => {
-  const c = await ctx.engine.containers.create(await createOptions(ctx), { onStep: warnings(ctx) });
+  const opts = await createOptions(ctx);
+  await pullIfMissing(ctx, opts.image);
+  const c = await ctx.engine.containers.create(opts, { onStep: warnings(ctx) });
   ctx.out(c.id + '\n');
   return 0;
 };
@@ -161,6 +164,7 @@ export const run: Handler = async (ctx) => {
   const opts = await createOptions(ctx);
   const detach = bool(ctx.flags.detach);
   if (!detach) requireTerminal(!!opts.tty, !!opts.interactive);
+  await pullIfMissing(ctx, opts.image);
   const c = await ctx.engine.containers.create(opts, { onStep: warnings(ctx) });
   if (detach) {
     try {

@@ -110,7 +110,7 @@ export const images: Handler = async (ctx) => {
     ID: idOf(img.Id),
     Repository: img.Repository,
     Tag: img.Tag,
-    Digest: '<none>',
+    Digest: img.Digest ?? '<none>',
     CreatedSince: createdAgo(img.Created, now),
     CreatedAt: goTime(img.Created),
     Size: humanSize(img.Size),
@@ -125,7 +125,9 @@ export const images: Handler = async (ctx) => {
     ctx.out(formatted('images', format, records, IMAGE_HEADERS));
     return 0;
   }
-  const columns = ['Repository', 'Tag', 'ID', 'CreatedSince', 'Size'] as const;
+  const columns = bool(ctx.flags.digests)
+    ? (['Repository', 'Tag', 'Digest', 'ID', 'CreatedSince', 'Size'] as const)
+    : (['Repository', 'Tag', 'ID', 'CreatedSince', 'Size'] as const);
   ctx.out(table(columns.map((c) => IMAGE_HEADERS[c]!), records.map((r) => columns.map((c) => r[c]))));
   return 0;
 };

@@ -1,12 +1,10 @@
-import type { Writable } from 'node:stream';
 import type { CallOptions, ImageSummary, ImagesApi, ImportOptions } from '../api.js';
 import type { EventLog } from '../events.js';
 import type { Operation, Tracing } from '../trace.js';
 import type { ImageInspect } from './inspect.js';
-import { loadImages, type LoadedImage } from './load.js';
-import { saveImages, type SavedImage } from './save.js';
 import { referenceMatcher } from './match.js';
 import type { ImageStore } from './store.js';
+import { pullImage, type PullOptions, type PullResult } from '../registry/pull.js';
 
 export interface ImageDeps {
   store: ImageStore;
@@ -31,19 +29,29 @@ export class ImageService implements ImagesApi {
     await this.begin('images');
     const { pattern } = opts;
     const matches = pattern === undefined ? () => true : referenceMatcher(pattern);
-    // One row per name; an image with no name is one <none> row (hidden by a pattern).
-    return (await this.d.store.list()).flatMap((img) =>
-      (img.repoTags.length ? img.repoTags : pattern === undefined ? ['<none>:<none>'] : [])
+    // One row per name; a repository that knows the image only by digest (a pull by digest) is a
+    // "<none>" tag row of that repository, as in Docker; an image with no name at all is one
+    // <none>:<none> row (hidden by a pattern).
+    return (await this.d.store.list()).flatMap((img) => {
+      const digestOf = (repo: string) => img.repoDigests.find((d) => d.startsWith(`${repo}@`))?.slice(repo.length + 1);
+      const tagged = new Set(img.repoTags.map((t) => t.slice(0, t.lastIndexOf(':'))));
+      const digestOnly = [...new Set(img.repoDigests.map((d) => d.slice(0, d.indexOf('@'))))].filter((r) => !tagged.has(r)).map((r) => `${r}:<none>`);
+      const names = [...img.repoTags, ...digestOnly];
+      return (names.length ? names : pattern === undefined ? ['<none>:<none>'] : [])
         .filter((t) => matches(t))
-        .map((t) => ({
-          Id: img.id,
-          RepoTag: t,
-          Repository: t.slice(0, t.lastIndexOf(':')),
-          Tag: t.slice(t.lastIndexOf(':') + 1),
-          Created: img.created,
-          Size: img.size,
-        })),
-    );
+        .map((t) => {
+          const repository = t.slice(0, t.lastIndexOf(':'));
+          return {
+            Id: img.id,
+            RepoTag: t,
+            Repository: repository,
+            Tag: t.slice(t.lastIndexOf(':') + 1),
+            Created: img.created,
+            Size: img.size,
+            Digest: digestOf(repository) ?? '<none>',
+          };
+        });
+    });
   }
 
   async inspect(ref: string): Promise<ImageInspect> {
@@ -70,26 +78,18 @@ export class ImageService implements ImagesApi {
     return lines;
   }
 
+  async pull(ref: string, opts: PullOptions & CallOptions = {}): Promise<PullResult> {
+    const op = await this.begin('pull', opts);
+    const result = await pullImage(this.d.store.traced(op.trace), ref, opts, op.trace);
+    // Docker's pull event: the reference pulled as the actor, its repository as the name.
+    this.d.events.record('image', 'pull', result.repoTag, { name: result.repoTag.includes('@') ? result.repoTag.slice(0, result.repoTag.indexOf('@')) : result.repoTag.slice(0, result.repoTag.lastIndexOf(':')) });
+    return result;
+  }
+
   async import(source: string | NodeJS.ReadableStream, opts: ImportOptions & CallOptions = {}): Promise<{ id: string }> {
     const op = await this.begin('import', opts);
     const img = await this.d.store.traced(op.trace).importTarball(source, opts);
     this.d.events.record('image', 'import', img.id, img.repoTags[0] ? { name: img.repoTags[0] } : {});
     return { id: img.id };
-  }
-
-  async save(refs: string[], out: Writable, call?: CallOptions): Promise<SavedImage[]> {
-    const op = await this.begin('save', call);
-    const saved = await saveImages(op.trace, this.d.store.traced(op.trace), refs, out);
-    // Docker names the image by its ID in a save event.
-    for (const img of saved) this.d.events.record('image', 'save', img.id, { name: img.id });
-    return saved;
-  }
-
-  async load(source: string | NodeJS.ReadableStream, call?: CallOptions): Promise<LoadedImage[]> {
-    const op = await this.begin('load', call);
-    const loaded = await loadImages(op.trace, this.d.store.traced(op.trace), source);
-    // As Docker: one event per image, named by its ID.
-    for (const img of loaded) this.d.events.record('image', 'load', img.id, { name: img.id });
-    return loaded;
   }
 }
