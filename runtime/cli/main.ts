@@ -17,6 +17,7 @@ import * as events from './commands/events.js';
 import * as observe from './commands/observe.js';
 import { learn } from './commands/learn.js';
 import { exec } from './commands/exec.js';
+import * as archive from './commands/archive.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -42,6 +43,8 @@ const HANDLERS: Record<string, Handler> = {
   tag: images.tag,
   rmi: images.rmi,
   import: images.importCmd,
+  save: archive.save,
+  load: archive.load,
   pull: pullCmd.pull,
   events: events.events,
   top: observe.top,

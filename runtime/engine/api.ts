@@ -7,6 +7,9 @@ import type { ContainerConfig, ContainerStatus, CreateOptions } from './containe
 import type { ResourceOptions } from './containers/limits.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
+import type { LoadedImage } from './images/load.js';
+import type { SavedImage } from './images/save.js';
+export type { LoadedImage, SavedImage };
 import type { PullOptions, PullProgress, PullResult } from './registry/pull.js';
 export type { PullOptions, PullProgress, PullResult };
 import type { ExecInspect, ExecOptions, ExecResult, ExecStarted } from './containers/exec.js';
@@ -198,6 +201,18 @@ export interface ImagesApi {
   remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string[]>;
   /** `docker import` of a rootfs tarball (a path, or a stream). Events: import. */
   import(source: string | NodeJS.ReadableStream, opts?: ImportOptions & CallOptions): Promise<{ id: string }>;
+  /**
+   * `docker save`: the images `refs` name (name:tag, a bare name = all its
+   * tags, an ID) as one tar written to `out` (not ended): docker-archive
+   * (manifest.json) and OCI layout (index.json) at once. Events: save.
+   */
+  save(refs: string[], out: Writable, call?: CallOptions): Promise<SavedImage[]>;
+  /**
+   * `docker load` of an archive (docker-archive or OCI layout, plain or
+   * gzip) from a path or a stream; everything verified before anything is
+   * stored. Events: load (per image).
+   */
+  load(source: string | NodeJS.ReadableStream, call?: CallOptions): Promise<LoadedImage[]>;
   /**
    * `docker pull NAME[:TAG|@DIGEST]` from its registry (Docker Hub by default):
    * the host's platform from an index (or `platform`), every blob's digest and

@@ -1,7 +1,10 @@
+import type { Writable } from 'node:stream';
 import type { CallOptions, ImageSummary, ImagesApi, ImportOptions } from '../api.js';
 import type { EventLog } from '../events.js';
 import type { Operation, Tracing } from '../trace.js';
 import type { ImageInspect } from './inspect.js';
+import { loadImages, type LoadedImage } from './load.js';
+import { saveImages, type SavedImage } from './save.js';
 import { referenceMatcher } from './match.js';
 import type { ImageStore } from './store.js';
 import { pullImage, type PullOptions, type PullResult } from '../registry/pull.js';
@@ -91,5 +94,21 @@ export class ImageService implements ImagesApi {
     const img = await this.d.store.traced(op.trace).importTarball(source, opts);
     this.d.events.record('image', 'import', img.id, img.repoTags[0] ? { name: img.repoTags[0] } : {});
     return { id: img.id };
+  }
+
+  async save(refs: string[], out: Writable, call?: CallOptions): Promise<SavedImage[]> {
+    const op = await this.begin('save', call);
+    const saved = await saveImages(op.trace, this.d.store.traced(op.trace), refs, out);
+    // Docker names the image by its ID in a save event.
+    for (const img of saved) this.d.events.record('image', 'save', img.id, { name: img.id });
+    return saved;
+  }
+
+  async load(source: string | NodeJS.ReadableStream, call?: CallOptions): Promise<LoadedImage[]> {
+    const op = await this.begin('load', call);
+    const loaded = await loadImages(op.trace, this.d.store.traced(op.trace), source);
+    // As Docker: one event per image, named by its ID.
+    for (const img of loaded) this.d.events.record('image', 'load', img.id, { name: img.id });
+    return loaded;
   }
 }
