@@ -10,6 +10,7 @@ import type { Ctx, Handler } from './context.js';
 import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
+import * as layers from './commands/layers.js';
 import * as pullCmd from './commands/pull.js';
 import * as system from './commands/system.js';
 import * as volumes from './commands/volumes.js';
@@ -43,6 +44,9 @@ const HANDLERS: Record<string, Handler> = {
   tag: images.tag,
   rmi: images.rmi,
   import: images.importCmd,
+  diff: layers.diff,
+  commit: layers.commit,
+  history: layers.history,
   save: archive.save,
   load: archive.load,
   pull: pullCmd.pull,

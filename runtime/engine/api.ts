@@ -7,6 +7,10 @@ import type { ContainerConfig, ContainerStatus, CreateOptions } from './containe
 import type { ResourceOptions } from './containers/limits.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
+import type { Change } from './containers/diff.js';
+import type { CommitOptions } from './containers/commit.js';
+import type { ImageHistoryItem } from './images/history.js';
+export type { Change, CommitOptions, ImageHistoryItem };
 import type { LoadedImage } from './images/load.js';
 import type { SavedImage } from './images/save.js';
 export type { LoadedImage, SavedImage };
@@ -164,6 +168,13 @@ export interface ContainersApi {
   stats(ref: string, call?: CallOptions): Promise<ContainerStats>;
   /** `glass xray`: the running container as the kernel sees it, beside the host (PIDs, namespaces, cgroup, capabilities, seccomp, mounts, network). */
   xray(ref: string, call?: CallOptions): Promise<XrayReport>;
+  /**
+   * `docker diff` (GET /containers/{id}/changes): what the container changed
+   * against its image, read from its upperdir (running or stopped), in the
+   * order of a sorted walk; Kind 0 = C (changed), 1 = A (added), 2 = D (deleted).
+   * Errors: NO_SUCH_CONTAINER.
+   */
+  changes(ref: string, call?: CallOptions): Promise<Change[]>;
 }
 
 /** One row of `images`: Docker's ImageSummary (GET /images/json) with one repo tag per row. */
@@ -201,6 +212,15 @@ export interface ImagesApi {
   remove(ref: string, opts?: { force?: boolean } & CallOptions): Promise<string[]>;
   /** `docker import` of a rootfs tarball (a path, or a stream). Events: import. */
   import(source: string | NodeJS.ReadableStream, opts?: ImportOptions & CallOptions): Promise<{ id: string }>;
+  /**
+   * `docker commit` (POST /commit): the container's changes as a new layer on
+   * its image's, with the merged config and a history entry; frozen meanwhile
+   * unless `pause: false`. Returns the new image's ID. Errors: NO_SUCH_CONTAINER,
+   * INVALID_ARGUMENT (reference, --change). Events: container commit (and pause/unpause), image tag.
+   */
+  commit(container: string, opts?: CommitOptions & CallOptions): Promise<{ id: string }>;
+  /** `docker history` (GET /images/{name}/history): newest entry first. Errors: NO_SUCH_IMAGE. */
+  history(ref: string, call?: CallOptions): Promise<ImageHistoryItem[]>;
   /**
    * `docker save`: the images `refs` name (name:tag, a bare name = all its
    * tags, an ID) as one tar written to `out` (not ended): docker-archive

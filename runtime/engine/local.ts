@@ -73,6 +73,7 @@ export class LocalEngine implements Engine {
       tracing: this.tracing,
       ready,
       imageUser: (id) => this.containers.imageUser(id),
+      commit: (container, o) => this.containers.commit(container, o),
     });
     const tracing = this.tracing;
     this.events = {

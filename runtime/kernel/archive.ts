@@ -27,6 +27,16 @@ export interface PackOptions {
    * they differ between hosts (an SELinux label, for example).
    */
   reproducible?: { mtime: Date };
+  /**
+   * A layer of a container's changes (`commit`): entries sorted by name,
+   * owners, modes and mtimes kept as they are (they are part of what changed),
+   * no atime/ctime; only the extended attributes matching `xattrs` (file
+   * capabilities, user.*: not overlayfs's own trusted.* marks or a host's
+   * security label). `members` are the top-level names to pack: their paths
+   * in the archive have no "./" in front and the archive has no root entry,
+   * as Docker's layers.
+   */
+  layer?: { members: string[]; xattrs: string[] };
   /** Overrides for the reported step. */
   title?: string;
   why?: string;
@@ -130,9 +140,20 @@ export async function packDirectory(
         '--format=posix',
         '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
       ]
-    : ['--numeric-owner', '--xattrs', '--xattrs-include=*'];
-  const args = [...flags, '-C', dir, '-cf', '-', '.'];
-  const shown = ['tar', ...flags, '-C', dir, '-cf', typeof out === 'string' ? out : '-', '.'];
+    : opts.layer
+      ? [
+          '--sort=name',
+          '--numeric-owner',
+          '--format=posix',
+          '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
+          '--xattrs',
+          ...opts.layer.xattrs.map((x) => `--xattrs-include=${x}`),
+        ]
+      : ['--numeric-owner', '--xattrs', '--xattrs-include=*'];
+  // "--" ends the options: a member named like a flag stays a name.
+  const members = opts.layer ? ['--', ...opts.layer.members] : ['.'];
+  const args = [...flags, '-C', dir, '-cf', '-', ...members];
+  const shown = ['tar', ...flags, '-C', dir, '-cf', typeof out === 'string' ? out : '-', ...members];
 
   return step(
     trace,

@@ -41,6 +41,10 @@ import type { Observed } from './observed.js';
 import { sampleStats, type ContainerStats } from './stats.js';
 import { containerTop, type TopResult } from './top.js';
 import { containerXray, type XrayReport } from './xray.js';
+import { commitRunConfig, packChanges, preparedCommit, readChanges, reportLayer, unpackLayer, type CommitOptions } from './commit.js';
+import type { Change } from './diff.js';
+import { parseTagTarget } from '../images/reference.js';
+import { readBlobJson, type OciManifest } from '../images/oci.js';
 import type { VolumeStore } from '../volumes/store.js';
 import type { VolumeService } from '../volumes/service.js';
 import { checkSources, makeMounts, planMounts, type ContainerMount } from '../volumes/mounts.js';
@@ -778,6 +782,69 @@ export class ContainerService implements ContainersApi {
   async xray(ref: string, call?: CallOptions): Promise<XrayReport> {
     const op = this.begin('xray', call);
     return containerXray(op.trace, await this.observed(op, ref));
+  }
+
+  // ---- diff and commit (diff.ts, commit.ts; kernel/overlay-upper.ts) -------------
+
+  /** `docker diff`: the container's changes, read from its upperdir (running or not). */
+  async changes(ref: string, call?: CallOptions): Promise<Change[]> {
+    const op = this.begin('diff', call);
+    await this.d.ready(op);
+    const id = await this.d.store.resolve(ref);
+    const c = (await this.mustInfo(op.on(id), id)).config;
+    return (await readChanges(op.trace, this.files(id).upper, c)).changes;
+  }
+
+  /**
+   * `docker commit`. The upperdir is read and packed under the container's
+   * lock, frozen if it runs (unless `pause: false`), so no write lands half
+   * in the layer; unpacking and storing the image happen after the thaw.
+   */
+  async commit(ref: string, opts: CommitOptions & CallOptions = {}): Promise<{ id: string }> {
+    const op = this.begin('commit', opts);
+    await this.d.ready(op);
+    // As Docker's client: the new name and the changes are checked before the container is looked at.
+    const repoTag = opts.reference ? parseTagTarget(opts.reference) : undefined;
+    commitRunConfig({}, opts.changes ?? []);
+    const id = await this.d.store.resolve(ref);
+    op.on(id);
+    const { config: c, built } = await this.locked(id, async () => {
+      const info = await this.mustInfo(op, id);
+      const freeze = (opts.pause ?? true) && info.running && !info.paused;
+      const cg = this.cgroupOf(id);
+      if (freeze) {
+        await this.d.cgroups().freeze(op.trace, cg, true);
+        this.event('pause', info.config);
+      }
+      try {
+        return { config: info.config, built: await packChanges(op.trace, this.d.paths, this.files(id).upper, info.config) };
+      } finally {
+        if (freeze) {
+          await this.d.cgroups().freeze(op.trace, cg, false);
+          this.event('unpause', info.config);
+        }
+      }
+    });
+    let imageId: string;
+    try {
+      reportLayer(op.trace, built);
+      if (built.layer) await unpackLayer(op.trace, built.layer);
+      const parent = await this.d.images.lookup(c.imageId);
+      if (!parent) throw new GlassError('NO_SUCH_IMAGE', `No such image: ${c.imageId} (the image of container ${id.slice(0, 12)})`);
+      const manifest = await readBlobJson<OciManifest>(this.d.paths, parent.manifestDigest);
+      if (manifest.layers.length !== parent.config.rootfs.diff_ids.length) {
+        throw new GlassError('INVALID_ARGUMENT', `image ${parent.id.slice(7, 19)} lists ${manifest.layers.length} layers but ${parent.config.rootfs.diff_ids.length} diff_ids: it cannot be committed on`);
+      }
+      const prepared = preparedCommit({ parent, parentLayers: manifest.layers, container: c, built, options: opts, paths: this.d.paths, created: new Date() });
+      // installPrepared removes the scratch directory whatever happens.
+      imageId = (await this.d.images.traced(op.trace).installPrepared(prepared, repoTag ? [repoTag] : [])).image.id;
+    } catch (e) {
+      rmSync(built.workDir, { recursive: true, force: true });
+      throw e;
+    }
+    this.event('commit', c, { comment: opts.message ?? '', imageID: imageId, imageRef: repoTag ?? '' });
+    if (repoTag) this.d.events.record('image', 'tag', imageId, { name: repoTag });
+    return { id: imageId };
   }
 
   // ---- exec (exec.ts; native/exec.c) ---------------------------------------------

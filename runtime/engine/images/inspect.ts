@@ -46,7 +46,7 @@ export function toInspect(image: ImageRecord): ImageInspect {
     Id: image.id,
     RepoTags: image.repoTags,
     RepoDigests: image.repoDigests ?? [],
-    Parent: '',
+    Parent: config.parent ?? '',
     Comment: config.comment ?? lastComment,
     Created: image.created,
     DockerVersion: '',

@@ -6,6 +6,10 @@ import type { ImageInspect } from './inspect.js';
 import { loadImages, type LoadedImage } from './load.js';
 import { saveImages, type SavedImage } from './save.js';
 import { referenceMatcher } from './match.js';
+import { GlassError } from '../errors.js';
+import { layerDirSize } from '../../kernel/overlay-upper.js';
+import type { CommitOptions } from '../containers/commit.js';
+import { imageHistory, type ImageHistoryItem } from './history.js';
 import type { ImageStore } from './store.js';
 import { pullImage, type PullOptions, type PullResult } from '../registry/pull.js';
 
@@ -16,6 +20,8 @@ export interface ImageDeps {
   ready: (op: Operation) => Promise<void>;
   /** The first container using an image (rmi refuses to delete it), or false. */
   imageUser: (imageId: string) => Promise<string | false>;
+  /** `commit` is the containers' service's (it reads and freezes the container). */
+  commit: (container: string, opts: CommitOptions & CallOptions) => Promise<{ id: string }>;
 }
 
 /** Images: the store's operations, traced, with their lifecycle events. */
@@ -110,5 +116,18 @@ export class ImageService implements ImagesApi {
     // As Docker: one event per image, named by its ID.
     for (const img of loaded) this.d.events.record('image', 'load', img.id, { name: img.id });
     return loaded;
+  }
+
+  async commit(container: string, opts: CommitOptions & CallOptions = {}): Promise<{ id: string }> {
+    return this.d.commit(container, opts);
+  }
+
+  async history(ref: string, call?: CallOptions): Promise<ImageHistoryItem[]> {
+    await this.begin('history', call);
+    const image = await this.d.store.lookup(ref);
+    if (!image) throw new GlassError('NO_SUCH_IMAGE', `No such image: ${ref}`);
+    const sizes = await Promise.all(image.layerDirs.map((d) => layerDirSize(d)));
+    const all = new Map((await this.d.store.list()).map((i) => [i.id, i]));
+    return imageHistory(image, sizes, (id) => all.get(id));
   }
 }

@@ -29,6 +29,8 @@ export interface OciImageConfig {
   /** Docker's commit records these too: the -m message and the container the image was made from. */
   comment?: string;
   container?: string;
+  /** The image a commit was made on (Docker's "Parent"): `history` names its rows by it. */
+  parent?: string;
 }
 
 export interface ImageRecord {
