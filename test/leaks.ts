@@ -93,8 +93,21 @@ function iptablesRules(): string[] {
   return rules;
 }
 
+/**
+ * A glass volume's directory bind-mounted anywhere on the host. /proc/self/mounts
+ * names only the device of a bind mount; mountinfo's fourth field is the
+ * directory mounted, so a volume mounted outside a glass root shows there.
+ */
+function volumeMounts(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f.length > 4 && f[3]!.includes('glass') && /\/volumes\/[^/]+\/_data/.test(f[3]!))
+    .map((f) => `${f[4]} (a bind mount of the volume directory ${f[3]})`);
+}
+
 export function snapshot(): HostSnapshot {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes('glass'));
+  const mounts = [...readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes('glass')), ...volumeMounts()];
   const roots = readdirSync('/tmp').map((e) => `/tmp/${e}`).filter((p) => p.startsWith(TEST_ROOT_PREFIX));
   return { mounts, cgroups: cgroupDirs(), processes: glassProcesses(), links: readdirSync('/sys/class/net'), iptables: iptablesRules(), roots };
 }
