@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { posix } from 'node:path';
 import { report, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import { newId } from '../containers/names.js';
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom, type DockerMount, type MountRequest, type MountType } from './spec.js';
+import { cleanPath, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom, type DockerMount, type MountRequest, type MountType } from './spec.js';
 import type { VolumeStore } from './store.js';
 
 /**
@@ -101,7 +100,7 @@ export async function planMounts(opts: MountOptions, imageVolumes: string[], mou
     }
     (flags.mounts ??= []).push(m.spec!);
   }
-  for (const t of tmpfs) (flags.tmpfs ??= {})[t.destination] = (opts.tmpfs ?? []).find((raw) => posix.normalize(raw.split(':')[0]!) === t.destination)?.split(':').slice(1).join(':') ?? '';
+  for (const t of tmpfs) (flags.tmpfs ??= {})[t.destination] = (opts.tmpfs ?? []).find((raw) => cleanPath(raw.split(':')[0]!) === t.destination)?.split(':').slice(1).join(':') ?? '';
   const fromContainers: ContainerMount[] = [];
   for (const raw of opts.volumesFrom ?? []) {
     const { container, readOnly } = parseVolumesFrom(raw);
@@ -112,7 +111,7 @@ export async function planMounts(opts: MountOptions, imageVolumes: string[], mou
     (flags.volumesFrom ??= []).push(raw);
   }
   for (const v of imageVolumes) {
-    const dest = posix.normalize(v);
+    const dest = cleanPath(v);
     if (dest.startsWith('/') && dest !== '/' && !anonymous.includes(dest)) anonymous.push(dest);
   }
   if (anonymous.length) flags.volumes = anonymous;
@@ -221,7 +220,7 @@ export function volumeDestinations(mounts: ContainerMount[] | undefined): string
  * exists only inside the running container).
  */
 export function mountFor(mounts: ContainerMount[] | undefined, path: string): { mount: ContainerMount; rest: string } | undefined {
-  const p = posix.normalize(`/${path}`);
+  const p = cleanPath(`/${path}`);
   let best: ContainerMount | undefined;
   for (const m of mounts ?? []) {
     if ((p === m.destination || p.startsWith(m.destination === '/' ? '/' : `${m.destination}/`)) && (!best || m.destination.length > best.destination.length)) best = m;

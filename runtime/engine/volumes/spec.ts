@@ -49,6 +49,12 @@ export interface DockerMount {
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
+/** Go's path.Clean: no doubled or trailing slashes, no "." or ".." left. */
+export const cleanPath = (p: string) => {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+};
+
 const invalid = (message: string) => new GlassError('INVALID_ARGUMENT', message, 125);
 const invalidSpec = (raw: string) => `invalid volume specification: '${raw}'`;
 const mountConfig = (type: string, why: string) => `invalid mount config for type "${type}": ${why}`;
@@ -87,7 +93,7 @@ export function validMountMode(mode: string): boolean {
 /** The destination must be absolute and not "/" (validateAbsolute, validateNotRoot). */
 function checkDestination(target: string): string | undefined {
   if (!target.startsWith('/')) return `invalid mount path: '${target}' mount path must be absolute`;
-  if (posix.normalize(target) === '/') return "invalid specification: destination can't be '/'";
+  if (cleanPath(target) === '/') return "invalid specification: destination can't be '/'";
   return undefined;
 }
 
@@ -114,8 +120,8 @@ export function parseVolumeFlag(raw: string): MountRequest {
   if (type === 'volume' && source) checkVolumeName(source);
   return {
     type,
-    source: type === 'bind' ? posix.normalize(source) : source,
-    destination: posix.normalize(target),
+    source: type === 'bind' ? cleanPath(source) : source,
+    destination: cleanPath(target),
     readOnly: modes.includes('ro'),
     // Docker shows "z" for a local volume given without a mode (setBindModeIfNull); an anonymous -v /x keeps "".
     mode: type === 'volume' && source && mode === '' ? 'z' : mode,
@@ -231,11 +237,11 @@ export function parseMountFlag(raw: string): MountRequest {
   if (m.Type === 'bind' && propagation) m.BindOptions = { Propagation: propagation };
   if (m.Type === 'tmpfs' && (tmpfsSize !== undefined || tmpfsMode !== undefined)) m.TmpfsOptions = { ...(tmpfsSize !== undefined ? { SizeBytes: tmpfsSize } : {}), ...(tmpfsMode !== undefined ? { Mode: tmpfsMode } : {}) };
 
-  const destination = posix.normalize(m.Target);
+  const destination = cleanPath(m.Target);
   if (m.Type === 'bind') {
     if (!source) throw invalid(mountConfig('bind', 'field Source must not be empty'));
     if (!source.startsWith('/')) throw invalid(mountConfig('bind', `invalid mount path: '${source}' mount path must be absolute`));
-    return { type: 'bind', source: posix.normalize(source), destination, readOnly, mode: '', copy: false, from: 'mount', spec: m };
+    return { type: 'bind', source: cleanPath(source), destination, readOnly, mode: '', copy: false, from: 'mount', spec: m };
   }
   if (m.Type === 'volume') {
     if (source) checkVolumeName(source);
@@ -279,7 +285,7 @@ export function parseTmpfsFlag(raw: string): MountRequest {
   if (problem) throw invalid(`invalid tmpfs specification: '${raw}': ${problem}`);
   const opts = options ? options.split(',') : [];
   for (const o of opts) if (!TMPFS_OPTIONS.test(o)) throw invalid(`invalid tmpfs option ["${o}"]`);
-  return { type: 'tmpfs', source: '', destination: posix.normalize(target), readOnly: opts.includes('ro'), mode: '', copy: false, tmpfsOptions: mergeTmpfsOptions(opts), from: 'tmpfs' };
+  return { type: 'tmpfs', source: '', destination: cleanPath(target), readOnly: opts.includes('ro'), mode: '', copy: false, tmpfsOptions: mergeTmpfsOptions(opts), from: 'tmpfs' };
 }
 
 /** `--volumes-from CONTAINER[:ro|rw]`. */
