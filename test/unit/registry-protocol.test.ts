@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseChallenges, pickChallenge, repositoryScope } from '../../runtime/engine/registry/challenge.js';
+import { CONFIG_MEDIA, hostPlatform, layerCompression, MANIFEST_ACCEPT, MANIFEST_MEDIA, parseManifest, parsePlatform, platformMatches, selectPlatform } from '../../runtime/engine/registry/manifest.js';
 import { allowsPlainHttp, familiarReference, manifestReference, registryKeyOfDomain, resolveName } from '../../runtime/engine/registry/name.js';
 
 describe('WWW-Authenticate challenges', () => {
@@ -84,5 +85,69 @@ describe('plain HTTP or HTTPS', () => {
     expect(allowsPlainHttp('10.1.2.3:5000', ['10.0.0.0/8'])).toBe(true);
     expect(allowsPlainHttp('11.1.2.3:5000', ['10.0.0.0/8'])).toBe(false);
     expect(allowsPlainHttp('myreg.lan:5000', ['http://myreg.lan:5000/'])).toBe(true);
+  });
+});
+
+describe('manifests and platforms', () => {
+  const d = (c: string) => `sha256:${c.repeat(64)}`;
+  const manifest = (mediaType?: string) =>
+    Buffer.from(JSON.stringify({ schemaVersion: 2, ...(mediaType ? { mediaType } : {}), config: { mediaType: CONFIG_MEDIA[0], digest: d('c'), size: 10 }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d('a'), size: 5 }] }));
+  const index = {
+    schemaVersion: 2,
+    mediaType: MANIFEST_MEDIA.ociIndex,
+    manifests: [
+      { mediaType: MANIFEST_MEDIA.ociManifest, digest: d('1'), size: 1, platform: { os: 'linux', architecture: 'amd64' } },
+      { mediaType: MANIFEST_MEDIA.ociManifest, digest: d('2'), size: 1, platform: { os: 'linux', architecture: 'arm', variant: 'v6' } },
+      { mediaType: MANIFEST_MEDIA.ociManifest, digest: d('3'), size: 1, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
+      { mediaType: MANIFEST_MEDIA.ociManifest, digest: d('4'), size: 1, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      { mediaType: MANIFEST_MEDIA.ociManifest, digest: d('5'), size: 1, platform: { os: 'unknown', architecture: 'unknown' } },
+    ],
+  };
+
+  it('tells indexes from manifests by Content-Type, their own mediaType, or their shape', () => {
+    expect(parseManifest(manifest(MANIFEST_MEDIA.dockerManifest), null, 'x').kind).toBe('manifest');
+    expect(parseManifest(manifest(), 'application/vnd.oci.image.manifest.v1+json; charset=utf-8', 'x').mediaType).toBe(MANIFEST_MEDIA.ociManifest);
+    expect(parseManifest(manifest(), 'application/json', 'x').mediaType).toBe(MANIFEST_MEDIA.ociManifest);
+    const list = parseManifest(Buffer.from(JSON.stringify({ ...index, mediaType: MANIFEST_MEDIA.dockerList })), null, 'x');
+    expect(list.kind).toBe('index');
+    expect(MANIFEST_ACCEPT.split(', ').slice(0, 4)).toEqual([MANIFEST_MEDIA.ociIndex, MANIFEST_MEDIA.dockerList, MANIFEST_MEDIA.ociManifest, MANIFEST_MEDIA.dockerManifest]);
+  });
+
+  it('refuses schema 1 as Docker does, and malformed or foreign documents clearly', () => {
+    const s1 = Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] }));
+    expect(() => parseManifest(s1, MANIFEST_MEDIA.schema1Signed, 'docker.io/library/old:1')).toThrow(
+      /\[DEPRECATION NOTICE\] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support is disabled.*Suggest the author of docker.io\/library\/old:1 to upgrade/,
+    );
+    expect(() => parseManifest(Buffer.from('{nope'), null, 'x')).toThrow(/not valid JSON/);
+    expect(() => parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example.thing+json' })), null, 'x')).toThrow(/unsupported manifest media type/);
+    const badDigest = JSON.parse(manifest().toString());
+    badDigest.layers[0].digest = 'sha512:abc';
+    expect(() => parseManifest(Buffer.from(JSON.stringify(badDigest)), null, 'x')).toThrow(/sha256 digests only/);
+    const badSize = JSON.parse(manifest().toString());
+    badSize.config.size = -1;
+    expect(() => parseManifest(Buffer.from(JSON.stringify(badSize)), null, 'x')).toThrow(/malformed entry/);
+  });
+
+  it('knows which layers it can unpack', () => {
+    expect(layerCompression({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: d('a'), size: 1 }, 'x')).toBe('gzip');
+    expect(layerCompression({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d('a'), size: 1 }, 'x')).toBe('none');
+    expect(() => layerCompression({ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: d('a'), size: 1 }, 'x')).toThrow(/zstd/);
+    expect(() => layerCompression({ mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: d('a'), size: 1 }, 'x')).toThrow(/Windows/);
+  });
+
+  it('picks the platform asked for, with containerd\'s normalisation, and says what is available', () => {
+    expect(selectPlatform(index, parsePlatform('linux/amd64'), 'x').digest).toBe(d('1'));
+    expect(selectPlatform(index, parsePlatform('linux/x86_64'), 'x').digest).toBe(d('1'));
+    expect(selectPlatform(index, parsePlatform('linux/arm64'), 'x').digest).toBe(d('4'));
+    expect(selectPlatform(index, parsePlatform('linux/aarch64/v8'), 'x').digest).toBe(d('4'));
+    expect(selectPlatform(index, parsePlatform('linux/arm/v7'), 'x').digest).toBe(d('3'));
+    expect(selectPlatform(index, parsePlatform('linux/arm/6'), 'x').digest).toBe(d('2'));
+    expect(() => selectPlatform(index, parsePlatform('linux/s390x'), 'alpine:latest')).toThrow(
+      'no matching manifest for linux/s390x in the manifest list entries of alpine:latest (available: linux/amd64, linux/arm/v6, linux/arm/v7, linux/arm64/v8; choose one with --platform)',
+    );
+    expect(() => parsePlatform('amd64')).toThrow(/invalid platform/);
+    expect(() => parsePlatform('linux/amd64/v1/x')).toThrow(/invalid platform/);
+    expect(hostPlatform().os).toBe('linux');
+    expect(platformMatches({ os: 'linux', architecture: 'amd64' }, hostPlatform())).toBe(process.arch === 'x64');
   });
 });
