@@ -11,9 +11,9 @@ import type { Change } from './containers/diff.js';
 import type { CommitOptions } from './containers/commit.js';
 import type { ImageHistoryItem } from './images/history.js';
 export type { Change, CommitOptions, ImageHistoryItem };
-import type { LoadedImage } from './images/load.js';
+import type { LoadedImage, LoadOptions, LoadProgress } from './images/load.js';
 import type { SavedImage } from './images/save.js';
-export type { LoadedImage, SavedImage };
+export type { LoadedImage, LoadOptions, LoadProgress, SavedImage };
 import type { PullOptions, PullProgress, PullResult } from './registry/pull.js';
 export type { PullOptions, PullProgress, PullResult };
 import type { ExecInspect, ExecOptions, ExecResult, ExecStarted } from './containers/exec.js';
@@ -230,9 +230,9 @@ export interface ImagesApi {
   /**
    * `docker load` of an archive (docker-archive or OCI layout, plain or
    * gzip) from a path or a stream; everything verified before anything is
-   * stored. Events: load (per image).
+   * stored. `onProgress`: Docker's "Loading layer" messages. Events: load (per image).
    */
-  load(source: string | NodeJS.ReadableStream, call?: CallOptions): Promise<LoadedImage[]>;
+  load(source: string | NodeJS.ReadableStream, opts?: LoadOptions & CallOptions): Promise<LoadedImage[]>;
   /**
    * `docker pull NAME[:TAG|@DIGEST]` from its registry (Docker Hub by default):
    * the host's platform from an index (or `platform`), every blob's digest and

@@ -232,6 +232,19 @@ describe.skipIf(!isRoot)('glass load', () => {
     expect(fromStdin.exitCode, fromStdin.stderr).toBe(0);
     expect(fromStdin.stdout).toBe('Loaded image: example.com/team/app:1.0\n');
 
+    // xz-compressed, as docker load also takes it (the host's xz decompresses).
+    await glass(root, ['rmi', 'example.com/team/app:1.0']);
+    const xz = await sh(`xz -c ${da} | ${GLASS} --root ${root} load`);
+    expect(xz.exitCode, xz.stderr).toBe(0);
+    expect(xz.stdout).toBe('Loaded image: example.com/team/app:1.0\n');
+
+    // On a terminal, each layer's "Loading layer" progress first, as Docker; -q hides only that.
+    const tty = await run('script', ['-qec', `${GLASS} --root ${root} --no-color load -i ${da}`, '/dev/null']);
+    expect(tty.stdout).toMatch(new RegExp(`${img.layers[0]!.diffId.slice(7, 19)}: Loading layer +[0-9.]+[kM]B/[0-9.]+[kM]B`));
+    expect(tty.stdout).toContain('Loaded image: example.com/team/app:1.0');
+    const quiet = await run('script', ['-qec', `${GLASS} --root ${root} --no-color load -q -i ${da}`, '/dev/null']);
+    expect(quiet.stdout.replace(/\r/g, '').trim()).toBe('Loaded image: example.com/team/app:1.0');
+
     // An OCI layout in a tar, as skopeo's oci-archive: writes it: the name from org.opencontainers.image.ref.name.
     const oa = join(work, 'skopeo-oci.tar');
     const madeOci = await run('skopeo', ['copy', `oci:${layout}:src`, `oci-archive:${oa}:localhost/from-oci:v2`]);

@@ -1,5 +1,6 @@
 import { GlassError } from '../../engine/index.js';
-import { str, type Handler } from '../context.js';
+import { bool, str, type Handler } from '../context.js';
+import { jsonMessageRenderer } from '../jsonmessage.js';
 import { writeToFile } from '../output-file.js';
 
 /** `glass save [-o FILE] IMAGE...`: the archive to FILE (written aside, then renamed) or to a non-terminal stdout. */
@@ -16,16 +17,18 @@ export const save: Handler = async (ctx) => {
 /**
  * `glass load [-i FILE] [-q]`. Output as Docker's: a renaming line for a
  * name that moves from another image, then `Loaded image: NAME` per name, or
- * `Loaded image ID: sha256:...` for an image without one. Docker's -q only
- * hides the progress bars, never these lines; glass shows no load progress,
- * so -q changes nothing here either.
+ * `Loaded image ID: sha256:...` for an image without one. On a terminal,
+ * each layer's "Loading layer" progress first; -q hides that progress only,
+ * never these lines (as Docker's -q; off a terminal there is no progress).
  */
 export const load: Handler = async (ctx) => {
   const input = str(ctx.flags.input);
   if (!input && process.stdin.isTTY) {
     throw new GlassError('INVALID_ARGUMENT', 'requested load from stdin, but stdin is empty');
   }
-  const loaded = await ctx.engine.images.load(input ?? process.stdin);
+  // Docker shows "<layer>: Loading layer [==>  ]" on a terminal only, and not with -q.
+  const progress = process.stdout.isTTY && !bool(ctx.flags.quiet) ? jsonMessageRenderer(ctx.out, true, process.stdout.columns ?? 80) : undefined;
+  const loaded = await ctx.engine.images.load(input ?? process.stdin, { onProgress: progress });
   const lines: string[] = [];
   for (const img of loaded) {
     for (const r of img.retagged) lines.push(`The image ${r.tag} already exists, renaming the old one with ID ${r.fromId} to empty string`);

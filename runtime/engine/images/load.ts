@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { detectCompression, digestingStream, peekStream, shellJoin, unpackArchive } from '../../kernel/archive.js';
+import { decompressWithTool } from '../../kernel/decompress.js';
 import { report, type Tracer } from '../../kernel/step.js';
 import { convertWhiteouts } from '../../kernel/whiteouts.js';
 import { GlassError, isGlassError } from '../errors.js';
@@ -20,7 +21,7 @@ import type { OciImageConfig } from './types.js';
  * `docker load`: images into the store from an archive that `docker save`,
  * `podman save`, skopeo or glass wrote: the docker-archive format
  * (manifest.json) or an OCI image layout in a tar (oci-layout + index.json),
- * either plain or gzip-compressed, from a file or a stream.
+ * plain or compressed (gzip, xz, bzip2, zstd), from a file or a stream.
  *
  * An archive is untrusted input. glass reads the outer tar itself (tar-stream.ts:
  * no name in it ever becomes a host path), then checks everything before
@@ -35,6 +36,18 @@ export interface LoadedImage {
   repoTags: string[];
   /** Tags that named another image before: that image's ID ("renaming the old one"). */
   retagged: { tag: string; fromId: string }[];
+}
+
+/** One progress message, in Docker's JSON-message shape: `<12 hex of the diff_id>: Loading layer`. */
+export interface LoadProgress {
+  id: string;
+  status: 'Loading layer';
+  progressDetail: { current: number; total: number };
+}
+
+export interface LoadOptions {
+  /** Per-layer progress while each layer is read and checked (Docker shows it on a terminal unless -q). */
+  onProgress?: (m: LoadProgress) => void;
 }
 
 interface FileRef {
@@ -53,13 +66,18 @@ interface Plan {
 }
 
 /** Load every image of the archive at `source` (a path, or a stream such as stdin). */
-export async function loadImages(trace: Tracer, store: ImageStore, source: string | NodeJS.ReadableStream): Promise<LoadedImage[]> {
+export async function loadImages(
+  trace: Tracer,
+  store: ImageStore,
+  source: string | NodeJS.ReadableStream,
+  opts: LoadOptions = {},
+): Promise<LoadedImage[]> {
   const label = typeof source === 'string' ? source : 'the input';
   const scratch = await makeScratchDir(store.paths.tmp, 'load');
   try {
     const files = join(scratch, 'files');
     await fs.mkdir(files);
-    const entries = await readArchive(source, files, label);
+    const entries = await readArchive(trace, source, files, label);
     report(trace, {
       title: `Read the archive (${entries.size} entries)`,
       why: 'An image archive is a tar of a few named files: an index (manifest.json or index.json), image configs and layer tars. glass keeps them in a scratch directory by number, never by the names the archive gives, so no name in it can reach a path on the host.',
@@ -87,7 +105,7 @@ export async function loadImages(trace: Tracer, store: ImageStore, source: strin
         const key = `${layer.file.path}|${diffId}`;
         let prepared = layers.get(key);
         if (!prepared) {
-          prepared = await prepareLayer(trace, scratch, layer, diffId, label, `${n}-${i}`);
+          prepared = await prepareLayer(trace, scratch, layer, diffId, label, `${n}-${i}`, opts.onProgress);
           layers.set(key, prepared);
         }
         imageLayers.push(prepared);
@@ -126,7 +144,7 @@ export async function loadImages(trace: Tracer, store: ImageStore, source: strin
 }
 
 /** Open the input, undo gzip, and read its tar into `dir`. */
-async function readArchive(source: string | NodeJS.ReadableStream, dir: string, label: string): Promise<Map<string, TarEntry>> {
+async function readArchive(trace: Tracer, source: string | NodeJS.ReadableStream, dir: string, label: string): Promise<Map<string, TarEntry>> {
   let input: NodeJS.ReadableStream;
   if (typeof source === 'string') {
     const st = await fs.stat(source).catch((e: NodeJS.ErrnoException) => {
@@ -137,24 +155,36 @@ async function readArchive(source: string | NodeJS.ReadableStream, dir: string, 
   } else input = source;
   const { head, stream } = await peekStream(input, 6);
   if (head.length === 0) throw new ArchiveError(`${label} is empty: expected an image archive (docker save, podman save, skopeo)`);
+  // As docker load: gzip (Node's zlib), xz, bzip2 and zstd (the host's tools), or a plain tar.
   const compression = detectCompression(head);
-  if (compression && compression !== 'gzip') {
-    throw new ArchiveError(`${label} is compressed with ${compression}; glass load reads plain or gzip archives: decompress it first (for example ${compression === 'xz' ? 'xz -d' : compression === 'bzip2' ? 'bunzip2' : 'zstd -d'})`);
+  let plain: Readable = stream;
+  if (compression === 'gzip') {
+    plain = stream.pipe(createGunzip());
+    stream.on('error', (e) => plain.destroy(e));
+  } else if (compression) {
+    plain = decompressWithTool(trace, compression, stream, label);
   }
-  const plain: Readable = compression === 'gzip' ? stream.pipe(createGunzip()) : stream;
-  if (compression === 'gzip') stream.on('error', (e) => plain.destroy(e));
   try {
     return await readTar(plain, dir);
   } catch (e) {
-    if (e instanceof ArchiveError) {
-      const notTar = e.message.startsWith('not a tar');
-      throw new ArchiveError(notTar ? `${label} is not an image archive: ${e.message}` : `${label} is damaged: ${e.message.replace(/^the archive /, 'it ')}`);
-    }
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code.startsWith('Z_')) throw new ArchiveError(`${label} is damaged: its gzip stream is broken (${(e as Error).message})`);
-    if (/unexpected end of file/i.test((e as Error).message)) throw new ArchiveError(`${label} is damaged: it is truncated (the gzip stream ends early)`);
-    throw e;
+    throw archiveError(e, label);
+  } finally {
+    // The end-of-archive blocks end the reading; whatever follows (padding) is not needed, and a
+    // decompressing tool still writing it must not keep glass waiting.
+    plain.destroy();
   }
+}
+
+/** A reading failure as the one line a user sees. */
+function archiveError(e: unknown, label: string): unknown {
+  if (e instanceof ArchiveError) {
+    const notTar = e.message.startsWith('not a tar');
+    return new ArchiveError(notTar ? `${label} is not an image archive: ${e.message}` : `${label} is damaged: ${e.message.replace(/^the archive /, 'it ')}`);
+  }
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('Z_')) return new ArchiveError(`${label} is damaged: its gzip stream is broken (${(e as Error).message})`);
+  if (/unexpected end of file/i.test((e as Error).message)) return new ArchiveError(`${label} is damaged: it is truncated (the gzip stream ends early)`);
+  return e;
 }
 
 /** Which images the archive holds, from manifest.json (docker-archive) or index.json (OCI layout). */
@@ -261,6 +291,7 @@ async function prepareLayer(
   diffId: string,
   label: string,
   n: string,
+  onProgress?: (m: LoadProgress) => void,
 ): Promise<PreparedLayer> {
   const { file } = layer;
   const head = Buffer.alloc(6);
@@ -277,6 +308,19 @@ async function prepareLayer(
   // One pass: the sha256 of the file as stored, and of its uncompressed tar.
   const stored = digestingStream();
   const plain = digestingStream();
+  const id = hexOf(diffId).slice(0, 12);
+  const total = file.size;
+  let current = 0;
+  let shown = -1;
+  const progress = (chunk: Buffer) => {
+    current += chunk.length;
+    // At most ~50 updates a layer: a terminal line redrawn per 64 KiB chunk would cost more than the hashing.
+    if (onProgress && (current === total || current - shown >= Math.max(total / 50, 1 << 20))) {
+      shown = current;
+      onProgress({ id, status: 'Loading layer', progressDetail: { current, total } });
+    }
+  };
+  stored.stream.on('data', progress);
   const stages: NodeJS.ReadWriteStream[] = [stored.stream];
   if (compression === 'gzip') stages.push(createGunzip());
   try {

@@ -3,7 +3,7 @@ import type { CallOptions, ImageSummary, ImagesApi, ImportOptions } from '../api
 import type { EventLog } from '../events.js';
 import type { Operation, Tracing } from '../trace.js';
 import type { ImageInspect } from './inspect.js';
-import { loadImages, type LoadedImage } from './load.js';
+import { loadImages, type LoadedImage, type LoadOptions } from './load.js';
 import { saveImages, type SavedImage } from './save.js';
 import { referenceMatcher } from './match.js';
 import { GlassError } from '../errors.js';
@@ -110,9 +110,9 @@ export class ImageService implements ImagesApi {
     return saved;
   }
 
-  async load(source: string | NodeJS.ReadableStream, call?: CallOptions): Promise<LoadedImage[]> {
-    const op = await this.begin('load', call);
-    const loaded = await loadImages(op.trace, this.d.store.traced(op.trace), source);
+  async load(source: string | NodeJS.ReadableStream, opts: LoadOptions & CallOptions = {}): Promise<LoadedImage[]> {
+    const op = await this.begin('load', opts);
+    const loaded = await loadImages(op.trace, this.d.store.traced(op.trace), source, opts);
     // As Docker: one event per image, named by its ID.
     for (const img of loaded) this.d.events.record('image', 'load', img.id, { name: img.id });
     return loaded;
