@@ -9,6 +9,7 @@
  */
 
 import { ARCHIVE_COMMANDS } from './commands-archive.js';
+import { PUSH_COMMANDS } from './commands-push.js';
 import { LAYER_COMMANDS } from './commands-layers.js';
 import { VOLUME_COMMANDS } from './commands-volumes.js';
 import { PULL_COMMANDS } from './commands-pull.js';
@@ -1239,6 +1240,7 @@ export const COMMANDS: CommandSpec[] = [
     group: 'system',
   },
   ...ARCHIVE_COMMANDS,
+  ...PUSH_COMMANDS,
   ...LAYER_COMMANDS,
   ...VOLUME_COMMANDS,
   ...PULL_COMMANDS,

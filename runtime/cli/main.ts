@@ -12,6 +12,7 @@ import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
 import * as layers from './commands/layers.js';
 import * as pullCmd from './commands/pull.js';
+import * as registry from './commands/push.js';
 import * as system from './commands/system.js';
 import * as volumes from './commands/volumes.js';
 import * as events from './commands/events.js';
@@ -49,6 +50,9 @@ const HANDLERS: Record<string, Handler> = {
   history: layers.history,
   save: archive.save,
   load: archive.load,
+  push: registry.push,
+  login: registry.login,
+  logout: registry.logout,
   pull: pullCmd.pull,
   events: events.events,
   top: observe.top,

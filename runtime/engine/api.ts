@@ -7,6 +7,10 @@ import type { ContainerConfig, ContainerStatus, CreateOptions } from './containe
 import type { ResourceOptions } from './containers/limits.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
+import type { PushOptions, PushProgress, PushResult } from './registry/push.js';
+import type { LoginResult } from './registry/login.js';
+import type { RegistryAuth } from './registry/auth.js';
+export type { LoginResult, PushOptions, PushProgress, PushResult, RegistryAuth };
 import type { Change } from './containers/diff.js';
 import type { CommitOptions } from './containers/commit.js';
 import type { ImageHistoryItem } from './images/history.js';
@@ -213,6 +217,15 @@ export interface ImagesApi {
   /** `docker import` of a rootfs tarball (a path, or a stream). Events: import. */
   import(source: string | NodeJS.ReadableStream, opts?: ImportOptions & CallOptions): Promise<{ id: string }>;
   /**
+   * `docker push NAME[:TAG]` (no tag: latest; `allTags`: every local tag of
+   * NAME): layers (HEAD, cross-repository mount, upload), config, then the
+   * manifest's exact stored bytes, so the registry's digests are the store's.
+   * `auth` is the one registry's credentials (the client reads config.json).
+   * Progress as Docker's JSON messages through `onProgress`. Errors:
+   * NO_SUCH_IMAGE, REGISTRY_UNAUTHORIZED, REGISTRY_ERROR. Events: push (per tag).
+   */
+  push(ref: string, opts?: PushOptions & CallOptions): Promise<PushResult>;
+  /**
    * `docker commit` (POST /commit): the container's changes as a new layer on
    * its image's, with the merged config and a history entry; frozen meanwhile
    * unless `pause: false`. Returns the new image's ID. Errors: NO_SUCH_CONTAINER,
@@ -295,4 +308,12 @@ export interface SystemInfo {
 
 export interface SystemApi {
   info(): Promise<SystemInfo>;
+  /**
+   * `docker login`'s check (Docker's POST /auth): GET /v2/ and answer its
+   * challenge (Basic, or a Bearer token asked for with the credentials);
+   * resolves only when the registry accepts them. Stores nothing: the client
+   * keeps the credentials (storeCredentials). `server` undefined is Docker Hub.
+   * Errors: REGISTRY_UNAUTHORIZED (Docker's words), REGISTRY_ERROR. No events.
+   */
+  login(server: string | undefined, auth: RegistryAuth, opts?: { insecureRegistries?: readonly string[] } & CallOptions): Promise<LoginResult>;
 }

@@ -12,6 +12,7 @@ import { GlassError } from './errors.js';
 import { EventLog } from './events.js';
 import { ImageService } from './images/service.js';
 import { ImageStore } from './images/store.js';
+import { registryLogin } from './registry/login.js';
 import { Paths, resolveRoot } from './state/paths.js';
 import { prepareRoot } from './state/root.js';
 import { sweepScratch } from './state/scratch.js';
@@ -86,7 +87,11 @@ export class LocalEngine implements Engine {
         yield* log.follow(o);
       },
     };
-    this.system = { info: () => this.info() };
+    this.system = {
+      info: () => this.info(),
+      // Needs no root and no state: it only talks to the registry.
+      login: (server, auth, o) => registryLogin(server, auth, { insecureRegistries: o?.insecureRegistries, trace: tracing.begin('login', o?.onStep).trace }),
+    };
   }
 
   onStep(listener: (step: Step) => void): () => void {

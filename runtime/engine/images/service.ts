@@ -11,6 +11,7 @@ import { layerDirSize } from '../../kernel/overlay-upper.js';
 import type { CommitOptions } from '../containers/commit.js';
 import { imageHistory, type ImageHistoryItem } from './history.js';
 import type { ImageStore } from './store.js';
+import { pushImage, type PushOptions, type PushResult } from '../registry/push.js';
 import { pullImage, type PullOptions, type PullResult } from '../registry/pull.js';
 
 export interface ImageDeps {
@@ -85,6 +86,14 @@ export class ImageService implements ImagesApi {
       else if (m) this.d.events.record('image', 'delete', m[2]!, {});
     }
     return lines;
+  }
+
+  async push(ref: string, opts: PushOptions & CallOptions = {}): Promise<PushResult> {
+    const op = await this.begin('push', opts);
+    const result = await pushImage(this.d.store, ref, opts, op.trace);
+    // Docker's push event: the pushed name:tag as the actor, the repository as its name.
+    for (const p of result.pushed) this.d.events.record('image', 'push', `${result.repository}:${p.tag}`, { name: result.repository });
+    return result;
   }
 
   async pull(ref: string, opts: PullOptions & CallOptions = {}): Promise<PullResult> {

@@ -483,6 +483,21 @@ export class ImageStore {
     return exists(this.paths.layer(hexOf(diffId)));
   }
 
+  /**
+   * Record that a registry now serves this manifest as `repoDigest`
+   * ("127.0.0.1:5000/me/app@sha256:..."): after a push, as Docker does, the
+   * image shows it in RepoDigests and `images --digests`. Nothing happens if
+   * the manifest left the store meanwhile.
+   */
+  async addRepoDigest(repoDigest: string, manifestDigest: string): Promise<void> {
+    await this.locked(async () => {
+      const catalog = await loadCatalog(this.paths);
+      if (!catalog.manifests.some((m) => m.digest === manifestDigest)) return;
+      catalog.tags.set(repoDigest, manifestDigest);
+      await saveCatalog(this.paths, catalog);
+    });
+  }
+
   /** The manifest a name (tag or repository digest) points to now, if any. */
   async manifestOf(name: string): Promise<string | undefined> {
     return (await loadCatalog(this.paths)).tags.get(name);
