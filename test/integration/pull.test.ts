@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, glass, isRoot, testRoot, useRoot, type Result } from '../helpers.js';
+import { freePort, glass, glassInBackground, isRoot, testRoot, useRoot, waitFor, type Result } from '../helpers.js';
 import { startRegistry, type TestRegistry } from '../registry.js';
-import { buildMultiPlatformLayout, buildOciLayout, busyboxLayer, pushToRegistry, threeLayerImage, type BuiltImage, type BuiltIndex } from '../images.js';
+import { bigImage, buildMultiPlatformLayout, buildOciLayout, busyboxLayer, pushToRegistry, threeLayerImage, type BuiltImage, type BuiltIndex } from '../images.js';
 
 /**
  * `glass pull` against a real docker-registry on loopback (test/registry.ts),
@@ -39,12 +39,15 @@ function storeFiles(root: string): { blobs: string[]; layers: string[]; tmp: str
 }
 
 let layouts: string;
+const layouts0 = () => (layouts ??= mkdtempSync('/tmp/glass-test-layouts-'));
 let three: BuiltImage;
 let tamperA: BuiltImage;
 let tamperB: BuiltImage;
 let multi: BuiltIndex;
+let big: BuiltImage;
 beforeAll(() => {
-  layouts = mkdtempSync('/tmp/glass-test-layouts-');
+  big = buildOciLayout(join(layouts0(), 'big'), 'v1', bigImage(40, 4, 'glass-pull-test'));
+  layouts0();
   three = buildOciLayout(join(layouts, 'three'), 'v1', threeLayerImage());
   // Two images with a layer of their own each (to damage on the registry's disk).
   const own = (label: string) => ({ layers: [busyboxLayer(), { entries: [{ path: `${label}.txt`, content: `${label}\n`.repeat(1000) }] }], config: { Cmd: ['cat', `/${label}.txt`] } });
@@ -69,6 +72,7 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     await pushToRegistry(tamperA.layoutDir, 'v1', host, 'test/flipped:v1');
     await pushToRegistry(tamperB.layoutDir, 'v1', host, 'test/truncated:v1');
     await pushToRegistry(multi.layoutDir, 'm', host, 'test/multi:m', { all: true });
+    await pushToRegistry(big.layoutDir, 'v1', host, 'test/big:v1');
   }, SLOW_MS);
   afterAll(async () => {
     await reg?.stop();
@@ -254,6 +258,25 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     expect(created.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect(created.stderr).toContain(`Unable to find image '${host}/test/three-docker:v1' locally\n`);
     await run(own, ['rm', created.stdout.trim()]);
+  });
+
+  it('a pull killed half-way leaves nothing half-made, and pulling again works', { timeout: SLOW_MS }, async () => {
+    const own = testRoot();
+    const ref = `${host}/test/big:v1`;
+    const env = { GLASS_CONFIG: emptyConfig() };
+    const bg = glassInBackground(own, ['pull', ref], { env });
+    // Killed once it works in its scratch directory (<root>/tmp/pull-...), before anything is stored.
+    await waitFor(() => storeFiles(own).tmp.filter((d) => d.startsWith('pull-')).length, (n) => n > 0, { what: 'the pull to start downloading' });
+    bg.proc.kill('SIGKILL');
+    await bg.proc.catch(() => undefined);
+    expect((await run(own, ['images', '-q'])).stdout).toBe(''); // (this glass also sweeps the dead pull's scratch)
+    expect(storeFiles(own).layers).toEqual([]);
+    expect(storeFiles(own).tmp).toEqual([]);
+    const again = await run(own, ['pull', ref]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain(`Digest: ${big.manifestDigest}\n`);
+    expect((await run(own, ['run', '--rm', ref, 'sh', '-c', 'cat /data/*.bin | wc -c'])).stdout.trim()).toBe(String(4 * Math.ceil((40 * 1024 * 1024) / 4)));
+    expect(storeFiles(own).tmp).toEqual([]);
   });
 
   it('rmi of a pulled image untags its RepoDigest too; pulling again works', { timeout: SLOW_MS }, async () => {
