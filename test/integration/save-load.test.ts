@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { GLASS, glass, isRoot, useRoot } from '../helpers.js';
-import { buildOciLayout, busyboxLayer, threeLayerImage, type ImageSpec } from '../images.js';
+import { buildMultiPlatformLayout, buildOciLayout, busyboxLayer, threeLayerImage, type ImageSpec } from '../images.js';
 
 /**
  * glass save / glass load against the real tools that read and write the
@@ -254,6 +254,37 @@ describe.skipIf(!isRoot)('glass load', () => {
     // Stored as it came: the manifest digest is the layout's own.
     const inspectOci = JSON.parse((await glass(root, ['inspect', '--type', 'image', 'localhost/from-oci:v2'])).stdout)[0];
     expect(inspectOci.Id).toBe(img.configDigest);
+  });
+
+  it("loads Docker 25's layout (manifest.json pointing into blobs/sha256) and a multi-platform OCI index", { timeout: SLOW_MS }, async () => {
+    // Docker 25+ writes manifest.json with Config and Layers as blobs/sha256/<hex>, no v1 directories.
+    const layout = join(work, 'd25-src');
+    const img = buildOciLayout(layout, 'localhost/d25:1', { layers: [busyboxLayer(), { entries: [{ path: 'd25.txt', content: 'docker 25\n' }], compression: 'none' }] });
+    const d25 = join(work, 'd25');
+    mkdirSync(join(d25, 'blobs/sha256'), { recursive: true });
+    for (const f of readdirSync(join(layout, 'blobs/sha256'))) writeFileSync(join(d25, 'blobs/sha256', f), readFileSync(join(layout, 'blobs/sha256', f)));
+    // Docker's own archive holds uncompressed layers: the gzip base layer goes in as a plain tar under its diff_id.
+    const base = img.layers[0]!;
+    await sh(`gunzip -c ${join(layout, 'blobs/sha256', base.digest.slice(7))} > ${join(d25, 'blobs/sha256', base.diffId.slice(7))}`);
+    writeFileSync(
+      join(d25, 'manifest.json'),
+      JSON.stringify([{ Config: `blobs/sha256/${img.configDigest.slice(7)}`, RepoTags: ['localhost/d25:1'], Layers: img.layers.map((l) => `blobs/sha256/${l.diffId.slice(7)}`) }]),
+    );
+    await tarOfDir(d25, `${d25}.tar`);
+    expect((await glass(root, ['load', '-i', `${d25}.tar`])).stdout).toBe('Loaded image: localhost/d25:1\n');
+    expect((await glass(root, ['run', '--rm', 'localhost/d25:1', 'cat', '/d25.txt'])).stdout).toBe('docker 25\n');
+
+    // An index of platforms (what a multi-arch image's layout holds): this host's is taken.
+    const multi = join(work, 'multi');
+    const arch = (await run('uname', ['-m'])).stdout.trim() === 'aarch64' ? 'arm64' : 'amd64';
+    const other = arch === 'amd64' ? 'arm64' : 'amd64';
+    buildMultiPlatformLayout(multi, 'localhost/multi:1', [
+      { architecture: other, layers: [busyboxLayer(), { entries: [{ path: 'arch.txt', content: `${other}\n` }] }] },
+      { architecture: arch, layers: [busyboxLayer(), { entries: [{ path: 'arch.txt', content: `${arch}\n` }] }] },
+    ]);
+    await tarOfDir(multi, `${multi}.tar`);
+    expect((await glass(root, ['load', '-i', `${multi}.tar`])).stdout).toBe('Loaded image: localhost/multi:1\n');
+    expect((await glass(root, ['run', '--rm', 'localhost/multi:1', 'cat', '/arch.txt'])).stdout).toBe(`${arch}\n`);
   });
 
   it('moves a name that pointed at another image, as Docker does', { timeout: SLOW_MS }, async () => {
