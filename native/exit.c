@@ -353,6 +353,11 @@ void append_event(const char *action, int code) {
     fprintf(stderr, "glass-shim: %s event written without the container's labels: with them it is too long for one atomic append\n", action);
     line = event_line(action, code, 0);
   }
+  append_event_line(action, line);
+}
+
+/* Append one event line to the events file, whole or not at all (below). */
+void append_event_line(const char *action, const char *line) {
   size_t len = strlen(line);
   if (len >= 4096) {
     fprintf(stderr, "glass-shim: %s event not written: %zu bytes is too long for one atomic append\n", action, len);

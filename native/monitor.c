@@ -202,6 +202,7 @@ static void init_exited(const siginfo_t *si) {
     while (sio.out[i] >= 0 && read_output(i) > 0 && time(NULL) <= deadline) ;
   int recorded = write_exit_json(code, sig) == 0;
   append_event("die", code);
+  record_volume_unmounts();
   fprintf(stderr, "glass-shim: container %.12s exited with %d\n", spec.id ? spec.id : "", code);
   int promised = removal_promised();
   close_clients(code);

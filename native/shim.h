@@ -150,6 +150,7 @@ void mount_mqueue(void);
 void bind_mounts(void);
 /* volumes.c: volumes, bind mounts of the user's and tmpfs mounts (the `mount` keys). */
 void mount_volumes(void);
+void record_volume_unmounts(void); /* the volume `unmount` events, once the container has exited */
 void mask_paths(void);
 void make_paths_readonly(void);
 void pivot_to_rootfs(void);
@@ -201,6 +202,7 @@ void write_shim_record(void);
 int write_exit_json(int code, int sig);                     /* 0: done with it, -1: keep the code, retry */
 int retry_exit_record(void);                                /* 0: written, 1: dir gone, 2: started again, -1: not yet */
 void append_event(const char *action, int code); /* lifecycle events the shim records: start, die */
+void append_event_line(const char *action, const char *line); /* one JSON line, appended atomically */
 void remove_cgroups(void);
 void run_exit_hook(void);
 void reap_exit_hook(void);

@@ -39,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "shim.h"
 
 struct mount_entry {
@@ -207,5 +208,31 @@ void mount_volumes(void) {
     bind_source(fd, &m);
     close(fd);
     remount_bind(&m);
+  }
+}
+
+/*
+ * Docker records a volume `unmount` event when a container that mounted the
+ * volume stops. There is nothing to unmount by hand: the mounts belonged to
+ * the container's mount namespace, which the kernel tore down with its last
+ * process. The shim, which sees the exit, writes the events (after `die`).
+ * A volume's source is <root>/volumes/<name>/_data: its name is the
+ * directory above _data.
+ */
+void record_volume_unmounts(void) {
+  if (!spec.events || exec_id) return;
+  for (size_t i = 0; i < spec.mount.n; i++) {
+    struct mount_entry m = parse_entry(spec.mount.v[i]);
+    if (strcmp(m.type, "volume") != 0) continue;
+    char *dir = strf("%s", m.src), *slash = strrchr(dir, '/');
+    if (!slash) continue;
+    *slash = '\0'; /* drop "/_data" */
+    const char *name = (slash = strrchr(dir, '/')) ? slash + 1 : dir;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char *n = json_string(name, strlen(name)), *id = json_string(spec.id ? spec.id : "", spec.id ? strlen(spec.id) : 0);
+    append_event_line("unmount", strf("{\"Type\":\"volume\",\"Action\":\"unmount\",\"Actor\":{\"ID\":\"%s\",\"Attributes\":"
+                                      "{\"container\":\"%s\",\"driver\":\"local\"}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
+                                      n, id, (long long)ts.tv_sec, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec));
   }
 }

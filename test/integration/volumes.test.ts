@@ -160,6 +160,14 @@ describe.skipIf(!isRoot)('volumes', () => {
     await glass(root, ['volume', 'rm', 'ex']);
   });
 
+  it("volume events: create, mount, unmount (written by the shim when the container exits), destroy", { timeout: SLOW_MS }, async () => {
+    expect((await glass(root, ['run', '--rm', '-v', 'evv:/x', 'busybox', 'true'])).exitCode).toBe(0);
+    await glass(root, ['volume', 'rm', 'evv']);
+    const until = String(Math.ceil(Date.now() / 1000) + 1);
+    const ev = await glass(root, ['events', '--since', '0', '--until', until, '--filter', 'type=volume', '--filter', 'volume=evv', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.destination}}']);
+    expect(ev.stdout).toBe('create evv <no value>\nmount evv /x\nunmount evv <no value>\ndestroy evv <no value>\n');
+  });
+
   it('bad input: one clear line, Docker\'s exit code, nothing made', { timeout: SLOW_MS }, async () => {
     const before = { volumes: await volumeNames(root), containers: (await glass(root, ['ps', '-aq'])).stdout };
     const cases: [string[], RegExp][] = [
