@@ -204,6 +204,11 @@ void mount_volumes(void) {
     if (stat(m.src, &st) < 0) fail_sys("stat %s (the source of the mount on %s)", m.src, m.dst);
     /* the mount point is made to match: a directory for a directory, an empty file for a file */
     int fd = resolve_in_root(m.dst, S_ISDIR(st.st_mode) ? DIR_ : FILE_);
+    struct stat at;
+    if (fstat(fd, &at) == 0 && S_ISDIR(st.st_mode) && !S_ISDIR(at.st_mode))
+      fail(125, "cannot mount volume over existing file, file exists %s", m.dst); /* Docker's words */
+    if (fstat(fd, &at) == 0 && !S_ISDIR(st.st_mode) && S_ISDIR(at.st_mode))
+      fail(125, "cannot mount the file %s over the directory %s in the image: a file is mounted on a file", m.src, m.dst);
     if (m.copy && S_ISDIR(st.st_mode)) copy_up(fd, &m);
     bind_source(fd, &m);
     close(fd);
