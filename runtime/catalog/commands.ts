@@ -10,9 +10,10 @@
 
 import { ARCHIVE_COMMANDS } from './commands-archive.js';
 import { PUSH_COMMANDS } from './commands-push.js';
-import { LAYER_COMMANDS } from './commands-layers.js';
-import { VOLUME_COMMANDS } from './commands-volumes.js';
 import { PULL_COMMANDS } from './commands-pull.js';
+import { VOLUME_COMMANDS } from './commands-volumes.js';
+import { LAYER_COMMANDS } from './commands-layers.js';
+import { CP_COMMANDS } from './commands-cp.js';
 
 export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
 
@@ -1241,9 +1242,10 @@ export const COMMANDS: CommandSpec[] = [
   },
   ...ARCHIVE_COMMANDS,
   ...PUSH_COMMANDS,
+  ...PULL_COMMANDS,
   ...LAYER_COMMANDS,
   ...VOLUME_COMMANDS,
-  ...PULL_COMMANDS,
+  ...CP_COMMANDS,
 ];
 
 /** Look a command up by name or alias. */

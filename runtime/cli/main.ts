@@ -11,15 +11,17 @@ import * as containers from './commands/containers.js';
 import * as listing from './commands/listing.js';
 import * as images from './commands/images.js';
 import * as layers from './commands/layers.js';
-import * as pullCmd from './commands/pull.js';
-import * as registry from './commands/push.js';
 import * as system from './commands/system.js';
 import * as volumes from './commands/volumes.js';
 import * as events from './commands/events.js';
 import * as observe from './commands/observe.js';
 import { learn } from './commands/learn.js';
 import { exec } from './commands/exec.js';
+import { cp } from './commands/cp.js';
+import * as cleanup from './commands/cleanup.js';
 import * as archive from './commands/archive.js';
+import * as registry from './commands/push.js';
+import * as pullCmd from './commands/pull.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -51,9 +53,9 @@ const HANDLERS: Record<string, Handler> = {
   save: archive.save,
   load: archive.load,
   push: registry.push,
+  pull: pullCmd.pull,
   login: registry.login,
   logout: registry.logout,
-  pull: pullCmd.pull,
   events: events.events,
   top: observe.top,
   stats: observe.stats,
@@ -64,6 +66,11 @@ const HANDLERS: Record<string, Handler> = {
   'volume inspect': volumes.inspect,
   'volume rm': volumes.rm,
   'volume prune': volumes.prune,
+  cp,
+  'container prune': cleanup.containerPrune,
+  'image prune': cleanup.imagePrune,
+  'system df': cleanup.systemDf,
+  'system prune': cleanup.systemPrune,
   version: system.version,
   help: system.help,
 };

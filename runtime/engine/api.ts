@@ -7,23 +7,25 @@ import type { ContainerConfig, ContainerStatus, CreateOptions } from './containe
 import type { ResourceOptions } from './containers/limits.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
-import type { PushOptions, PushProgress, PushResult } from './registry/push.js';
-import type { LoginResult } from './registry/login.js';
-import type { RegistryAuth } from './registry/auth.js';
-export type { LoginResult, PushOptions, PushProgress, PushResult, RegistryAuth };
+import type { PullOptions, PullProgress, PullResult } from './registry/pull.js';
+export type { PullOptions, PullProgress, PullResult };
 import type { Change } from './containers/diff.js';
 import type { CommitOptions } from './containers/commit.js';
 import type { ImageHistoryItem } from './images/history.js';
 export type { Change, CommitOptions, ImageHistoryItem };
+import type { PushOptions, PushProgress, PushResult } from './registry/push.js';
+import type { LoginResult } from './registry/login.js';
+import type { RegistryAuth } from './registry/auth.js';
+export type { LoginResult, PushOptions, PushProgress, PushResult, RegistryAuth };
 import type { LoadedImage, LoadOptions, LoadProgress } from './images/load.js';
 import type { SavedImage } from './images/save.js';
 export type { LoadedImage, LoadOptions, LoadProgress, SavedImage };
-import type { PullOptions, PullProgress, PullResult } from './registry/pull.js';
-export type { PullOptions, PullProgress, PullResult };
 import type { ExecInspect, ExecOptions, ExecResult, ExecStarted } from './containers/exec.js';
 import type { ContainerStats } from './containers/stats.js';
 import type { TopResult } from './containers/top.js';
 import type { XrayReport } from './containers/xray.js';
+import type { ContainerPathStat, CopyOptions } from './containers/copy.js';
+import type { DiskUsage } from './disk-usage.js';
 
 /**
  * The Engine: the one API every client of glass uses — the CLI, notebooks,
@@ -148,6 +150,35 @@ export interface ContainersApi {
   /** The container's filesystem as a tar stream (`docker export`). */
   export(ref: string, out: Writable | string, call?: CallOptions): Promise<void>;
   /**
+   * HEAD /containers/{id}/archive: what a path is in the container (Docker's
+   * X-Docker-Container-Path-Stat), resolved inside its root. Errors: NO_SUCH_PATH.
+   */
+  statPath(ref: string, path: string, call?: CallOptions): Promise<ContainerPathStat>;
+  /**
+   * GET /containers/{id}/archive (`docker cp CONTAINER:PATH -`): the path as a
+   * tar stream written to `out` (not ended), its stat given to `onStat` first.
+   * Running or stopped containers; every path resolved inside the container's
+   * root. Errors: NO_SUCH_PATH. Events: archive-path.
+   */
+  archive(ref: string, path: string, out: Writable, opts?: { onStat?: (stat: ContainerPathStat) => void } & CallOptions): Promise<ContainerPathStat>;
+  /**
+   * PUT /containers/{id}/archive (`docker cp - CONTAINER:DIR`): unpack a tar
+   * stream (plain, gzip, bzip2, xz) into a directory of the container, owned by
+   * its root unless `copyUIDGID`. Errors: NO_SUCH_PATH, INVALID_ARGUMENT (not a
+   * directory; read-only rootfs). Events: extract-to-dir.
+   */
+  extractArchive(ref: string, path: string, input: NodeJS.ReadableStream, opts?: { copyUIDGID?: boolean } & CallOptions): Promise<void>;
+  /**
+   * `docker container prune`: remove the containers that are not running and
+   * pass the filters (until=, label=, label!=: as typed after --filter). Errors:
+   * INVALID_ARGUMENT (Docker's "Invalid filter 'x'"). Events: destroy each, container prune.
+   */
+  prune(opts?: { filters?: string[] } & CallOptions): Promise<{ containersDeleted: string[]; spaceReclaimed: number }>;
+  /** `docker cp CONTAINER:SRC DEST`, with Docker's SRC/DEST rules (copy-rules.ts). DEST: an absolute host path. Events: archive-path. */
+  copyFrom(ref: string, srcPath: string, hostDest: string, opts?: CopyOptions & CallOptions): Promise<void>;
+  /** `docker cp SRC CONTAINER:DEST`. SRC: an absolute host path. Events: extract-to-dir. */
+  copyTo(ref: string, hostSrc: string, dstPath: string, opts?: CopyOptions & CallOptions): Promise<void>;
+  /**
    * `docker exec` for a caller that wants the output: runs the command in the
    * running container (its namespaces, cgroups, user, environment and
    * confinement), writes `input` to its stdin if given, waits, and returns its
@@ -217,6 +248,16 @@ export interface ImagesApi {
   /** `docker import` of a rootfs tarball (a path, or a stream). Events: import. */
   import(source: string | NodeJS.ReadableStream, opts?: ImportOptions & CallOptions): Promise<{ id: string }>;
   /**
+   * `docker pull NAME[:TAG|@DIGEST]` from its registry (Docker Hub by default):
+   * the host's platform from an index (or `platform`), every blob's digest and
+   * size checked while it streams, layers the store has skipped, nothing stored
+   * unless all of it checks out. `auth` is the one registry's credentials (the
+   * client reads config.json). Progress as Docker's JSON messages through
+   * `onProgress`. Errors: MANIFEST_UNKNOWN, REGISTRY_UNAUTHORIZED,
+   * DIGEST_MISMATCH, REGISTRY_ERROR, INVALID_ARGUMENT. Events: pull.
+   */
+  pull(ref: string, opts?: PullOptions & CallOptions): Promise<PullResult>;
+  /**
    * `docker push NAME[:TAG]` (no tag: latest; `allTags`: every local tag of
    * NAME): layers (HEAD, cross-repository mount, upload), config, then the
    * manifest's exact stored bytes, so the registry's digests are the store's.
@@ -225,15 +266,6 @@ export interface ImagesApi {
    * NO_SUCH_IMAGE, REGISTRY_UNAUTHORIZED, REGISTRY_ERROR. Events: push (per tag).
    */
   push(ref: string, opts?: PushOptions & CallOptions): Promise<PushResult>;
-  /**
-   * `docker commit` (POST /commit): the container's changes as a new layer on
-   * its image's, with the merged config and a history entry; frozen meanwhile
-   * unless `pause: false`. Returns the new image's ID. Errors: NO_SUCH_CONTAINER,
-   * INVALID_ARGUMENT (reference, --change). Events: container commit (and pause/unpause), image tag.
-   */
-  commit(container: string, opts?: CommitOptions & CallOptions): Promise<{ id: string }>;
-  /** `docker history` (GET /images/{name}/history): newest entry first. Errors: NO_SUCH_IMAGE. */
-  history(ref: string, call?: CallOptions): Promise<ImageHistoryItem[]>;
   /**
    * `docker save`: the images `refs` name (name:tag, a bare name = all its
    * tags, an ID) as one tar written to `out` (not ended): docker-archive
@@ -247,15 +279,20 @@ export interface ImagesApi {
    */
   load(source: string | NodeJS.ReadableStream, opts?: LoadOptions & CallOptions): Promise<LoadedImage[]>;
   /**
-   * `docker pull NAME[:TAG|@DIGEST]` from its registry (Docker Hub by default):
-   * the host's platform from an index (or `platform`), every blob's digest and
-   * size checked while it streams, layers the store has skipped, nothing stored
-   * unless all of it checks out. `auth` is the one registry's credentials (the
-   * client reads config.json). Progress as Docker's JSON messages through
-   * `onProgress`. Errors: MANIFEST_UNKNOWN, REGISTRY_UNAUTHORIZED,
-   * DIGEST_MISMATCH, REGISTRY_ERROR, INVALID_ARGUMENT. Events: pull.
+   * `docker commit` (POST /commit): the container's changes as a new layer on
+   * its image's, with the merged config and a history entry; frozen meanwhile
+   * unless `pause: false`. Returns the new image's ID. Errors: NO_SUCH_CONTAINER,
+   * INVALID_ARGUMENT (reference, --change). Events: container commit (and pause/unpause), image tag.
    */
-  pull(ref: string, opts?: PullOptions & CallOptions): Promise<PullResult>;
+  commit(container: string, opts?: CommitOptions & CallOptions): Promise<{ id: string }>;
+  /** `docker history` (GET /images/{name}/history): newest entry first. Errors: NO_SUCH_IMAGE. */
+  history(ref: string, call?: CallOptions): Promise<ImageHistoryItem[]>;
+  /**
+   * `docker image prune [-a]`: remove dangling images (all unused ones with
+   * `all`) no container uses, passing the filters (until=, label=, label!=).
+   * Lines as Docker's report: {untagged} or {deleted}. Events: untag, delete, image prune.
+   */
+  prune(opts?: { all?: boolean; filters?: string[] } & CallOptions): Promise<{ imagesDeleted: { untagged?: string; deleted?: string }[]; spaceReclaimed: number }>;
 }
 
 /** `docker volume inspect`: Docker's Volume object (local driver). */
@@ -308,6 +345,12 @@ export interface SystemInfo {
 
 export interface SystemApi {
   info(): Promise<SystemInfo>;
+  /**
+   * `docker system df` (GET /system/df): images with their shared and unique
+   * sizes (each layer counted once in LayersSize), containers with the bytes
+   * of their writable layers, volumes with their size and users. No events.
+   */
+  df(call?: CallOptions): Promise<DiskUsage>;
   /**
    * `docker login`'s check (Docker's POST /auth): GET /v2/ and answer its
    * challenge (Basic, or a Bearer token asked for with the credentials);

@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'NO_SUCH_EXEC'
   | 'IMAGE_IN_USE'
   | 'MISSING_BUSYBOX'
+  /** `cp` from or into a path that does not exist in the container (Docker's 404 "No such container:path"). */
+  | 'NO_SUCH_PATH'
   /** `volume inspect`/`rm` of a volume that does not exist. */
   | 'NO_SUCH_VOLUME'
   /** `volume rm` of a volume a container uses. */

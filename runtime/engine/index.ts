@@ -28,6 +28,10 @@ export { readLabelFile } from './containers/labels.js';
 export { LimitFlagError, parseResourceOptions, type ResourceOptions, type Resources } from './containers/limits.js';
 export { computeStats, type ContainerStats, type StatsEntry } from './containers/stats.js';
 export type { TopResult } from './containers/top.js';
+export type { ContainerPathStat, CopyOptions } from './containers/copy.js';
+export { splitCpArg } from './containers/copy-rules.js';
+export type { DiskUsage, DiskUsageContainer, DiskUsageImage, DiskUsageVolume } from './disk-usage.js';
+export { shownFilters } from './prune-filters.js';
 export type { XrayMount, XrayNamespace, XrayProcess, XrayReport } from './containers/xray.js';
 /** The client config file (~/.glass/config.json): registry credentials and insecure registries, for clients to read and pass to pull/push. */
 export {

@@ -17,6 +17,8 @@ import { Paths, resolveRoot } from './state/paths.js';
 import { prepareRoot } from './state/root.js';
 import { sweepScratch } from './state/scratch.js';
 import { Tracing, type Operation } from './trace.js';
+import { diskUsage } from './disk-usage.js';
+import { containerFiles } from './containers/shim-spec.js';
 import { VolumeStore } from './volumes/store.js';
 import { VolumeService } from './volumes/service.js';
 
@@ -89,6 +91,16 @@ export class LocalEngine implements Engine {
     };
     this.system = {
       info: () => this.info(),
+      df: async (call) => {
+        await ready(tracing.begin('system-df', call?.onStep));
+        return diskUsage({
+          images: await imageStore.list(),
+          containers: await this.containers.list({ all: true }),
+          upperdirOf: (id) => containerFiles(this.paths.container(id), id).upper,
+          volumes: await this.volumes.list(),
+          volumeUsers: (name) => this.containers.volumeUsers(name),
+        });
+      },
       // Needs no root and no state: it only talks to the registry.
       login: (server, auth, o) => registryLogin(server, auth, { insecureRegistries: o?.insecureRegistries, trace: tracing.begin('login', o?.onStep).trace }),
     };

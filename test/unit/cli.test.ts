@@ -303,7 +303,13 @@ describe('help', () => {
     const h = formatHelp();
     expect(h.startsWith('\nUsage:  glass [OPTIONS] COMMAND\n')).toBe(true);
     expect(h).toContain('Commands:\n');
-    for (const c of COMMANDS) expect(h).toContain(`  ${c.name.padEnd(11)} ${c.summary}\n`);
+    for (const c of COMMANDS) {
+      // A subcommand (`volume create`) is listed under its management command (`volume`), as docker does.
+      if (c.name.includes(' ')) expect(h).toMatch(new RegExp(`\n  ${c.name.split(' ')[0]} +Manage `));
+      else expect(h).toContain(`  ${c.name.padEnd(11)} ${c.summary}\n`);
+    }
+    expect(h).toContain('Management Commands:\n');
+    expect(formatHelp(undefined, 'container')).toContain('\nUsage:  glass container COMMAND\n\nManage containers\n\nCommands:\n  prune       Remove all stopped containers\n');
     expect(h).toContain('      --explain       Print each kernel step as it happens\n');
     expect(h).toContain("Run 'glass COMMAND --help' for more information on a command.\n");
     // Commands appear under their group's heading.

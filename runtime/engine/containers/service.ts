@@ -8,7 +8,7 @@ import { packDirectory } from '../../kernel/archive.js';
 import { isSameProcessAlive, processStartTime, signalProcess } from '../../kernel/proc.js';
 import { report } from '../../kernel/step.js';
 import { Attachment } from '../../shim/attach.js';
-import { launchShim, readExitSteps } from '../../shim/launch.js';
+import { launchShim, readExitSteps, shimBinary } from '../../shim/launch.js';
 import type { CallOptions, ContainersApi, ContainerSummary, ContainerView, RunResult, StartResult } from '../api.js';
 import { GlassError } from '../errors.js';
 import { faultPoint } from '../faults.js';
@@ -41,6 +41,11 @@ import type { Observed } from './observed.js';
 import { sampleStats, type ContainerStats } from './stats.js';
 import { containerTop, type TopResult } from './top.js';
 import { containerXray, type XrayReport } from './xray.js';
+import { archivePath, copyFromContainer, copyToContainer, extractStream, statPath, type ContainerPathStat, type CopyOptions, type CopyTarget } from './copy.js';
+import type { ContainerRoot } from '../../kernel/inroot.js';
+import { findStaticBusybox } from '../images/busybox.js';
+import { directorySize } from '../../kernel/disk-usage.js';
+import { parsePruneFilters, pruneMatches } from '../prune-filters.js';
 import { commitRunConfig, packChanges, preparedCommit, readChanges, reportLayer, unpackLayer, type CommitOptions } from './commit.js';
 import type { Change } from './diff.js';
 import { parseTagTarget } from '../images/reference.js';
@@ -755,6 +760,101 @@ export class ContainerService implements ContainersApi {
     } finally {
       await unmount(op.trace, target);
     }
+  }
+
+  // ---- clean-up: container prune, and the sizes system df shows ----------------------
+
+  /**
+   * `docker container prune`: remove every container that is not running
+   * (created or exited) and passes the filters (`until`, `label`, `label!`);
+   * the space is what their writable layers (upperdirs) held. Events: destroy
+   * for each, then a container `prune` event with `reclaimed` (bytes), as Docker's.
+   */
+  async prune(opts: { filters?: string[] } & CallOptions = {}): Promise<{ containersDeleted: string[]; spaceReclaimed: number }> {
+    const op = this.begin('container-prune', opts);
+    await this.d.ready(op);
+    const filters = parsePruneFilters(opts.filters ?? []);
+    const deleted: string[] = [];
+    let space = 0;
+    for (const summary of await this.list({ all: true })) {
+      const c = summary.config;
+      if (['running', 'paused', 'restarting'].includes(summary.State)) continue;
+      if (!pruneMatches(filters, Date.parse(c.created), c.labels ?? {})) continue;
+      const size = await directorySize(this.files(c.id).upper);
+      try {
+        await this.removeOp(op.on(c.id), c.id, false);
+      } catch (e) {
+        if (e instanceof GlassError && e.code === 'CONTAINER_RUNNING') continue; // started meanwhile: not ours to remove
+        throw e;
+      }
+      deleted.push(c.id);
+      space += size;
+    }
+    this.d.events.record('container', 'prune', '', { reclaimed: String(space) });
+    return { containersDeleted: deleted, spaceReclaimed: space };
+  }
+
+  /** Bytes in a container's writable layer (Docker's SizeRw): what it wrote, the overlay upperdir. */
+  async sizeRw(id: string): Promise<number> {
+    return directorySize(this.files(id).upper);
+  }
+
+  // ---- cp: files in and out, resolved inside the root (copy.ts, kernel/inroot.ts) ------
+
+  /**
+   * Run `fn` with the container's root: a running container's through
+   * /proc/<pid>/root, a stopped one's overlay mounted privately for the copy.
+   * The container's lock is held throughout, so it cannot start (and mount
+   * the same upperdir) or be removed while its files are copied.
+   */
+  private async withCopyTarget<T>(op: Operation, ref: string, fn: (t: CopyTarget, c: ContainerConfig) => Promise<T>): Promise<T> {
+    await this.d.ready(op);
+    const id = await this.d.store.resolve(ref);
+    op.on(id);
+    const busybox = await findStaticBusybox(op.trace);
+    return this.locked(id, async () => {
+      const info = await this.mustInfo(op, id);
+      const c = info.config;
+      const files = this.files(id);
+      const root: ContainerRoot = info.running
+        ? { kind: 'running', pid: info.pid, startTime: processStartTime(info.pid) }
+        : { kind: 'stopped', merged: files.merged, lowersTopFirst: lowerdirsTopFirst(c.layerDirs), upper: files.upper, work: files.work };
+      const target: CopyTarget = { trace: op.trace, tools: { shim: shimBinary(), busybox }, root, ref, readOnly: !!c.security?.readonlyRootfs };
+      return fn(target, c);
+    });
+  }
+
+  async statPath(ref: string, path: string, call?: CallOptions): Promise<ContainerPathStat> {
+    return this.withCopyTarget(this.begin('stat-path', call), ref, async (t) => (await statPath(t, path)).stat);
+  }
+
+  async archive(ref: string, path: string, out: Writable, opts: { onStat?: (stat: ContainerPathStat) => void } & CallOptions = {}): Promise<ContainerPathStat> {
+    return this.withCopyTarget(this.begin('archive', opts), ref, async (t, c) => {
+      const stat = await archivePath(t, path, out, opts.onStat);
+      this.event('archive-path', c);
+      return stat;
+    });
+  }
+
+  async extractArchive(ref: string, path: string, input: NodeJS.ReadableStream, opts: { copyUIDGID?: boolean } & CallOptions = {}): Promise<void> {
+    return this.withCopyTarget(this.begin('extract', opts), ref, async (t, c) => {
+      await extractStream(t, input, path, { archive: opts.copyUIDGID });
+      this.event('extract-to-dir', c);
+    });
+  }
+
+  async copyFrom(ref: string, srcPath: string, hostDest: string, opts: CopyOptions & CallOptions = {}): Promise<void> {
+    return this.withCopyTarget(this.begin('cp', opts), ref, async (t, c) => {
+      await copyFromContainer(t, srcPath, hostDest, opts);
+      this.event('archive-path', c);
+    });
+  }
+
+  async copyTo(ref: string, hostSrc: string, dstPath: string, opts: CopyOptions & CallOptions = {}): Promise<void> {
+    return this.withCopyTarget(this.begin('cp', opts), ref, async (t, c) => {
+      await copyToContainer(t, hostSrc, dstPath, opts);
+      this.event('extract-to-dir', c);
+    });
   }
 
   // ---- looking inside: top, stats, xray (top.ts, stats.ts, xray.ts) --------------

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { GlassError } from '../errors.js';
 import type { CallOptions, ImageSummary, ImagesApi, ImportOptions } from '../api.js';
 import type { EventLog } from '../events.js';
 import type { Operation, Tracing } from '../trace.js';
@@ -6,11 +7,12 @@ import type { ImageInspect } from './inspect.js';
 import { loadImages, type LoadedImage, type LoadOptions } from './load.js';
 import { saveImages, type SavedImage } from './save.js';
 import { referenceMatcher } from './match.js';
-import { GlassError } from '../errors.js';
 import { layerDirSize } from '../../kernel/overlay-upper.js';
 import type { CommitOptions } from '../containers/commit.js';
 import { imageHistory, type ImageHistoryItem } from './history.js';
 import type { ImageStore } from './store.js';
+import { directorySize } from '../../kernel/disk-usage.js';
+import { parsePruneFilters, pruneMatches } from '../prune-filters.js';
 import { pushImage, type PushOptions, type PushResult } from '../registry/push.js';
 import { pullImage, type PullOptions, type PullResult } from '../registry/pull.js';
 
@@ -88,20 +90,53 @@ export class ImageService implements ImagesApi {
     return lines;
   }
 
-  async push(ref: string, opts: PushOptions & CallOptions = {}): Promise<PushResult> {
-    const op = await this.begin('push', opts);
-    const result = await pushImage(this.d.store, ref, opts, op.trace);
-    // Docker's push event: the pushed name:tag as the actor, the repository as its name.
-    for (const p of result.pushed) this.d.events.record('image', 'push', `${result.repository}:${p.tag}`, { name: result.repository });
-    return result;
-  }
-
-  async pull(ref: string, opts: PullOptions & CallOptions = {}): Promise<PullResult> {
-    const op = await this.begin('pull', opts);
-    const result = await pullImage(this.d.store.traced(op.trace), ref, opts, op.trace);
-    // Docker's pull event: the reference pulled as the actor, its repository as the name.
-    this.d.events.record('image', 'pull', result.repoTag, { name: result.repoTag.includes('@') ? result.repoTag.slice(0, result.repoTag.indexOf('@')) : result.repoTag.slice(0, result.repoTag.lastIndexOf(':')) });
-    return result;
+  /**
+   * `docker image prune [-a]`: remove dangling images (no name; with `all`,
+   * every image) that no container uses and that pass the filters (`until`,
+   * `label`, `label!`). A layer goes only with the last image that uses it;
+   * the space is the bytes of the layer directories that went. Events: untag
+   * and delete as rmi's, then an image `prune` event with `reclaimed`.
+   */
+  async prune(opts: { all?: boolean; filters?: string[] } & CallOptions = {}): Promise<{ imagesDeleted: { untagged?: string; deleted?: string }[]; spaceReclaimed: number }> {
+    const op = await this.begin('image-prune', opts);
+    const filters = parsePruneFilters(opts.filters ?? []);
+    const images = await this.d.store.list();
+    const layerSizes = new Map<string, number>();
+    for (const img of images) {
+      for (const [i, d] of img.config.rootfs.diff_ids.entries()) {
+        if (!layerSizes.get(d)) layerSizes.set(d, await directorySize(img.layerDirs[i]!));
+      }
+    }
+    const deleted: { untagged?: string; deleted?: string }[] = [];
+    let space = 0;
+    for (const img of images) {
+      const names = [...img.repoTags, ...(img.repoDigests ?? [])];
+      if (!opts.all && names.length > 0) continue;
+      if (await this.d.imageUser(img.id)) continue;
+      if (!pruneMatches(filters, Date.parse(img.created) || 0, img.config.config.Labels ?? {})) continue;
+      let lines: string[];
+      try {
+        // By ID: every name goes, then the image and the layers only it used.
+        ({ lines } = await this.d.store.traced(op.trace).remove(img.id, { force: names.length > 1, isInUse: this.d.imageUser }));
+      } catch (e) {
+        if (e instanceof GlassError && ['IMAGE_IN_USE', 'NO_SUCH_IMAGE'].includes(e.code)) continue; // used or removed meanwhile
+        throw e;
+      }
+      for (const line of lines) {
+        const m = /^(Untagged|Deleted): (.*)$/.exec(line);
+        if (!m) continue;
+        if (m[1] === 'Untagged') {
+          deleted.push({ untagged: m[2]! });
+          this.d.events.record('image', 'untag', img.id, { name: m[2]! });
+        } else {
+          deleted.push({ deleted: m[2]! });
+          this.d.events.record('image', 'delete', m[2]!, {});
+          if (m[2] !== img.id) space += layerSizes.get(m[2]!) ?? 0;
+        }
+      }
+    }
+    this.d.events.record('image', 'prune', '', { reclaimed: String(space) });
+    return { imagesDeleted: deleted, spaceReclaimed: space };
   }
 
   async import(source: string | NodeJS.ReadableStream, opts: ImportOptions & CallOptions = {}): Promise<{ id: string }> {
@@ -125,6 +160,22 @@ export class ImageService implements ImagesApi {
     // As Docker: one event per image, named by its ID.
     for (const img of loaded) this.d.events.record('image', 'load', img.id, { name: img.id });
     return loaded;
+  }
+
+  async push(ref: string, opts: PushOptions & CallOptions = {}): Promise<PushResult> {
+    const op = await this.begin('push', opts);
+    const result = await pushImage(this.d.store, ref, opts, op.trace);
+    // Docker's push event: the pushed name:tag as the actor, the repository as its name.
+    for (const p of result.pushed) this.d.events.record('image', 'push', `${result.repository}:${p.tag}`, { name: result.repository });
+    return result;
+  }
+
+  async pull(ref: string, opts: PullOptions & CallOptions = {}): Promise<PullResult> {
+    const op = await this.begin('pull', opts);
+    const result = await pullImage(this.d.store.traced(op.trace), ref, opts, op.trace);
+    // Docker's pull event: the reference pulled as the actor, its repository as the name.
+    this.d.events.record('image', 'pull', result.repoTag, { name: result.repoTag.includes('@') ? result.repoTag.slice(0, result.repoTag.indexOf('@')) : result.repoTag.slice(0, result.repoTag.lastIndexOf(':')) });
+    return result;
   }
 
   async commit(container: string, opts: CommitOptions & CallOptions = {}): Promise<{ id: string }> {
