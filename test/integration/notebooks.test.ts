@@ -153,7 +153,7 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
     expect(cell(cells, 'glass.sample(').svg).toContain('processes in nb2-gamma');
   });
 
-  it('3: the upperdir with its whiteout, the layer stack, another container sees none of it, export', () => {
+  it('3: the upperdir with its whiteout, the layer stack, another container sees none of it, export, a volume from the host\'s side', () => {
     const cells = codeCells(join(out, '03-union-fs.ipynb'));
     const upper = cell(cells, 'glass.upperdir(').html;
     expect(tableRow(upper, '/bin/vi')[1]).toBe('whiteout: deleted from a lower layer');
@@ -167,6 +167,9 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
     expect(other).toContain("cat: can't open '/root/notes.txt': No such file or directory");
     expect(other).toMatch(/^\/bin\/vi$/m);
     expect(cell(cells, 'export -o').stdout).toMatch(/root\/notes.txt in the tar: true\nbin\/vi in the tar:\s+false\n$/);
+    // A volume: its files on the host, in no layer; its mount inside the container only.
+    expect(cell(cells, 'nb3-data:/data').stdout).toBe("Mountpoint: <root>/volumes/nb3-data/_data\nthe note, read on the host: kept outside the layers\ndata/note in the container's upperdir: false\n");
+    expect(cell(cells, 'keeperPid').stdout).toMatch(/^inside the container: \S*\/volumes\/nb3-data\/_data mounted on \/data\nlines for it in the host's mount table: 0\n$/);
   });
 
   it('5: memory read from the cgroup climbing to -m 32m until the OOM kill; CPU under --cpus 0.5 from the usage counter', () => {
