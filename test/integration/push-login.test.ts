@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { glass, isRoot, useRoot, type Result } from '../helpers.js';
+import { GLASS, glass, isRoot, testRoot, useRoot, waitFor, type Result } from '../helpers.js';
+
+// node-pty is CommonJS with a native addon: the interactive login needs a real terminal.
+const pty = createRequire(import.meta.url)('node-pty') as typeof import('node-pty');
 import { startRegistry, type TestRegistry } from '../registry.js';
 import { buildOciLayout, randomLayers, threeLayerImage, type BuiltImage } from '../images.js';
 
@@ -143,6 +147,24 @@ describe.skipIf(!isRoot)('glass push to a registry without auth', () => {
     expect(events.stdout).toBe(`${name}:v1 ${name}\n${name}:v1 ${name}\n`);
   });
 
+  it('push, rmi, then glass pull round-trips the image: same manifest digest, same image ID, and it runs', async () => {
+    const fresh = testRoot();
+    const name = `${reg.host}/test/round`;
+    await loadThree(fresh, config, `${name}:v1`);
+    const id = (await run(fresh, config, ['inspect', '-f', '{{.Id}}', `${name}:v1`])).stdout.trim();
+    expect(id).toBe(built.configDigest);
+    expect((await run(fresh, config, ['push', `${name}:v1`])).exitCode).toBe(0);
+    const rmi = await run(fresh, config, ['rmi', `${name}:v1`]);
+    expect(rmi.exitCode, rmi.stderr).toBe(0);
+    expect((await run(fresh, config, ['images', '-q'])).stdout).toBe('');
+    const pull = await run(fresh, config, ['pull', `${name}:v1`]);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    expect(pull.stdout).toContain(`Digest: ${built.manifestDigest}\nStatus: Downloaded newer image for ${name}:v1\n`);
+    expect((await run(fresh, config, ['inspect', '-f', '{{.Id}}', `${name}:v1`])).stdout.trim()).toBe(id);
+    const ran = await run(fresh, config, ['run', '--rm', `${name}:v1`]);
+    expect(ran).toMatchObject({ exitCode: 0, stdout: 'hello from layer 2\n' });
+  });
+
   it('no tag pushes :latest (Docker 20.10), --all-tags every tag; a missing image or tag is Docker\'s error, exit 1', async () => {
     const name = `${reg.host}/test/tags`;
     await loadThree(root, config, `${name}:a`);
@@ -266,6 +288,29 @@ describe.skipIf(!isRoot)('login, logout and push with htpasswd (Basic auth)', ()
     expect(noTty).toMatchObject({ exitCode: 1, stderr: 'Error: Cannot perform an interactive login from a non TTY device\n' });
     const noTty2 = await run(root, config, ['login', '-u', 'alice', reg.host]);
     expect(noTty2).toMatchObject({ exitCode: 1, stderr: 'Error: Cannot perform an interactive login from a non TTY device\n' });
+  });
+
+  it('on a terminal, login asks for the user name, then the password without echoing it', async () => {
+    const term = pty.spawn(GLASS, ['--root', root, 'login', reg.host], { cols: 100, rows: 30, env: { ...process.env, GLASS_CONFIG: config, TERM: 'xterm' } as Record<string, string> });
+    let screen = '';
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit((e) => resolve(e.exitCode)));
+    try {
+      await waitFor(() => screen, (t) => t.includes('Username: '), { what: 'the Username: prompt' });
+      term.write('alice\r');
+      await waitFor(() => screen, (t) => t.includes('Password: '), { what: 'the Password: prompt' });
+      term.write(`${password}\r`);
+      expect(await exited).toBe(0);
+    } finally {
+      try {
+        term.kill('SIGKILL');
+      } catch { /* already gone */ }
+    }
+    seen.push(screen);
+    expect(screen).toContain('Login Succeeded');
+    expect(screen).toContain('alice'); // the user name is echoed as typed
+    expect(screen).not.toContain(password); // the password is not
+    expect(JSON.parse(readFileSync(join(config, 'config.json'), 'utf8')).auths[reg.host]).toEqual({ auth: Buffer.from(`alice:${password}`).toString('base64') });
   });
 
   it('login -p warns, stores base64 credentials in a 0600 config.json keeping its other keys, and push then works', async () => {

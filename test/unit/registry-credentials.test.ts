@@ -109,6 +109,15 @@ describe('credentials file', () => {
     expect(credentialsFor('127.0.0.1:5000', env)).toBeUndefined();
   });
 
+  it.skipIf(process.getuid?.() !== 0)('under sudo, the file and a new directory belong to the invoking user', () => {
+    const sudo = { ...env, SUDO_USER: 'nobody', SUDO_UID: '65534', SUDO_GID: '65534' };
+    const file = storeCredentials('h:1', { username: 'a', password: 'b' }, sudo);
+    expect(statSync(file).uid).toBe(65534);
+    expect(statSync(file).gid).toBe(65534);
+    expect(statSync(join(dir, 'cfg')).uid).toBe(65534);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('a damaged file is an error naming it, and is never overwritten', () => {
     mkdirSync(join(dir, 'cfg'));
     const file = join(dir, 'cfg', 'config.json');
