@@ -1,12 +1,14 @@
-import { changeLetter } from '../../engine/containers/diff.js';
 import { bool, list, str, type Handler } from '../context.js';
 import { ellipsis, humanDuration, humanSize, shortId, table } from '../format.js';
 import { checkFields, parseTemplate, render } from '../template.js';
 
+/** Docker's letters for a change's Kind: 0 changed, 1 added, 2 deleted. */
+const LETTER = ['C', 'A', 'D'] as const;
+
 /** `glass diff CONTAINER`: one "KIND PATH" line per change, as `docker diff`. */
 export const diff: Handler = async (ctx) => {
   const changes = await ctx.engine.containers.changes(ctx.args[0]!);
-  ctx.out(changes.map((c) => `${changeLetter(c.Kind)} ${c.Path}\n`).join(''));
+  ctx.out(changes.map((c) => `${LETTER[c.Kind]} ${c.Path}\n`).join(''));
   return 0;
 };
 
