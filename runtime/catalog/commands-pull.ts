@@ -7,15 +7,13 @@ export const PULL_COMMANDS: CommandSpec[] = [
     usage: 'glass pull [OPTIONS] NAME[:TAG|@DIGEST]',
     summary: 'Pull an image or a repository from a registry',
     explain:
-      'Downloads an image from the registry its name starts with (alpine means docker.io/library/alpine:latest, ' +
-      'served by registry-1.docker.io; 127.0.0.1:5000/me/app comes from 127.0.0.1:5000), speaking the OCI ' +
-      'distribution API over HTTP: GET the manifest for the tag (an index of platforms: the one for this machine is ' +
-      'picked), GET the config, then GET each layer blob, three at a time. Every blob is checked against the sha256 and ' +
-      'size the manifest gives while it streams in; a layer the store already has is skipped ("Already exists"). Each ' +
-      'layer is unpacked once into its own directory, which containers stack read-only with overlayfs (its lowerdir), ' +
-      'after its deletion marks (.wh. files) became overlay whiteouts. Nothing is stored unless everything checks out. ' +
-      'A registry that wants a login gets the credentials `glass login` stored. Plain HTTP only to 127.0.0.0/8, ::1, ' +
-      'localhost and the insecure-registries of config.json; HTTPS everywhere else.',
+      'Downloads an image from the registry its name starts with (alpine is docker.io/library/alpine:latest, served by ' +
+      'registry-1.docker.io; 127.0.0.1:5000/me/app comes from 127.0.0.1:5000) over the OCI distribution API: the manifest ' +
+      "for the tag (from an index, this machine's platform), the config, then the layer blobs, three at a time, each checked " +
+      'against its sha256 and size while it streams in, and skipped when the store has it ("Already exists"). ' +
+      'Each layer is unpacked once into its own directory, its .wh. deletion marks turned into overlay whiteouts, and ' +
+      'containers stack these read-only with overlayfs (lowerdir); nothing is stored unless everything checks out. ' +
+      'Credentials come from `glass login`; plain HTTP only to 127.0.0.0/8, ::1, localhost and config.json\'s insecure-registries.',
     kernel: ['overlayfs (lower layers)'],
     flags: [
       {

@@ -222,7 +222,11 @@ describe('GLASS_LEARN_LABEL (the hook glass learn uses to tag what a lesson crea
   async function createWith(argv: string[]): Promise<CreateOptions> {
     const p = parseArgs(['create', ...argv]);
     let got: CreateOptions | undefined;
-    const engine = { root: '/nowhere', containers: { create: async (o: CreateOptions) => ((got = o), { id: 'x'.repeat(64) } as ContainerConfig) } } as unknown as Engine;
+    const engine = {
+      root: '/nowhere',
+      containers: { create: async (o: CreateOptions) => ((got = o), { id: 'x'.repeat(64) } as ContainerConfig) },
+      images: { inspect: async () => ({}) }, // the image is here: create does not pull it
+    } as unknown as Engine;
     const ctx: Ctx = { engine, name: 'create', flags: p.flags, changed: p.changed, args: p.args, out: () => {}, err: () => {} };
     expect(await create(ctx)).toBe(0);
     return got!;
