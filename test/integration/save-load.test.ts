@@ -209,7 +209,7 @@ describe.skipIf(!isRoot)('glass load', () => {
   const work = join(root, 'work');
   mkdirSync(work, { recursive: true });
 
-  it("loads skopeo's docker-archive (plain, and gzip on stdin) and an OCI layout; the images run, whiteouts applied", { timeout: SLOW_MS }, async () => {
+  it("loads skopeo's docker-archive (plain, gzip and xz on stdin); the image runs, whiteouts applied; progress on a terminal", { timeout: SLOW_MS }, async () => {
     const layout = join(work, 'src');
     const img = buildOciLayout(layout, 'src', threeLayerImage({ label: 'skopeo' }));
     const da = join(work, 'skopeo.tar');
@@ -245,15 +245,21 @@ describe.skipIf(!isRoot)('glass load', () => {
     const quiet = await run('script', ['-qec', `${GLASS} --root ${root} --no-color load -q -i ${da}`, '/dev/null']);
     expect(quiet.stdout.replace(/\r/g, '').trim()).toBe('Loaded image: example.com/team/app:1.0');
 
-    // An OCI layout in a tar, as skopeo's oci-archive: writes it: the name from org.opencontainers.image.ref.name.
+  });
+
+  it("loads skopeo's oci-archive (an OCI layout in a tar), keeping its exact manifest", { timeout: SLOW_MS }, async () => {
+    const layout = join(work, 'src-oci');
+    const img = buildOciLayout(layout, 'src', threeLayerImage({ label: 'skopeo-oci' }));
+    // The name from org.opencontainers.image.ref.name.
     const oa = join(work, 'skopeo-oci.tar');
     const madeOci = await run('skopeo', ['copy', `oci:${layout}:src`, `oci-archive:${oa}:localhost/from-oci:v2`]);
     expect(madeOci.exitCode, madeOci.stderr).toBe(0);
     expect((await glass(root, ['load', '-i', oa])).stdout).toBe('Loaded image: localhost/from-oci:v2\n');
     expect((await glass(root, ['run', '--rm', 'localhost/from-oci:v2', 'cat', '/app/layer3.txt'])).stdout).toBe('from layer 3\n');
-    // Stored as it came: the manifest digest is the layout's own.
     const inspectOci = JSON.parse((await glass(root, ['inspect', '--type', 'image', 'localhost/from-oci:v2'])).stdout)[0];
     expect(inspectOci.Id).toBe(img.configDigest);
+    // Stored as it came: its manifest is the layout's own, byte for byte.
+    expect(existsSync(join(root, 'images/oci/blobs/sha256', img.manifestDigest.slice(7)))).toBe(true);
   });
 
   it("loads Docker 25's layout (manifest.json pointing into blobs/sha256) and a multi-platform OCI index", { timeout: SLOW_MS }, async () => {

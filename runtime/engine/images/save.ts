@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -90,7 +91,7 @@ export async function saveImages(trace: Tracer, store: ImageStore, refs: string[
     // Everything is read (and gzip layers decompressed) before the first byte
     // is written, so a missing or damaged blob fails the save with no output.
     const layers = new Map<string, LayerFile>();
-    const prepared: { image: Resolved; configBytes: Buffer; manifestBytes: Buffer; v1: ReturnType<typeof v1Layers> }[] = [];
+    const prepared: Prepared[] = [];
     for (const image of images) {
       const { record } = image;
       const configBytes = await readBlob(paths.blob(record.id), record.id);
@@ -118,73 +119,100 @@ export async function saveImages(trace: Tracer, store: ImageStore, refs: string[
       prepared.push({ image, configBytes, manifestBytes, v1 });
     }
 
-    const tar = new TarWriter(out);
-    await tar.dir('blobs');
-    await tar.dir('blobs/sha256');
-    const written = new Set<string>();
-    for (const layer of layers.values()) {
-      await tar.fileFrom(blobName(layer.diffId), layer.path, layer.size);
-      written.add(layer.diffId);
-      report(trace, {
-        title: `Add layer ${shortId(layer.diffId)} as blobs/sha256/${hexOf(layer.diffId).slice(0, 12)}…`,
-        why: "A layer goes into the archive as a plain (uncompressed) tar, named by its sha256: that is its diff_id, the name the image config uses for it, so the loader can check every byte.",
-        command: shellJoin(['cp', layer.path, blobName(layer.diffId)]),
-      });
+    // Open every layer now: a concurrent rmi may unlink a blob while the archive is
+    // being written, but an open file stays readable until it is closed.
+    const open = new Map<string, FileHandle>();
+    try {
+      for (const layer of layers.values()) {
+        open.set(layer.diffId, await fs.open(layer.path, 'r').catch(() => {
+          throw new GlassError('NO_SUCH_IMAGE', `the store has lost layer ${layer.diffId} (removed meanwhile?): try the save again`);
+        }));
+      }
+      return await writeArchive(trace, paths.blob.bind(paths), out, layers, open, prepared, images);
+    } finally {
+      for (const fh of open.values()) await fh.close();
     }
-    const manifestJson: DockerManifestEntry[] = [];
-    const repositories: Record<string, Record<string, string>> = {};
-    const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA.index, manifests: [] };
-    const v1Written = new Set<string>();
-    for (const { image, configBytes, manifestBytes, v1 } of prepared) {
-      const { record, tags } = image;
-      const manifestDigest = sha256(manifestBytes);
-      for (const [digest, bytes] of [[record.id, configBytes], [manifestDigest, manifestBytes]] as const) {
-        if (written.has(digest)) continue;
-        await tar.file(blobName(digest), bytes);
-        written.add(digest);
-      }
-      for (const layer of v1) {
-        if (v1Written.has(layer.id)) continue;
-        v1Written.add(layer.id);
-        const diffId = record.config.rootfs.diff_ids[v1.indexOf(layer)]!;
-        await tar.dir(layer.id);
-        await tar.file(`${layer.id}/VERSION`, Buffer.from('1.0'));
-        await tar.file(`${layer.id}/json`, layer.json);
-        await tar.symlink(`${layer.id}/layer.tar`, `../${blobName(diffId)}`);
-      }
-      await tar.file(`${hexOf(record.id)}.json`, configBytes);
-      manifestJson.push({ Config: `${hexOf(record.id)}.json`, RepoTags: tags.length ? tags : null, Layers: v1.map((l) => `${l.id}/layer.tar`) });
-      for (const t of tags) {
-        const { repository, tag } = splitTag(t);
-        (repositories[repository] ??= {})[tag] = v1.at(-1)!.id;
-      }
-      if (tags.length === 0) index.manifests.push(indexEntry({ digest: manifestDigest, size: manifestBytes.length }));
-      for (const t of tags) index.manifests.push(indexEntry({ digest: manifestDigest, size: manifestBytes.length }, t));
-      report(trace, {
-        title: `Add image ${shortId(record.id)}${tags.length ? ` (${tags.join(', ')})` : ''}: config, manifest and v1 layer directories`,
-        why:
-          `${hexOf(record.id).slice(0, 12)}….json (also blobs/sha256/) is the image config, byte for byte, so the image keeps its ID; ` +
-          'blobs/sha256/ also gets an OCI manifest listing config and layers; each <v1 id>/ directory (VERSION, json, layer.tar -> the layer blob) ' +
-          'is how Docker before 1.10 stored a layer, still written for old loaders.',
-        command: shellJoin(['cp', paths.blob(record.id), `${hexOf(record.id)}.json`]),
-      });
-    }
-    await tar.file('index.json', Buffer.from(JSON.stringify(index)));
-    await tar.file('manifest.json', Buffer.from(JSON.stringify(manifestJson)));
-    await tar.file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
-    if (Object.keys(repositories).length) await tar.file('repositories', Buffer.from(JSON.stringify(repositories)));
-    await tar.finish();
-    report(trace, {
-      title: 'Finish the archive: manifest.json, repositories, index.json, oci-layout',
-      why:
-        "manifest.json is docker load's entry point (per image: config file, names, layer files bottom first); repositories gives the names " +
-        "in Docker 1.x's format; index.json and oci-layout make the same tar an OCI image layout, which containerd, skopeo and umoci read.",
-      command: 'tar -cf - blobs <v1 ids> <config>.json index.json manifest.json oci-layout repositories',
-    });
-    return images.map((i) => ({ id: i.record.id, repoTags: i.tags }));
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+type Prepared = { image: Resolved; configBytes: Buffer; manifestBytes: Buffer; v1: ReturnType<typeof v1Layers> };
+
+/** The archive itself, from what saveImages prepared: blobs, v1 layer directories, configs, then the indexes. */
+async function writeArchive(
+  trace: Tracer,
+  blobPath: (digest: string) => string,
+  out: Writable,
+  layers: Map<string, LayerFile>,
+  open: Map<string, FileHandle>,
+  prepared: Prepared[],
+  images: Resolved[],
+): Promise<SavedImage[]> {
+  const tar = new TarWriter(out);
+  await tar.dir('blobs');
+  await tar.dir('blobs/sha256');
+  const written = new Set<string>();
+  for (const layer of layers.values()) {
+    await tar.fileFrom(blobName(layer.diffId), open.get(layer.diffId)!, layer.size);
+    written.add(layer.diffId);
+    report(trace, {
+      title: `Add layer ${shortId(layer.diffId)} as blobs/sha256/${hexOf(layer.diffId).slice(0, 12)}…`,
+      why: "A layer goes into the archive as a plain (uncompressed) tar, named by its sha256: that is its diff_id, the name the image config uses for it, so the loader can check every byte.",
+      command: shellJoin(['cp', layer.path, blobName(layer.diffId)]),
+    });
+  }
+  const manifestJson: DockerManifestEntry[] = [];
+  const repositories: Record<string, Record<string, string>> = {};
+  const index: OciIndex = { schemaVersion: 2, mediaType: MEDIA.index, manifests: [] };
+  const v1Written = new Set<string>();
+  for (const { image, configBytes, manifestBytes, v1 } of prepared) {
+    const { record, tags } = image;
+    const manifestDigest = sha256(manifestBytes);
+    for (const [digest, bytes] of [[record.id, configBytes], [manifestDigest, manifestBytes]] as const) {
+      if (written.has(digest)) continue;
+      await tar.file(blobName(digest), bytes);
+      written.add(digest);
+    }
+    for (const layer of v1) {
+      if (v1Written.has(layer.id)) continue;
+      v1Written.add(layer.id);
+      const diffId = record.config.rootfs.diff_ids[v1.indexOf(layer)]!;
+      await tar.dir(layer.id);
+      await tar.file(`${layer.id}/VERSION`, Buffer.from('1.0'));
+      await tar.file(`${layer.id}/json`, layer.json);
+      await tar.symlink(`${layer.id}/layer.tar`, `../${blobName(diffId)}`);
+    }
+    await tar.file(`${hexOf(record.id)}.json`, configBytes);
+    manifestJson.push({ Config: `${hexOf(record.id)}.json`, RepoTags: tags.length ? tags : null, Layers: v1.map((l) => `${l.id}/layer.tar`) });
+    for (const t of tags) {
+      const { repository, tag } = splitTag(t);
+      (repositories[repository] ??= {})[tag] = v1.at(-1)!.id;
+    }
+    if (tags.length === 0) index.manifests.push(indexEntry({ digest: manifestDigest, size: manifestBytes.length }));
+    for (const t of tags) index.manifests.push(indexEntry({ digest: manifestDigest, size: manifestBytes.length }, t));
+    report(trace, {
+      title: `Add image ${shortId(record.id)}${tags.length ? ` (${tags.join(', ')})` : ''}: config, manifest and v1 layer directories`,
+      why:
+        `${hexOf(record.id).slice(0, 12)}….json (also blobs/sha256/) is the image config, byte for byte, so the image keeps its ID; ` +
+        'blobs/sha256/ also gets an OCI manifest listing config and layers; each <v1 id>/ directory (VERSION, json, layer.tar -> the layer blob) ' +
+        'is how Docker before 1.10 stored a layer, still written for old loaders.',
+      command: shellJoin(['cp', blobPath(record.id), `${hexOf(record.id)}.json`]),
+    });
+  }
+  await tar.file('index.json', Buffer.from(JSON.stringify(index)));
+  await tar.file('manifest.json', Buffer.from(JSON.stringify(manifestJson)));
+  await tar.file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  if (Object.keys(repositories).length) await tar.file('repositories', Buffer.from(JSON.stringify(repositories)));
+  await tar.finish();
+  report(trace, {
+    title: 'Finish the archive: manifest.json, repositories, index.json, oci-layout',
+    why:
+      "manifest.json is docker load's entry point (per image: config file, names, layer files bottom first); repositories gives the names " +
+      "in Docker 1.x's format; index.json and oci-layout make the same tar an OCI image layout, which containerd, skopeo and umoci read.",
+    command: 'tar -cf - blobs <v1 ids> <config>.json index.json manifest.json oci-layout repositories',
+  });
+  return images.map((i) => ({ id: i.record.id, repoTags: i.tags }));
 }
 
 async function readBlob(path: string, digest: string): Promise<Buffer> {

@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { GlassError } from '../errors.js';
@@ -53,16 +54,20 @@ export class TarWriter {
     await this.pad(data.length);
   }
 
-  /** A file copied from disk; `size` must be its exact length (the header is written first). */
-  async fileFrom(name: string, path: string, size: number): Promise<void> {
+  /**
+   * A file copied from disk (a path, or a file already open); `size` must be
+   * its exact length (the header is written first).
+   */
+  async fileFrom(name: string, file: string | FileHandle, size: number): Promise<void> {
     await this.write(header(name, size, '0', 0o644, this.mtime));
     let copied = 0;
-    for await (const chunk of createReadStream(path)) {
+    const input = typeof file === 'string' ? createReadStream(file) : file.createReadStream({ start: 0, autoClose: false });
+    for await (const chunk of input) {
       copied += (chunk as Buffer).length;
       if (copied > size) break;
       await this.write(chunk as Buffer);
     }
-    if (copied !== size) throw new Error(`${path} changed size while it was being archived (${size} → ${copied} bytes)`);
+    if (copied !== size) throw new Error(`${name} changed size while it was being archived (${size} → ${copied} bytes)`);
     await this.pad(size);
   }
 
