@@ -16,5 +16,5 @@ export const FEATURES: Record<string, { landed: boolean; what: string }> = {
   limits: { landed: true, what: 'cgroup limits on memory, CPU and PIDs' },
   security: { landed: true, what: 'capabilities, seccomp and no-new-privileges' },
   exec: { landed: true, what: 'exec, top and stats' },
-  registry: { landed: false, what: 'pull and push with a registry' },
+  registry: { landed: true, what: 'pull, push, login and save/load with a registry' },
 };
