@@ -148,6 +148,22 @@ describe.skipIf(!isRoot)('volumes', () => {
     await glass(root, ['volume', 'rm', 'filled', 'empty']);
   });
 
+  it("an image's VOLUME (import --change 'VOLUME ...'): an anonymous volume in every container, unless something else is mounted there", { timeout: SLOW_MS }, async () => {
+    await glass(root, ['create', '--name', 'exp2', 'busybox']);
+    const tar = join(root, 'bb.tar');
+    expect((await glass(root, ['export', '-o', tar, 'exp2'])).exitCode).toBe(0);
+    await glass(root, ['rm', 'exp2']);
+    expect((await glass(root, ['import', '--change', 'VOLUME ["/data", "/logs"]', tar, 'withvol'])).exitCode).toBe(0);
+    expect((await glass(root, ['inspect', '--format', '{{json .Config.Volumes}}', 'withvol'])).stdout).toBe('{"/data":{},"/logs":{}}\n');
+    expect((await glass(root, ['run', '--name', 'iv', '-v', 'ivlogs:/logs', 'withvol', 'sh', '-c', 'echo hi > /data/a'])).exitCode).toBe(0);
+    const mounts = JSON.parse((await glass(root, ['inspect', '--format', '{{json .Mounts}}', 'iv'])).stdout);
+    expect(mounts.map((m: { Destination: string; Name: string }) => [m.Destination, m.Name.length === 64 ? 'anonymous' : m.Name])).toEqual([['/data', 'anonymous'], ['/logs', 'ivlogs']]);
+    expect(readFileSync(join(mounts[0].Source, 'a'), 'utf8')).toBe('hi\n');
+    await glass(root, ['rm', '-v', 'iv']);
+    expect(await volumeNames(root)).not.toContain(mounts[0].Name);
+    expect((await glass(root, ['volume', 'rm', 'ivlogs'])).exitCode).toBe(0);
+  });
+
   it('tmpfs mounts: --mount type=tmpfs and --tmpfs, nosuid,nodev,noexec', { timeout: SLOW_MS }, async () => {
     expect((await glass(root, ['run', '--rm', '--mount', 'type=tmpfs,destination=/t', 'busybox', 'sh', '-c', 'grep " /t " /proc/mounts'])).stdout).toBe('tmpfs /t tmpfs rw,nosuid,nodev,noexec,relatime 0 0\n');
     expect((await glass(root, ['run', '--rm', '--tmpfs', '/run:size=1m,exec', 'busybox', 'sh', '-c', 'grep " /run " /proc/mounts'])).stdout).toBe('tmpfs /run tmpfs rw,nosuid,nodev,relatime,size=1024k 0 0\n');

@@ -14,8 +14,9 @@ import type { ImageRunConfig } from './types.js';
  *   EXPOSE 80 53/udp
  *   USER name[:group]
  *   WORKDIR /path          relative paths resolve against the previous WORKDIR
+ *   VOLUME /data [/logs]   (or ["/data"]): every container gets an anonymous volume there
  */
-const SUPPORTED = 'CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR';
+const SUPPORTED = 'CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR';
 
 export function applyChanges(base: ImageRunConfig, changes: string[]): ImageRunConfig {
   const config: ImageRunConfig = structuredClone(base);
@@ -70,6 +71,23 @@ function applyOne(config: ImageRunConfig, change: string): void {
       needArgs();
       config.User = rest;
       return;
+    case 'VOLUME': {
+      needArgs();
+      let paths: string[] = rest.split(/\s+/);
+      if (rest.startsWith('[')) {
+        try {
+          const list: unknown = JSON.parse(rest);
+          if (Array.isArray(list) && list.every((a) => typeof a === 'string')) paths = list;
+        } catch { /* not JSON: plain words, as Docker reads it */ }
+      }
+      const volumes = { ...(config.Volumes ?? {}) };
+      for (const p of paths) {
+        if (!p) throw bad(change, 'VOLUME specified can not be an empty string');
+        volumes[p] = {};
+      }
+      config.Volumes = volumes;
+      return;
+    }
     case 'WORKDIR':
       needArgs();
       config.WorkingDir = posix.resolve(config.WorkingDir || '/', rest);

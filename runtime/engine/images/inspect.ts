@@ -24,7 +24,7 @@ export interface ImageInspect {
     Env: string[] | null;
     Cmd: string[] | null;
     Image: string;
-    Volumes: null;
+    Volumes: Record<string, object> | null;
     WorkingDir: string;
     Entrypoint: string[] | null;
     OnBuild: null;
@@ -65,7 +65,7 @@ export function toInspect(image: ImageRecord): ImageInspect {
       Env: c.Env ?? null,
       Cmd: c.Cmd ?? null,
       Image: '',
-      Volumes: null,
+      Volumes: c.Volumes && Object.keys(c.Volumes).length ? c.Volumes : null,
       WorkingDir: c.WorkingDir ?? '',
       Entrypoint: c.Entrypoint ?? null,
       OnBuild: null,
