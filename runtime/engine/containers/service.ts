@@ -611,9 +611,12 @@ export class ContainerService implements ContainersApi {
       if (now.running) throw new GlassError('CONTAINER_RUNNING', `container ${id} was started again while being removed; try again`, 1);
       await this.removeFiles(op, now.config);
     });
-    if (volumes) {
-      for (const m of info.config.mounts ?? []) if (m.anonymous && m.name) await this.d.volumes().removeAnonymous(op, m.name);
-    }
+    if (volumes) await this.removeAnonymousVolumes(op, info.config);
+  }
+
+  /** A removed container's anonymous volumes that no other container uses (rm -v, --rm); named volumes never. */
+  private async removeAnonymousVolumes(op: Operation, c: ContainerConfig): Promise<void> {
+    for (const m of c.mounts ?? []) if (m.anonymous && m.name) await this.d.volumes().removeAnonymous(op, m.name);
   }
 
   private async removeFiles(op: Operation, c: ContainerConfig): Promise<void> {
@@ -1039,7 +1042,10 @@ export class ContainerService implements ContainersApi {
       rmSync(this.files(config.id).socket, { force: true });
       // The shim records `die` itself; it died first, so the engine does.
       this.event('die', config, { exitCode: String(exit.exitCode) });
-      if (config.autoRemove) await this.removeFiles(op, config);
+      if (config.autoRemove) {
+        await this.removeFiles(op, config);
+        await this.removeAnonymousVolumes(op, config);
+      }
     });
   }
 
