@@ -10,7 +10,7 @@ import { GLASS, glass, isRoot, testRoot, useRoot, waitFor, type Result } from '.
 // node-pty is CommonJS with a native addon: the interactive login needs a real terminal.
 const pty = createRequire(import.meta.url)('node-pty') as typeof import('node-pty');
 import { startRegistry, type TestRegistry } from '../registry.js';
-import { buildOciLayout, randomLayers, threeLayerImage, type BuiltImage } from '../images.js';
+import { buildOciLayout, pushToRegistry, randomLayers, threeLayerImage, type BuiltImage } from '../images.js';
 
 /**
  * `glass push`, `glass login` and `glass logout` against the real
@@ -163,6 +163,23 @@ describe.skipIf(!isRoot)('glass push to a registry without auth', () => {
     expect((await run(fresh, config, ['inspect', '-f', '{{.Id}}', `${name}:v1`])).stdout.trim()).toBe(id);
     const ran = await run(fresh, config, ['run', '--rm', `${name}:v1`]);
     expect(ran).toMatchObject({ exitCode: 0, stdout: 'hello from layer 2\n' });
+  });
+
+  it('a Docker schema2 image, pulled then tagged, is pushed as the same schema2 bytes (same digest, same media type)', async () => {
+    const V2S2 = 'application/vnd.docker.distribution.manifest.v2+json';
+    await pushToRegistry(layoutDir, 'v1', reg.host, 'test/v2s2:v1', { format: 'v2s2' });
+    const digest = await skopeoDigest(`${reg.host}/test/v2s2:v1`);
+    expect(digest).not.toBe(built.manifestDigest); // skopeo rewrote the manifest as schema2
+    // The store already holds this image (same config) with its OCI manifest: the pull adds the schema2 one.
+    const pull = await run(root, config, ['pull', `${reg.host}/test/v2s2:v1`]);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    expect((await run(root, config, ['tag', `${reg.host}/test/v2s2:v1`, `${reg.host}/test/v2s2-copy:v1`])).exitCode).toBe(0);
+    const push = await run(root, config, ['push', `${reg.host}/test/v2s2-copy:v1`]);
+    expect(push.exitCode, push.stderr).toBe(0);
+    expect(push.stdout).toContain(`v1: digest: ${digest} size: `);
+    const m = await reg.api('/v2/test/v2s2-copy/manifests/v1', { accept: V2S2 });
+    expect(m.headers.get('content-type')).toBe(V2S2);
+    expect(m.headers.get('docker-content-digest')).toBe(digest);
   });
 
   it('no tag pushes :latest (Docker 20.10), --all-tags every tag; a missing image or tag is Docker\'s error, exit 1', async () => {

@@ -144,8 +144,12 @@ export class ImageStore {
     const image = await this.resolve(source);
     await this.locked(async () => {
       const catalog = await loadCatalog(this.paths);
-      if (!catalog.manifests.some((m) => m.digest === image.manifestDigest)) throw noSuchImage(source);
-      catalog.tags.set(repoTag, image.manifestDigest);
+      // The new name points at the very manifest the source name does (an image pulled
+      // as Docker schema2 and as OCI has two): a push of the new name then sends the
+      // same bytes, with the same digest, as the registry the source came from has.
+      const manifest = sourceManifest(source, catalog) ?? image.manifestDigest;
+      if (!catalog.manifests.some((m) => m.digest === manifest)) throw noSuchImage(source);
+      catalog.tags.set(repoTag, manifest);
       await saveCatalog(this.paths, catalog);
     });
     return repoTag;
@@ -522,13 +526,14 @@ export class ImageStore {
       }
     }
     const stillTagged = [...catalog.tags].some(([t, d]) => mine.has(d) && !isRepoDigest(t));
-    if (!stillTagged) {
-      // Its last tag is gone: so are the repository digests it was pulled as (Docker prints them too).
-      for (const [t, d] of [...catalog.tags]) {
-        if (mine.has(d) && isRepoDigest(t)) {
-          catalog.tags.delete(t);
-          lines.push(`Untagged: ${t}`);
-        }
+    // A repository's digest references go with its last tag of this image (as Docker's rmi: "Untagged: name@sha256:..."),
+    // and all of them when no tag is left at all.
+    const repoOf = (name: string) => (isRepoDigest(name) ? name.slice(0, name.indexOf('@')) : name.slice(0, name.lastIndexOf(':')));
+    const taggedRepos = new Set([...catalog.tags].filter(([t, d]) => mine.has(d) && !isRepoDigest(t)).map(([t]) => repoOf(t)));
+    for (const [t, d] of [...catalog.tags]) {
+      if (mine.has(d) && isRepoDigest(t) && !taggedRepos.has(repoOf(t)) && (!stillTagged || untag.some((u) => repoOf(u) === repoOf(t)))) {
+        catalog.tags.delete(t);
+        lines.push(`Untagged: ${t}`);
       }
     }
     if (!del || stillTagged) {
@@ -570,6 +575,18 @@ export class ImageStore {
 
 function layerGone(digest: string): GlassError {
   return new GlassError('REGISTRY_ERROR', `layer ${digest.slice(7, 19)} was removed from the store while the pull ran (an rmi at the same time?): pull again`);
+}
+
+/** The manifest a source name (name:tag or name@digest) points to, if it is a name the catalog has. */
+function sourceManifest(source: string, catalog: Catalog): string | undefined {
+  if (FULL_ID.test(source)) return undefined;
+  try {
+    const r = parseReference(source);
+    if (r.digest) return catalog.tags.get(`${r.repository}@${r.digest}`) ?? (catalog.manifests.some((m) => m.digest === r.digest) ? r.digest : undefined);
+    return catalog.tags.get(repoTagOf(r));
+  } catch {
+    return undefined;
+  }
 }
 
 function noSuchImage(ref: string): GlassError {
