@@ -283,6 +283,14 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     const own = testRoot();
     const ref = `${host}/test/three:v1`;
     await run(own, ['pull', '-q', ref]);
+    // Untagging the repository's last tag of the image drops that repository's digest reference too (as Docker does);
+    // the image stays under its other name.
+    await run(own, ['tag', ref, 'other:v1']);
+    const untag = await run(own, ['rmi', ref]);
+    expect(untag.stdout).toBe(`Untagged: ${ref}\nUntagged: ${host}/test/three@${three.manifestDigest}\n`);
+    expect(JSON.parse((await run(own, ['inspect', 'other:v1'])).stdout)[0].RepoDigests).toEqual([]);
+    await run(own, ['pull', '-q', ref]);
+    expect((await run(own, ['rmi', 'other:v1'])).stdout).toBe('Untagged: other:v1\n');
     const rmi = await run(own, ['rmi', ref]);
     expect(rmi.stdout.split('\n').slice(0, 2)).toEqual([`Untagged: ${ref}`, `Untagged: ${host}/test/three@${three.manifestDigest}`]);
     expect(rmi.stdout).toContain(`Deleted: ${three.configDigest}\n`);
