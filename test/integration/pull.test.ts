@@ -272,6 +272,15 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     expect((await run(own, ['images', '-q'])).stdout).toBe(''); // (this glass also sweeps the dead pull's scratch)
     expect(storeFiles(own).layers).toEqual([]);
     expect(storeFiles(own).tmp).toEqual([]);
+    // Ctrl-C: the pull stops, removes its own scratch at once, and exits as SIGINT would.
+    const bg2 = glassInBackground(own, ['pull', ref], { env });
+    await waitFor(() => storeFiles(own).tmp.filter((d) => d.startsWith('pull-')).length, (n) => n > 0, { what: 'the second pull to start downloading' });
+    bg2.proc.kill('SIGINT');
+    const interrupted = await bg2.proc.catch((e: { exitCode?: number }) => e);
+    expect((interrupted as { exitCode?: number }).exitCode).toBe(130);
+    expect(storeFiles(own).tmp).toEqual([]);
+    expect(storeFiles(own).layers).toEqual([]);
+
     const again = await run(own, ['pull', ref]);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain(`Digest: ${big.manifestDigest}\n`);

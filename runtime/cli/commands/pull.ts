@@ -60,8 +60,20 @@ export async function pullWithProgress(ctx: Ctx, ref: string, out: PullOutput, p
       onProgress: render,
       signal: abort.signal,
     });
+  } catch (e) {
+    // Ctrl-C: the engine has removed its scratch files; end as a process stopped by SIGINT would (128 + 2).
+    if (abort.signal.aborted) throw new Interrupted();
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** The user pressed Ctrl-C during a pull. */
+class Interrupted extends Error {
+  readonly exitCode = 130;
+  constructor() {
+    super('interrupted');
   }
 }
 
@@ -88,6 +100,7 @@ export const pull: Handler = async (ctx) => {
     ctx.out(`${fullName(result.repoTag)}\n`);
     return 0;
   } catch (e) {
+    if (e instanceof Interrupted) return e.exitCode;
     if (isGlassError(e) && e.code !== 'NOT_ROOT' && e.code !== 'INVALID_ARGUMENT') {
       ctx.err(`Error response from daemon: ${e.message}\n`);
       return 1;
@@ -118,6 +131,7 @@ export async function pullIfMissing(ctx: Ctx, ref: string, platform?: string): P
   try {
     await pullWithProgress(ctx, withTag, { write: ctx.err, isTerminal: process.stderr.isTTY === true, columns: process.stderr.columns ?? 80 }, platform);
   } catch (e) {
+    if (e instanceof Interrupted) throw new GlassError('REGISTRY_ERROR', `the pull of ${withTag} was interrupted; nothing was stored`, 130);
     if (isGlassError(e) && e.code !== 'NOT_ROOT' && e.code !== 'INVALID_ARGUMENT') {
       throw new GlassError(e.code as 'REGISTRY_ERROR', `Error response from daemon: ${e.message}`, 125);
     }
