@@ -105,7 +105,7 @@ export async function loadImages(
         const key = `${layer.file.path}|${diffId}`;
         let prepared = layers.get(key);
         if (!prepared) {
-          prepared = await prepareLayer(trace, scratch, layer, diffId, label, `${n}-${i}`, opts.onProgress);
+          prepared = await prepareLayer(trace, scratch, layer, diffId, label, `${n}-${i}`, (await store.hasLayer(diffId)) ? store.paths.layer(hexOf(diffId)) : undefined, opts.onProgress);
           layers.set(key, prepared);
         }
         imageLayers.push(prepared);
@@ -291,6 +291,8 @@ async function prepareLayer(
   diffId: string,
   label: string,
   n: string,
+  /** The layer's directory when the store already has it. */
+  inStore: string | undefined,
   onProgress?: (m: LoadProgress) => void,
 ): Promise<PreparedLayer> {
   const { file } = layer;
@@ -358,6 +360,17 @@ async function prepareLayer(
   });
 
   const treePath = join(scratch, `tree-${n}`);
+  const mediaType = layer.descriptor?.mediaType ?? (compression === 'gzip' ? MEDIA.layerTarGzip : MEDIA.layerTar);
+  const prepared = { descriptor: { mediaType, digest: blob.digest, size: blob.size }, diffId, blobPath: file.path, treePath };
+  if (inStore) {
+    // Checked above like any other; its unpacked directory is already there (named by this diff_id).
+    report(trace, {
+      title: `Layer ${shortId(diffId)} is already in the store: not unpacked again`,
+      why: "Layer directories are named by the diff_id, the sha256 of the layer's uncompressed tar: a directory of that name holds exactly these files, so images that share a layer share its directory.",
+      command: `ls -d ${inStore}`,
+    });
+    return prepared;
+  }
   await fs.mkdir(treePath, { mode: 0o755 });
   await fs.chmod(treePath, 0o755);
   try {
@@ -371,14 +384,7 @@ async function prepareLayer(
     throw e;
   }
   await convertWhiteouts(trace, treePath);
-
-  const mediaType = layer.descriptor?.mediaType ?? (compression === 'gzip' ? MEDIA.layerTarGzip : MEDIA.layerTar);
-  return {
-    descriptor: { mediaType, digest: blob.digest, size: blob.size },
-    diffId,
-    blobPath: file.path,
-    treePath,
-  };
+  return prepared;
 }
 
 function parseConfig(bytes: Buffer, name: string, label: string): OciImageConfig {

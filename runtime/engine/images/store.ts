@@ -366,6 +366,10 @@ export class ImageStore {
             }
             const tree = this.paths.layer(hexOf(layer.diffId));
             if (!(await exists(tree))) {
+              // A caller that found the layer already stored did not unpack it again; if it left meanwhile, say so.
+              if (!(await exists(layer.treePath))) {
+                throw new GlassError('NO_SUCH_IMAGE', `layer ${shortId(layer.diffId)} left the store while this image was being stored (an rmi at the same time?): run the command again`);
+              }
               await fs.rename(layer.treePath, tree);
               added.push(tree);
               report(this.trace, {
