@@ -9,10 +9,12 @@
 // alternating which goes first:
 //   glass --root FRESH pull HOST/bench/big:v1     (download, verify every digest, unpack each layer)
 //   skopeo copy docker://HOST/bench/big:v1 oci:FRESH_DIR:v1   (download and verify, no unpacking)
-// and prints the medians and the ratio glass/skopeo.
+//   the same skopeo copy, then umoci unpack of it into a rootfs  (download, verify and unpack, as glass)
+// and prints the medians and the ratios (glass/skopeo, glass/skopeo+umoci).
 // Usage: node bench/pull.mjs [runs] [megabytes]   (as root, glass built; npm run bench:pull)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 // The registry and image fixtures are the tests' own (TypeScript): load them through tsx.
 const { register } = await import('tsx/esm/api');
@@ -46,6 +48,7 @@ const stats = (samples) => {
 };
 
 let registry;
+const loadBefore = loadavg()[0];
 try {
   const layout = `${scratch}/layout`;
   let t0 = Date.now();
@@ -77,27 +80,43 @@ try {
     }
   };
 
+  // skopeo stores the blobs only; a container needs them unpacked, as glass does: umoci unpack is that step.
+  const skopeoUmoci = (i) => {
+    const dir = `${scratch}/oci-u-${i}`;
+    const bundle = `${scratch}/bundle-${i}`;
+    try {
+      const copy = timed('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${dir}:v1`]).ms;
+      return copy + timed('umoci', ['unpack', '--image', `${dir}:v1`, bundle]).ms;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(bundle, { recursive: true, force: true });
+    }
+  };
+
   // Warm-up (page cache, first start of each program), not counted.
   glassPull('warm');
   skopeoCopy('warm');
+  skopeoUmoci('warm');
   const g = [];
   const s = [];
+  const u = [];
   for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) {
-      g.push(glassPull(i));
-      s.push(skopeoCopy(i));
-    } else {
-      s.push(skopeoCopy(i));
-      g.push(glassPull(i));
-    }
+    // Each round in another order, so a drift in the machine's speed favours none of them.
+    const round = [() => g.push(glassPull(i)), () => s.push(skopeoCopy(i)), () => u.push(skopeoUmoci(i))];
+    for (let k = 0; k < i % 3; k++) round.push(round.shift());
+    for (const f of round) f();
   }
   const line = (label, x) =>
     console.log(`${label.padEnd(48)} median ${x.median.toFixed(0)} ms   p10 ${x.p10.toFixed(0)} ms   p90 ${x.p90.toFixed(0)} ms   ${(mb / (x.median / 1000)).toFixed(0)} MB/s   (n=${runs})`);
   const gs = stats(g);
   const ss = stats(s);
+  const us = stats(u);
   line('glass pull (fresh root: download, verify, unpack)', gs);
   line('skopeo copy docker:// oci: (download, verify)', ss);
-  console.log(`ratio glass/skopeo: ${(gs.median / ss.median).toFixed(2)}`);
+  line('skopeo copy + umoci unpack (the same, unpacked)', us);
+  console.log(`ratio glass/skopeo: ${(gs.median / ss.median).toFixed(2)}   glass/(skopeo+umoci): ${(gs.median / us.median).toFixed(2)}`);
+  // Other work on the machine slows every figure: compare within one run.
+  console.log(`load average (1 min) before and after: ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
 } finally {
   await registry?.stop();
   rmSync(scratch, { recursive: true, force: true });
