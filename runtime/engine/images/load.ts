@@ -95,6 +95,11 @@ export async function loadImages(
         throw new ArchiveError(`${label} is damaged: ${plan.configFile.name} has digest ${id}, not ${plan.configDigest}`);
       }
       const config = parseConfig(configBytes, plan.configFile.name, label);
+      report(trace, {
+        title: `Read the image config ${plan.configFile.name}: image ID ${shortId(id)}`,
+        why: "The config says how to run the image and lists its layers' diff_ids; the sha256 of its exact bytes is the image ID, so glass stores those bytes unchanged and the ID is the same as where the archive was made.",
+        command: `sha256sum ${plan.configFile.name}`,
+      });
       const diffIds = config.rootfs.diff_ids;
       if (diffIds.length !== plan.layers.length) {
         throw new ArchiveError(`${label} is damaged: image ${shortId(id)} lists ${plan.layers.length} layers, but its config has ${diffIds.length} diff_ids`);
