@@ -4,7 +4,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { freePort, glass, glassInBackground, isRoot, testRoot, useRoot, waitFor, type Result } from '../helpers.js';
 import { startRegistry, type TestRegistry } from '../registry.js';
-import { bigImage, buildMultiPlatformLayout, buildOciLayout, busyboxLayer, pushToRegistry, threeLayerImage, type BuiltImage, type BuiltIndex } from '../images.js';
+import { bigImage, buildMultiPlatformLayout, buildOciLayout, busyboxLayer, pushToRegistry, threeLayerImage, type BuiltImage, type BuiltIndex, type TarEntry } from '../images.js';
 
 /**
  * `glass pull` against a real docker-registry on loopback (test/registry.ts),
@@ -45,7 +45,20 @@ let tamperA: BuiltImage;
 let tamperB: BuiltImage;
 let multi: BuiltIndex;
 let big: BuiltImage;
+/** Layers that try to write outside their directory; `outside` is where they aim. */
+let outside: string;
+let escapes: { name: string; img: BuiltImage }[];
 beforeAll(() => {
+  outside = mkdtempSync('/tmp/glass-test-escape-target-');
+  const evil = (entries: TarEntry[]) => ({ layers: [busyboxLayer(), { entries }], config: { Cmd: ['true'] } });
+  escapes = [
+    { name: 'dotdot', img: buildOciLayout(join(layouts0(), 'dotdot'), 'v1', evil([{ path: `../../../../../../..${outside}/dotdot.txt`, content: 'escaped\n' }])) },
+    { name: 'absolute', img: buildOciLayout(join(layouts0(), 'absolute'), 'v1', evil([{ path: `${outside}/absolute.txt`, content: 'escaped\n' }])) },
+    {
+      name: 'symlink',
+      img: buildOciLayout(join(layouts0(), 'symlink'), 'v1', evil([{ type: 'symlink', path: 'out', target: outside }, { path: 'out/through-link.txt', content: 'escaped\n' }])),
+    },
+  ];
   big = buildOciLayout(join(layouts0(), 'big'), 'v1', bigImage(40, 4, 'glass-pull-test'));
   layouts0();
   three = buildOciLayout(join(layouts, 'three'), 'v1', threeLayerImage());
@@ -58,7 +71,10 @@ beforeAll(() => {
     { layers: [busyboxLayer()], config: { Cmd: ['echo', 'arm64'] }, architecture: 'arm64', variant: 'v8' },
   ]);
 });
-afterAll(() => rmSync(layouts, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(layouts, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
 
 describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
   const root = useRoot();
@@ -73,6 +89,7 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     await pushToRegistry(tamperB.layoutDir, 'v1', host, 'test/truncated:v1');
     await pushToRegistry(multi.layoutDir, 'm', host, 'test/multi:m', { all: true });
     await pushToRegistry(big.layoutDir, 'v1', host, 'test/big:v1');
+    for (const e of escapes) await pushToRegistry(e.img.layoutDir, 'v1', host, `evil/${e.name}:v1`);
   }, SLOW_MS);
   afterAll(async () => {
     await reg?.stop();
@@ -178,6 +195,19 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     left = storeFiles(own);
     expect(left.layers).toEqual([]);
     expect(left.tmp).toEqual([]);
+  });
+
+  it('a layer with .. , absolute paths or a symlink out is refused: nothing written outside, nothing stored', { timeout: SLOW_MS }, async () => {
+    const own = testRoot();
+    for (const e of escapes) {
+      const r = await run(own, ['pull', `${host}/evil/${e.name}:v1`]);
+      expect(r.exitCode, `${e.name}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^Error response from daemon: refusing to unpack layer ${hex12(e.img.layers[1]!.digest)} of ${host}/evil/${e.name}:v1: .+\\n$`));
+      expect(readdirSync(outside)).toEqual([]);
+      expect((await run(own, ['images', '-q'])).stdout).toBe('');
+      expect(storeFiles(own).layers).toEqual([]);
+      expect(storeFiles(own).tmp).toEqual([]);
+    }
   });
 
   it('unknown tags, unreachable registries and bad platforms get one clear line and exit 1', { timeout: SLOW_MS }, async () => {

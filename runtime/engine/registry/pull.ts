@@ -449,7 +449,12 @@ async function unpackLayer(
   if (decompressed.status === 'rejected' && (decompressed.reason as NodeJS.ErrnoException)?.code?.startsWith('Z_')) {
     throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest} of ${what} does not decompress (${(decompressed.reason as Error).message}); nothing was stored`);
   }
-  if (unpacked.status === 'rejected') throw unpacked.reason;
+  if (unpacked.status === 'rejected') {
+    // A refused layer (members leaving it, not a tar) is the registry's content at fault, not the user's input.
+    const e = unpacked.reason as { code?: string; message?: string };
+    if (isGlassError(unpacked.reason) && e.code === 'INVALID_ARGUMENT') throw new GlassError('REGISTRY_ERROR', `${e.message}; nothing was stored`);
+    throw unpacked.reason;
+  }
   if (decompressed.status === 'rejected') throw decompressed.reason;
   const got = `sha256:${hash.digest('hex')}`;
   if (got !== diffId) {
