@@ -36,6 +36,7 @@ describe('-v', () => {
 describe('--mount', () => {
   it('key=value fields, Docker\'s aliases and booleans', () => {
     expect(parseMountFlag('type=bind,source=/tmp,target=/t,readonly')).toMatchObject({ type: 'bind', source: '/tmp', destination: '/t', readOnly: true, spec: { Type: 'bind', Source: '/tmp', Target: '/t', ReadOnly: true } });
+    expect(JSON.stringify(parseMountFlag('target=/b,readonly,src=/tmp,type=bind').spec)).toBe('{"Type":"bind","Source":"/tmp","Target":"/b","ReadOnly":true}'); // Docker's field order
     expect(parseMountFlag('type=volume,src=v1,dst=/v,volume-nocopy')).toMatchObject({ type: 'volume', source: 'v1', copy: false, mode: 'z', spec: { VolumeOptions: { NoCopy: true } } });
     expect(parseMountFlag('type=volume,destination=/anon,ro=false')).toMatchObject({ source: '', readOnly: false, copy: true });
     expect(parseMountFlag('type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=1770')).toMatchObject({ type: 'tmpfs', tmpfsOptions: 'noexec,nosuid,nodev,size=65536k,mode=1770' });

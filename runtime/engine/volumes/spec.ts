@@ -237,19 +237,22 @@ export function parseMountFlag(raw: string): MountRequest {
   if (m.Type === 'bind' && propagation) m.BindOptions = { Propagation: propagation };
   if (m.Type === 'tmpfs' && (tmpfsSize !== undefined || tmpfsMode !== undefined)) m.TmpfsOptions = { ...(tmpfsSize !== undefined ? { SizeBytes: tmpfsSize } : {}), ...(tmpfsMode !== undefined ? { Mode: tmpfsMode } : {}) };
 
+  // Docker's field order: Type, Source, Target, ReadOnly, then the options.
+  const { Type, Source, Target, ReadOnly, ...options } = m;
+  const spec: DockerMount = { Type, ...(Source !== undefined ? { Source } : {}), Target, ...(ReadOnly ? { ReadOnly } : {}), ...options };
   const destination = cleanPath(m.Target);
   if (m.Type === 'bind') {
     if (!source) throw invalid(mountConfig('bind', 'field Source must not be empty'));
     if (!source.startsWith('/')) throw invalid(mountConfig('bind', `invalid mount path: '${source}' mount path must be absolute`));
-    return { type: 'bind', source: cleanPath(source), destination, readOnly, mode: '', copy: false, from: 'mount', spec: m };
+    return { type: 'bind', source: cleanPath(source), destination, readOnly, mode: '', copy: false, from: 'mount', spec };
   }
   if (m.Type === 'volume') {
     if (source) checkVolumeName(source);
-    return { type: 'volume', source, destination, readOnly, mode: 'z', copy: !nocopy, from: 'mount', spec: m };
+    return { type: 'volume', source, destination, readOnly, mode: 'z', copy: !nocopy, from: 'mount', spec };
   }
   if (source) throw invalid(mountConfig('tmpfs', 'field Source must not be specified'));
   const opts = [...(readOnly ? ['ro'] : []), ...tmpfsData(tmpfsSize, tmpfsMode)];
-  return { type: 'tmpfs', source: '', destination, readOnly, mode: '', copy: false, tmpfsOptions: mergeTmpfsOptions(opts), from: 'mount', spec: m };
+  return { type: 'tmpfs', source: '', destination, readOnly, mode: '', copy: false, tmpfsOptions: mergeTmpfsOptions(opts), from: 'mount', spec };
 }
 
 function tmpfsData(size?: number, mode?: number): string[] {
