@@ -84,11 +84,26 @@ export async function readUpperDir(trace: Tracer, upper: string): Promise<LayerE
     },
     async () => {
       const entries: LayerEntry[] = [];
+      // A running container may remove a file between readdir and lstat (diff does not freeze it): what is gone is skipped.
+      const gone = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
       const walk = async (dir: string, rel: string): Promise<void> => {
-        for (const name of sortNames(await fs.readdir(dir))) {
+        let names: string[];
+        try {
+          names = sortNames(await fs.readdir(dir));
+        } catch (e) {
+          if (rel !== '/' && gone(e)) return;
+          throw e;
+        }
+        for (const name of names) {
           const full = join(dir, name);
           const path = posix.join(rel, name);
-          const st = await fs.lstat(full, { bigint: true });
+          let st: BigIntStats;
+          try {
+            st = await fs.lstat(full, { bigint: true });
+          } catch (e) {
+            if (gone(e)) continue;
+            throw e;
+          }
           const entry = entryOf(path, st);
           entries.push(entry);
           if (entry.kind === 'dir') await walk(full, path);
@@ -309,7 +324,12 @@ export async function stageOciLayer(trace: Tracer, upper: string, stage: string,
           // Docker's converter writes whiteout files with mode 0600 and the whiteout's owner and time.
           await emptyFile(join(stage, posix.dirname(e.path), `.wh.${posix.basename(e.path)}`), 0o600, e);
         } else {
-          await fs.link(join(upper, e.path), target);
+          try {
+            await fs.link(join(upper, e.path), target);
+          } catch (err) {
+            // Removed meanwhile by a container committed with --pause=false: it is not in the layer (Docker skips it too).
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          }
         }
       }
       // Directory times last, deepest first: creating entries inside a directory changes its mtime.

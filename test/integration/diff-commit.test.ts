@@ -35,6 +35,11 @@ describe.skipIf(!isRoot)('diff, commit, history', () => {
     for (let i = 0; i < 200 && !(await glass(root, ['diff', 'dc-box'])).stdout.includes('A /ready'); i++) await new Promise((r) => setTimeout(r, 50));
     const live = await glass(root, ['diff', 'dc-box']);
     expect(live).toEqual({ stdout: DOCKER_DIFF + 'A /ready\n', stderr: '', exitCode: 0 });
+    // --explain shows how: the upperdir read from the host, its overlay marks read with getfattr.
+    const explained = await glass(root, ['--explain', 'diff', 'dc-box']);
+    expect(explained.stderr + explained.stdout).toMatch(/Read the container's upperdir/);
+    expect(explained.stderr + explained.stdout).toMatch(/character device 0\/0/);
+    expect(explained.stderr + explained.stdout).toMatch(/getfattr -R -P --absolute-names -d -m '\^trusted\\\.overlay\\\.' \S+\/fs\/upper/);
     await glass(root, ['stop', '-t', '0', 'dc-box']);
     expect((await glass(root, ['diff', 'dc-box'])).stdout).toBe(DOCKER_DIFF + 'A /ready\n');
 
