@@ -23,7 +23,7 @@ function clientSide(ctx: Ctx, ref: string): { auth?: RegistryCredentials; insecu
   try {
     return { auth: credentialsFor(registryKeyOf(ref)), insecure: insecureRegistries() };
   } catch (e) {
-    if (isGlassError(e) && (e.code === 'CONFIG_FILE' || e.code === 'INVALID_ARGUMENT')) {
+    if (isGlassError(e) && e.code === 'CONFIG_FILE') {
       ctx.err(`WARNING: ${e.message}\n`);
       return { insecure: [] };
     }
@@ -89,6 +89,7 @@ export const pull: Handler = async (ctx) => {
   const quiet = bool(ctx.flags.quiet);
   const platform = str(ctx.flags.platform);
   if (bool(ctx.flags['all-tags'])) throw new GlassError('INVALID_ARGUMENT', 'pull --all-tags is not supported by glass: pull each tag by name');
+  registryKeyOf(ref); // a malformed reference is refused before anything is printed (as Docker's CLI does)
   try {
     if (defaultsTag(ref) && !quiet) ctx.out('Using default tag: latest\n');
     const result = await pullWithProgress(ctx, ref, {
