@@ -191,7 +191,8 @@ export class ContainerService implements ContainersApi {
       if (e instanceof GlassError && e.code === 'NO_SUCH_CONTAINER') throw new GlassError('NO_SUCH_CONTAINER', `No such container: ${ref}`, 125);
       throw e;
     }
-    return (await this.d.store.readConfig(id)).mounts ?? [];
+    // Docker copies the other container's mount points; its --tmpfs mounts are not among them (HostConfig.Tmpfs).
+    return ((await this.d.store.readConfig(id)).mounts ?? []).filter((m) => !m.tmpfsFlag);
   }
 
   /** IDs of the containers, in any state, that mount the volume `name` (Docker's references: `volume rm` refuses while there are any). */
