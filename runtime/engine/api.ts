@@ -307,11 +307,15 @@ export interface VolumeInspect {
   Name: string;
   Options: Record<string, string> | null;
   Scope: 'local';
+  /** With `list({usage: true})` only (Docker's /system/df): bytes of its files, and how many containers (any state) use it. */
+  UsageData?: { Size: number; RefCount: number };
 }
 
 export interface VolumeListOptions {
   /** `volume ls --filter`: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE], driver=local. */
   filters?: Record<string, string[]>;
+  /** Measure each volume (UsageData), as `system df` needs: walks every volume's files. */
+  usage?: boolean;
 }
 
 export interface VolumesApi {

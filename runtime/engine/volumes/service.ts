@@ -98,7 +98,9 @@ export class VolumeService implements VolumesApi {
         const dangling = (await this.d.users(v.Name)).length === 0;
         if (!filters.dangling.some((f) => (f === 'true' || f === '1') === dangling)) continue;
       }
-      out.push(this.view(v));
+      const view = this.view(v);
+      if (opts.usage) view.UsageData = { Size: this.d.store.size(v.Name), RefCount: (await this.d.users(v.Name)).length };
+      out.push(view);
     }
     return out.sort((a, b) => naturalLess(a.Name, b.Name));
   }
