@@ -25,6 +25,9 @@ describe('-v', () => {
     expect(() => parseVolumeFlag('a:/p')).toThrow(/includes invalid characters/); // one character: too short for the local driver
     expect(() => parseVolumeFlag('data:/')).toThrow(/destination can't be '\/'/);
     expect(() => parseVolumeFlag('/src:/dst:nocopy')).toThrow(/field VolumeOptions must not be specified/);
+    expect(() => parseVolumeFlag('/src:/dst:rshared')).toThrow('glass mounts every bind mount private (rprivate): propagation "rshared" is not supported; leave it out');
+    expect(parseVolumeFlag('/src:/dst:ro,rprivate')).toMatchObject({ readOnly: true });
+    expect(() => parseMountFlag('type=bind,src=/a,dst=/b,bind-propagation=slave')).toThrow(/propagation "slave" is not supported/);
   });
 
   it('modes: one of each kind', () => {

@@ -129,9 +129,9 @@ export async function planMounts(opts: MountOptions, imageVolumes: string[], mou
 export async function makeMounts(trace: Tracer, plan: PlannedMounts, store: VolumeStore, made: { name: string; anonymous: boolean }[]): Promise<ContainerMount[]> {
   const byDest = new Map<string, ContainerMount>();
   for (const m of plan.fromContainers) byDest.set(m.destination, m);
-  const volume = async (name: string, anonymous: boolean) => {
+  const volume = async (name: string, anonymous: boolean, labels: Record<string, string> | null = null) => {
     if (!(await store.get(name))) {
-      await store.create(trace, name, null, anonymous);
+      await store.create(trace, name, labels, anonymous);
       made.push({ name, anonymous });
     }
     return store.data(name);
@@ -146,7 +146,7 @@ export async function makeMounts(trace: Tracer, plan: PlannedMounts, store: Volu
     } else if (r.type === 'volume') {
       const anonymous = !r.source;
       const name = r.source || newId();
-      byDest.set(r.destination, { type: 'volume', name, source: await volume(name, anonymous), destination: r.destination, readOnly: r.readOnly, mode: r.mode, propagation: '', copy: r.copy, ...(anonymous ? { anonymous } : {}) });
+      byDest.set(r.destination, { type: 'volume', name, source: await volume(name, anonymous, r.spec?.VolumeOptions?.Labels ?? null), destination: r.destination, readOnly: r.readOnly, mode: r.mode, propagation: '', copy: r.copy, ...(anonymous ? { anonymous } : {}) });
     } else {
       byDest.set(r.destination, { type: 'tmpfs', source: '', destination: r.destination, readOnly: r.readOnly, mode: '', propagation: '', copy: false, tmpfsOptions: r.tmpfsOptions, ...(r.from === 'tmpfs' ? { tmpfsFlag: true } : {}) });
     }

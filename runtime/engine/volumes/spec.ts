@@ -90,6 +90,18 @@ export function validMountMode(mode: string): boolean {
   return seen.rw <= 1 && seen.label <= 1 && seen.prop <= 1 && seen.copy <= 1;
 }
 
+/**
+ * Mount propagation (shared, slave) would let mounts made later on one side
+ * appear on the other. glass makes every mount of a container private (the
+ * shim's `mount --make-rprivate /`: nothing crosses between the container and
+ * the host), so it refuses the other modes rather than ignore them.
+ */
+function checkPropagation(mode: string | undefined): void {
+  if (mode && mode !== 'private' && mode !== 'rprivate') {
+    throw invalid(`glass mounts every bind mount private (rprivate): propagation "${mode}" is not supported; leave it out`);
+  }
+}
+
 /** The destination must be absolute and not "/" (validateAbsolute, validateNotRoot). */
 function checkDestination(target: string): string | undefined {
   if (!target.startsWith('/')) return `invalid mount path: '${target}' mount path must be absolute`;
@@ -113,6 +125,7 @@ export function parseVolumeFlag(raw: string): MountRequest {
   } else [source, target, mode] = [arr[0]!, arr[1]!, arr[2]!];
   if (!validMountMode(mode)) throw invalid(`invalid mode: ${mode}`);
   const modes = mode ? mode.split(',') : [];
+  checkPropagation(modes.find((o) => PROPAGATION_MODES.includes(o)));
   const type: MountType = source.startsWith('/') ? 'bind' : 'volume';
   const problem = checkDestination(target);
   if (problem) throw invalid(`${invalidSpec(raw)}: ${mountConfig(type, problem)}`);
@@ -233,6 +246,7 @@ export function parseMountFlag(raw: string): MountRequest {
   if (m.Type !== 'bind' && propagation) throw invalid(mountConfig(m.Type, 'field BindOptions must not be specified'));
   if (m.Type !== 'tmpfs' && (tmpfsSize !== undefined || tmpfsMode !== undefined)) throw invalid(mountConfig(m.Type, 'field TmpfsOptions must not be specified'));
   if (propagation && !PROPAGATION_MODES.includes(propagation)) throw flagError(`invalid value for bind-propagation: ${propagation}`);
+  checkPropagation(propagation);
   if (m.Type === 'volume' && (nocopy || Object.keys(labels).length)) m.VolumeOptions = { ...(nocopy ? { NoCopy: true } : {}), ...(Object.keys(labels).length ? { Labels: labels } : {}) };
   if (m.Type === 'bind' && propagation) m.BindOptions = { Propagation: propagation };
   if (m.Type === 'tmpfs' && (tmpfsSize !== undefined || tmpfsMode !== undefined)) m.TmpfsOptions = { ...(tmpfsSize !== undefined ? { SizeBytes: tmpfsSize } : {}), ...(tmpfsMode !== undefined ? { Mode: tmpfsMode } : {}) };
