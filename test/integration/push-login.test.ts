@@ -430,6 +430,14 @@ describe.skipIf(!isRoot)('login and push with bearer tokens (a token server, as 
     if (existsSync(traceFile)) seen.push(readFileSync(traceFile, 'utf8'));
     expect(await skopeoDigest(`${reg.host}/bob/three:v1`, `bob:${password}`)).toBe(built.manifestDigest);
 
+    // A mount from another repository needs pull on it too: the token is asked for both scopes.
+    expect((await run(root, config, ['tag', `${reg.host}/bob/three:v1`, `${reg.host}/bob/copy:v1`])).exitCode).toBe(0);
+    const mark = reg.tokenServer!.requests.length;
+    const mount = await run(root, config, ['push', `${reg.host}/bob/copy:v1`]);
+    expect(mount.exitCode, mount.stderr).toBe(0);
+    for (const id of shownLayers()) expect(mount.stdout).toContain(`${id}: Mounted from bob/three\n`);
+    expect(reg.tokenServer!.requests.slice(mark).some((q) => q.scopes.includes('repository:bob/copy:pull,push') && q.scopes.includes('repository:bob/three:pull'))).toBe(true);
+
     // Login again with what is stored: Docker's "Authenticating with existing credentials...".
     const again = await run(root, config, ['login', reg.host]);
     expect(again).toMatchObject({ exitCode: 0, stdout: 'Authenticating with existing credentials...\nLogin Succeeded\n' });
