@@ -21,6 +21,8 @@
  *                    private mount namespace of this process only, so it
  *                    disappears when this process ends, however it ends:
  *                    nothing stays mounted on the host.
+ *   dir DIR          a stopped container's volume or bind mount: the host
+ *                    directory it mounts, as its own root.
  *
  * Then one operation, in the root:
  *   stat PATH        lstat(PATH): mode, size, mtime; for a symlink, its
@@ -167,13 +169,15 @@ static int op_stat(const char *path) {
 }
 
 int inroot_main(int argc, char **argv) {
-  /* argv: inroot pid PID START BUSYBOX OP ARG... | inroot overlay MERGED LOWERS UPPER WORK BUSYBOX OP ARG... */
+  /* argv: inroot pid PID START BUSYBOX OP ARG... | inroot overlay MERGED LOWERS UPPER WORK BUSYBOX OP ARG... | inroot dir DIR BUSYBOX OP ARG... */
   int at;
   if (argc >= 7 && strcmp(argv[2], "pid") == 0) at = 5;
   else if (argc >= 9 && strcmp(argv[2], "overlay") == 0) at = 7;
+  else if (argc >= 6 && strcmp(argv[2], "dir") == 0) at = 4;
   else {
     fprintf(stderr, "usage: glass-shim inroot pid PID START BUSYBOX OP ARG...\n"
                     "       glass-shim inroot overlay MERGED LOWERS UPPER WORK BUSYBOX OP ARG...\n"
+                    "       glass-shim inroot dir DIR BUSYBOX OP ARG...\n"
                     "OP: stat PATH | tar ARG...\n");
     return 2;
   }
@@ -181,7 +185,8 @@ int inroot_main(int argc, char **argv) {
   int busybox = open(argv[at], O_RDONLY | O_CLOEXEC);
   if (busybox < 0) inroot_fail(125, argv[at]);
   if (at == 5) enter_pid_root(argv[3], argv[4]);
-  else enter_overlay(argv[3], argv[4], argv[5], argv[6]);
+  else if (at == 7) enter_overlay(argv[3], argv[4], argv[5], argv[6]);
+  else if (chdir(argv[3]) < 0 || chroot(".") < 0 || chdir("/") < 0) inroot_fail(125, "chroot into the volume");
   char **op = argv + at + 1;
   if (strcmp(op[0], "stat") == 0 && op[1] && !op[2]) return op_stat(op[1]);
   if (strcmp(op[0], "tar") == 0) {

@@ -25,7 +25,9 @@ import { report, type Tracer } from './step.js';
 
 export type ContainerRoot =
   | { kind: 'running'; pid: number; startTime?: number }
-  | { kind: 'stopped'; merged: string; lowersTopFirst: string[]; upper: string; work: string };
+  | { kind: 'stopped'; merged: string; lowersTopFirst: string[]; upper: string; work: string }
+  /** A stopped container's volume or bind mount: the host directory it mounts. */
+  | { kind: 'dir'; dir: string };
 
 /** The programs that do it: glass-shim (its `inroot` mode) and the host's static busybox. */
 export interface InRootTools {
@@ -47,14 +49,15 @@ export interface RootStat {
 }
 
 function rootArgv(tools: InRootTools, root: ContainerRoot): string[] {
-  return root.kind === 'running'
-    ? ['inroot', 'pid', String(root.pid), String(root.startTime ?? ''), tools.busybox]
-    : ['inroot', 'overlay', root.merged, root.lowersTopFirst.join(':'), root.upper, root.work, tools.busybox];
+  if (root.kind === 'running') return ['inroot', 'pid', String(root.pid), String(root.startTime ?? ''), tools.busybox];
+  if (root.kind === 'dir') return ['inroot', 'dir', root.dir, tools.busybox];
+  return ['inroot', 'overlay', root.merged, root.lowersTopFirst.join(':'), root.upper, root.work, tools.busybox];
 }
 
 /** The shell command a learner could type for `cmd` run in the container's root. */
 export function shownInRoot(root: ContainerRoot, cmd: string[]): string {
   if (root.kind === 'running') return `chroot /proc/${root.pid}/root ${shellJoin(cmd)}`;
+  if (root.kind === 'dir') return `chroot ${root.dir} ${shellJoin(cmd)}`;
   const mount = `mount -t overlay overlay -o nodev,lowerdir=${root.lowersTopFirst.join(':')},upperdir=${root.upper},workdir=${root.work} ${root.merged}`;
   return `unshare --mount --propagation private sh -c ${shellJoin([`${mount} && chroot ${root.merged} ${shellJoin(cmd)}`])}`;
 }
@@ -62,7 +65,9 @@ export function shownInRoot(root: ContainerRoot, cmd: string[]): string {
 const WHERE = (root: ContainerRoot) =>
   root.kind === 'running'
     ? "inside the running container's root, /proc/<pid>/root (its own mount namespace: overlay and volumes as it sees them), chrooted so that every symlink resolves inside it"
-    : "in the stopped container's overlay, mounted again in a private mount namespace that ends with the copy (nothing stays mounted on the host), chrooted so that every symlink resolves inside it";
+    : root.kind === 'dir'
+      ? "in the host directory the stopped container mounts there (a volume or bind mount), chrooted so that every symlink resolves inside it"
+      : "in the stopped container's overlay, mounted again in a private mount namespace that ends with the copy (nothing stays mounted on the host), chrooted so that every symlink resolves inside it";
 
 /** lstat(2) a path inside the root. undefined when it does not exist (ENOENT, or ENOTDIR: a file used as a directory). */
 export async function statInRoot(trace: Tracer, tools: InRootTools, root: ContainerRoot, path: string): Promise<RootStat | undefined> {

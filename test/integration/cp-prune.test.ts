@@ -142,6 +142,36 @@ describe.skipIf(!isRoot)('glass cp', () => {
   });
 });
 
+describe.skipIf(!isRoot)('glass cp and mounts', () => {
+  it("copies into volumes and bind mounts, running or stopped; read-only mounts and rootfs refuse with Docker's words", { timeout: SLOW_MS }, async () => {
+    const root = testRoot();
+    const h = `${root}/host`;
+    mkdirSync(`${h}/bind`, { recursive: true });
+    writeFileSync(`${h}/bind/b`, 'bound\n');
+    writeFileSync(`${h}/note`, 'note\n');
+    await glass(root, ['run', '-d', '--name', 'vols', '-v', 'cpdata:/data', '-v', `${h}/bind:/bind:ro`, 'busybox', 'sh', '-c', 'echo vol > /data/v; touch /ready; sleep 600']);
+    await waitFor(() => glass(root, ['exec', 'vols', 'test', '-e', '/ready']), (r) => r.exitCode === 0, { what: 'the container to set up' });
+    await glass(root, ['cp', 'vols:/data/v', `${h}/v`]);
+    expect(readFileSync(`${h}/v`, 'utf8')).toBe('vol\n');
+    await glass(root, ['cp', `${h}/note`, 'vols:/data/']);
+    expect(readFileSync(`${root}/volumes/cpdata/_data/note`, 'utf8')).toBe('note\n');
+    const ro = { stdout: '', stderr: 'Error response from daemon: mounted volume is marked read-only\n', exitCode: 1 };
+    expect(await glass(root, ['cp', `${h}/note`, 'vols:/bind/'])).toEqual(ro);
+    await glass(root, ['kill', 'vols']);
+    // Stopped: the volume's and the bind's files are copied from their host directories.
+    await glass(root, ['cp', 'vols:/bind/b', `${h}/b-out`]);
+    expect(readFileSync(`${h}/b-out`, 'utf8')).toBe('bound\n');
+    writeFileSync(`${h}/later`, 'later\n');
+    await glass(root, ['cp', `${h}/later`, 'vols:/data/']);
+    expect(readFileSync(`${root}/volumes/cpdata/_data/later`, 'utf8')).toBe('later\n');
+    expect(await glass(root, ['cp', `${h}/note`, 'vols:/bind/'])).toEqual(ro);
+    await glass(root, ['run', '-d', '--name', 'readonly', '--read-only', 'busybox', 'sleep', '600']);
+    expect(await glass(root, ['cp', `${h}/note`, 'readonly:/tmp/'])).toEqual({ stdout: '', stderr: 'Error response from daemon: container rootfs is marked read-only\n', exitCode: 1 });
+    await glass(root, ['rm', '-f', 'vols', 'readonly']);
+    await glass(root, ['volume', 'rm', 'cpdata']);
+  });
+});
+
 describe.skipIf(!isRoot)('prune and system df', () => {
   it('container prune: confirmation, filters, Deleted Containers and the space', { timeout: SLOW_MS }, async () => {
     const root = testRoot();

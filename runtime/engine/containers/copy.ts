@@ -68,6 +68,20 @@ export interface CopyTarget {
   ref: string;
   /** --read-only: its root filesystem takes no writes. */
   readOnly: boolean;
+  /**
+   * For a stopped container: the volume or bind mount a path is under (its
+   * files are not in the overlay), as the root to copy in and the path in it.
+   * A running container sees its mounts through /proc/<pid>/root already.
+   */
+  mountAt?: (abs: string) => { root: ContainerRoot; path: string } | undefined;
+  /** The container's volume or bind mount a path is under (running or not), for Docker's read-only checks. */
+  mountOf?: (abs: string) => { readOnly: boolean } | undefined;
+}
+
+/** Where `abs` is: in a stopped container's mount, or in the container's root. */
+function where(t: CopyTarget, abs: string): { root: ContainerRoot; path: string; inMount: boolean } {
+  const m = t.mountAt?.(abs);
+  return m ? { ...m, inMount: true } : { root: t.root, path: abs, inMount: false };
 }
 
 /**
@@ -99,7 +113,8 @@ function toPathStat(abs: string, st: RootStat): ContainerPathStat {
 /** HEAD /containers/{id}/archive: what `path` is in the container (NO_SUCH_PATH if nothing). */
 export async function statPath(t: CopyTarget, path: string): Promise<{ abs: string; raw: RootStat; stat: ContainerPathStat }> {
   const abs = containerAbsPath(path);
-  const raw = await statInRoot(t.trace, t.tools, t.root, abs);
+  const w = where(t, abs);
+  const raw = await statInRoot(t.trace, t.tools, w.root, w.path);
   if (!raw) throw notFound(t, path);
   return { abs, raw, stat: toPathStat(abs, raw) };
 }
@@ -133,8 +148,9 @@ export async function archivePath(
 ): Promise<ContainerPathStat> {
   const { abs, raw, stat } = await statPath(t, path);
   onStat?.(stat);
-  const src = archiveSource(abs, raw);
-  const tar = tarOutOfRoot(t.trace, t.tools, t.root, src.dir, src.member);
+  const w = where(t, abs);
+  const src = archiveSource(w.path, raw);
+  const tar = tarOutOfRoot(t.trace, t.tools, w.root, src.dir, src.member);
   await Promise.all([pipeTo(tar.stream, out), tar.done]);
   return stat;
 }
@@ -142,9 +158,10 @@ export async function archivePath(
 /** Resolve the destination's last element if it is a symlink (in the root), and say what it is. */
 async function containerDest(t: CopyTarget, dstPath: string): Promise<{ info: DestInfo; raw?: RootStat }> {
   const abs = containerAbsPath(dstPath);
-  let raw = await statInRoot(t.trace, t.tools, t.root, abs);
+  const w = where(t, abs);
+  let raw = await statInRoot(t.trace, t.tools, w.root, w.path);
   let path = abs;
-  if (raw && isSymlinkMode(raw.mode)) {
+  if (raw && isSymlinkMode(raw.mode) && !w.inMount) {
     path = raw.linkTarget + (hasTrailingSeparator(abs) ? '/' : '');
     raw = await statInRoot(t.trace, t.tools, t.root, raw.linkTarget);
   }
@@ -158,15 +175,19 @@ async function containerDest(t: CopyTarget, dstPath: string): Promise<{ info: De
  */
 export async function extractToDir(t: CopyTarget, dir: string, input: NodeJS.ReadableStream, opts: { copyUIDGID?: boolean } = {}): Promise<void> {
   const abs = containerAbsPath(dir);
-  let raw = await statInRoot(t.trace, t.tools, t.root, abs);
-  if (raw && isSymlinkMode(raw.mode)) raw = await statInRoot(t.trace, t.tools, t.root, raw.linkTarget);
+  const w = where(t, abs);
+  let raw = await statInRoot(t.trace, t.tools, w.root, w.path);
+  if (raw && isSymlinkMode(raw.mode)) raw = await statInRoot(t.trace, t.tools, w.root, raw.linkTarget);
   if (!raw) throw notFound(t, dir);
   if (!isDirMode(raw.mode)) throw new DaemonError('extraction point is not a directory');
-  if (t.readOnly) throw new DaemonError('container rootfs is marked read-only');
+  // Docker's checks: a read-only mount refuses; a --read-only rootfs refuses unless the path is in a mount.
+  const mount = t.mountOf?.(abs);
+  if (mount?.readOnly) throw new DaemonError('mounted volume is marked read-only');
+  if (t.readOnly && !mount) throw new DaemonError('container rootfs is marked read-only');
   const peeked = await peekStream(input, 6);
   const compression = detectCompression(peeked.head);
   if (compression === 'zstd') throw new DaemonError('the archive is compressed with zstd; glass reads plain, gzip, bzip2 or xz tar archives');
-  await tarIntoRoot(t.trace, t.tools, t.root, peeked.stream, abs, { keepOwners: !!opts.copyUIDGID, compression: compression ?? undefined });
+  await tarIntoRoot(t.trace, t.tools, w.root, peeked.stream, w.path, { keepOwners: !!opts.copyUIDGID, compression: compression ?? undefined });
 }
 
 /** `glass cp CONTAINER:SRC DEST` (DEST a host path, absolute, its trailing "/" or "/." kept). */
@@ -174,19 +195,23 @@ export async function copyFromContainer(t: CopyTarget, srcPath: string, hostDest
   await validateOutputPath(hostDest);
   let abs = containerAbsPath(srcPath);
   let rebaseName: string | undefined;
+  let w = where(t, abs);
   if (opts.followLink) {
-    const raw = await statInRoot(t.trace, t.tools, t.root, abs);
-    if (raw && isSymlinkMode(raw.mode)) ({ resolved: abs, rebaseName } = getRebaseName(abs, raw.linkTarget));
+    const raw = await statInRoot(t.trace, t.tools, w.root, w.path);
+    if (raw && isSymlinkMode(raw.mode) && !w.inMount) {
+      ({ resolved: abs, rebaseName } = getRebaseName(abs, raw.linkTarget));
+      w = where(t, abs);
+    }
   }
-  const raw = await statInRoot(t.trace, t.tools, t.root, abs);
+  const raw = await statInRoot(t.trace, t.tools, w.root, w.path);
   if (!raw) throw notFound(t, srcPath);
-  const src = archiveSource(abs, raw);
+  const src = archiveSource(w.path, raw);
   const srcBase = rebaseName ?? src.top;
   const dst = await hostDestination(hostDest);
   const plan = prepareArchiveCopy(srcBase, isDirMode(raw.mode), dst);
   if ('error' in plan) throw new GlassError('INVALID_ARGUMENT', plan.error, 1);
   const finalName = plan.rename?.to ?? srcBase;
-  const tar = tarOutOfRoot(t.trace, t.tools, t.root, src.dir, src.member);
+  const tar = tarOutOfRoot(t.trace, t.tools, w.root, src.dir, src.member);
   const unpack = unpackHost(t.trace, tar.stream, plan.dir, {
     keepOwners: !!opts.archive,
     rename: finalName !== src.member ? { from: src.member, to: finalName } : undefined,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
@@ -52,7 +52,7 @@ import { parseTagTarget } from '../images/reference.js';
 import { readBlobJson, type OciManifest } from '../images/oci.js';
 import type { VolumeStore } from '../volumes/store.js';
 import type { VolumeService } from '../volumes/service.js';
-import { checkSources, makeMounts, planMounts, type ContainerMount } from '../volumes/mounts.js';
+import { checkSources, makeMounts, mountFor, planMounts, type ContainerMount } from '../volumes/mounts.js';
 
 /** Remove what the shim of the last run left: its record, exit record, exit steps and socket. */
 function forgetRun(dir: string): void {
@@ -823,7 +823,28 @@ export class ContainerService implements ContainersApi {
       const root: ContainerRoot = info.running
         ? { kind: 'running', pid: info.pid, startTime: processStartTime(info.pid) }
         : { kind: 'stopped', merged: files.merged, lowersTopFirst: lowerdirsTopFirst(c.layerDirs), upper: files.upper, work: files.work };
-      const target: CopyTarget = { trace: op.trace, tools: { shim: shimBinary(), busybox }, root, ref, readOnly: !!c.security?.readonlyRootfs };
+      // A stopped container's volumes and bind mounts are not in its overlay: copy in their host directories.
+      const mountAt = (abs: string): { root: ContainerRoot; path: string } | undefined => {
+        const m = mountFor(c.mounts, abs);
+        if (!m || !statSync(m.mount.source, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+        // The path inside the mount, keeping what a trailing "/" or "/." says.
+        let path = `/${m.rest}`;
+        if (abs.endsWith('/.')) path = m.rest ? `${path}/.` : '/.';
+        else if (abs.endsWith('/') && m.rest) path = `${path}/`;
+        return { root: { kind: 'dir', dir: m.mount.source }, path };
+      };
+      const target: CopyTarget = {
+        trace: op.trace,
+        tools: { shim: shimBinary(), busybox },
+        root,
+        ref,
+        readOnly: !!c.security?.readonlyRootfs,
+        mountAt: info.running ? undefined : mountAt,
+        mountOf: (abs) => {
+          const m = mountFor(c.mounts, abs);
+          return m && { readOnly: m.mount.readOnly };
+        },
+      };
       return fn(target, c);
     });
   }
