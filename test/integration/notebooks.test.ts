@@ -167,6 +167,11 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
     expect(other).toContain("cat: can't open '/root/notes.txt': No such file or directory");
     expect(other).toMatch(/^\/bin\/vi$/m);
     expect(cell(cells, 'export -o').stdout).toMatch(/root\/notes.txt in the tar: true\nbin\/vi in the tar:\s+false\n$/);
+    // diff and commit: Docker's lines from the upperdir; the new image stacks its layer on busybox's very directory, the whiteout kept.
+    const layers = cell(cells, 'containers.changes(').stdout.split('\n');
+    expect(layers.slice(0, 9)).toEqual(['C /bin', 'D /bin/vi', 'C /etc', 'C /etc/passwd', 'C /root', 'A /root/notes.txt', 'C /tmp', 'A /tmp/done', "nb3-snap:1 stacks 2 layers; the lower one is busybox's own directory: true"]);
+    expect(layers[9]).toMatch(/^in the new layer: c---------\s+\d+ root root 0, 0 .* vi$/);
+    expect(layers[10]).toMatch(/^[0-9a-f]{12}  \d+ bytes  made in notebook 3$/);
     // A volume: its files on the host, in no layer; its mount inside the container only.
     expect(cell(cells, 'nb3-data:/data').stdout).toBe("Mountpoint: <root>/volumes/nb3-data/_data\nthe note, read on the host: kept outside the layers\ndata/note in the container's upperdir: false\n");
     expect(cell(cells, 'keeperPid').stdout).toMatch(/^inside the container: \S*\/volumes\/nb3-data\/_data mounted on \/data\nlines for it in the host's mount table: 0\n$/);
