@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { shellJoin, unpackArchive } from '../../kernel/archive.js';
@@ -165,42 +165,58 @@ export async function pullImage(store: ImageStore, ref: string, opts: PullOption
       }
     }
 
-    // 3 and 4. The layers this store lacks, downloaded in parallel, unpacked in order.
+    // 3 and 4. The layers this store lacks: up to 3 at once, each unpacked while it downloads.
     if (needs.length) {
       const workDir = await makeScratchDir(store.paths.tmp, 'pull');
+      // One layer failing stops the others (their scratch goes with the directory).
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
         for (const n of needs) progress({ id: shortDigest(manifest.layers[n.index]!.digest), status: 'Pulling fs layer' });
         const limit = limiter(DOWNLOAD_CONCURRENCY);
-        if (needs.filter((n) => n.blob).length > DOWNLOAD_CONCURRENCY) {
-          for (const n of needs.filter((x) => x.blob).slice(DOWNLOAD_CONCURRENCY)) progress({ id: shortDigest(manifest.layers[n.index]!.digest), status: 'Waiting' });
-        }
-        const downloads = needs.map((n) => {
-          const desc = manifest.layers[n.index]!;
-          if (!n.blob) return Promise.resolve(store.paths.blob(desc.digest));
-          const file = join(workDir, `${hexOf(desc.digest)}.blob`);
-          return limit(() => downloadBlob(client, desc, file, shownRef, trace, progress, opts.signal)).then(() => file);
-        });
-        // Nobody waits on a later download while an earlier one fails: swallow here, the loop below rethrows in order.
-        for (const d of downloads) d.catch(() => undefined);
-        for (const [k, n] of needs.entries()) {
-          const desc = manifest.layers[n.index]!;
-          const blobPath = await downloads[k]!;
-          const layer = layers[n.index]!;
-          if (n.blob) layer.blobPath = blobPath;
-          if (n.tree) {
-            const tree = join(workDir, `${hexOf(desc.digest)}.tree`);
-            await fs.mkdir(tree, { mode: 0o755 });
-            await unpackLayer(blobPath, tree, desc, diffIds[n.index]!, compressions[n.index]!, shownRef, trace, progress);
-            layer.treePath = tree;
-          } else if (n.blob) {
-            // The tree is here (another image's copy of the same content): the blob must still be this diff_id.
-            await checkDiffId(blobPath, compressions[n.index]!, diffIds[n.index]!, desc, shownRef);
-          }
-          progress({ id: shortDigest(desc.digest), status: 'Pull complete' });
+        for (const n of needs.slice(DOWNLOAD_CONCURRENCY)) progress({ id: shortDigest(manifest.layers[n.index]!.digest), status: 'Waiting' });
+        const jobs = needs.map((n) =>
+          limit(async () => {
+            if (stop.signal.aborted) throw new GlassError('REGISTRY_ERROR', 'stopped: another layer failed');
+            const desc = manifest.layers[n.index]!;
+            const layer = layers[n.index]!;
+            const tree = n.tree ? join(workDir, `${hexOf(desc.digest)}.tree`) : undefined;
+            if (tree) await fs.mkdir(tree, { mode: 0o755 });
+            const blobFile = n.blob ? join(workDir, `${hexOf(desc.digest)}.blob`) : undefined;
+            await fetchLayer({
+              client,
+              desc,
+              diffId: diffIds[n.index]!,
+              compression: compressions[n.index]!,
+              download: blobFile,
+              storedBlob: n.blob ? undefined : store.paths.blob(desc.digest),
+              tree,
+              what: shownRef,
+              trace,
+              progress,
+              signal: stop.signal,
+            });
+            if (blobFile) layer.blobPath = blobFile;
+            if (tree) layer.treePath = tree;
+            progress({ id: shortDigest(desc.digest), status: 'Pull complete' });
+          }).catch((e: unknown) => {
+            stop.abort();
+            throw e;
+          }),
+        );
+        const settled = await Promise.allSettled(jobs);
+        // The first layer's own failure, not a "stopped" of the others.
+        const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+        const cause = failed.find((e) => !/^stopped: /.test(e.message) && !(e as { aborted?: boolean }).aborted) ?? failed[0];
+        if (cause) {
+          if (opts.signal?.aborted) throw new GlassError('REGISTRY_ERROR', `the pull of ${shownRef} was cancelled; nothing was stored`);
+          throw cause;
         }
         // 5. Into the store.
         await installAll(store, { manifestBytes, manifestDigest, manifestMediaType, configBytes, configDigest: manifest.config.digest, layers, tag, repoDigest });
       } finally {
+        opts.signal?.removeEventListener('abort', onAbort);
         await fs.rm(workDir, { recursive: true, force: true });
       }
     } else {
@@ -338,148 +354,198 @@ async function readLimited(res: Response, limit: number, what: string): Promise<
   return Buffer.concat(chunks);
 }
 
+interface LayerJob {
+  client: RegistryClient;
+  desc: Descriptor;
+  diffId: string;
+  compression: 'gzip' | 'none';
+  /** Download the blob to this scratch file (absent: read `storedBlob`, which the store has). */
+  download?: string;
+  storedBlob?: string;
+  /** Unpack into this scratch directory (absent: the store has the layer directory; only check the diff_id). */
+  tree?: string;
+  what: string;
+  trace: Tracer;
+  progress: (p: PullProgress) => void;
+  signal: AbortSignal;
+}
+
 /**
- * Stream one layer blob to `file`, hashing it as it arrives. More bytes than
- * the manifest's size stop the download at once; fewer (a connection cut
- * short) or another sha256 reject it. Either way the file is only scratch.
+ * One layer, in one pass over its bytes: as they arrive they are hashed and
+ * counted (the blob's digest and size), written to a scratch file, and
+ * decompressed into tar, whose bytes are hashed too (the diff_id) and
+ * unpacked into the layer's scratch directory at the same time. Only when
+ * the last byte is in are the digest, the size and the diff_id compared:
+ * any difference throws, and the scratch file and directory are dropped
+ * unused. More bytes than the manifest's size stop the download at once.
  */
-async function downloadBlob(
-  client: RegistryClient,
-  desc: Descriptor,
-  file: string,
-  what: string,
-  trace: Tracer,
-  progress: (p: PullProgress) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+async function fetchLayer(job: LayerJob): Promise<void> {
+  const { client, desc, progress } = job;
   const id = shortDigest(desc.digest);
   const url = client.repoUrl(`blobs/${desc.digest}`);
-  await step(
-    trace,
-    {
-      title: `Download layer ${id} (${desc.digest}, ${desc.size} bytes)`,
-      why: 'A layer is a (usually gzip-compressed) tar of files, stored by the sha256 of its bytes. It is streamed to a scratch file while its sha256 and size are computed: if either differs from what the manifest says, the layer is rejected and nothing is stored.',
-      command: `curl -L ${client.shownAuthorization() ? `-H '${client.shownAuthorization()}' ` : ''}-o ${shellJoin([file])} ${url} && sha256sum ${shellJoin([file])}`,
-    },
-    async () => {
+  const auth = () => (client.shownAuthorization() ? `-H '${client.shownAuthorization()}' ` : '');
+  const work = async () => {
+    let source: Readable;
+    if (job.download) {
       const res = await client.request(url);
       if (!res.ok || !res.body) throw new GlassError('REGISTRY_ERROR', `GET "${url}": ${await registryErrorText(res)}`);
-      const hash = createHash('sha256');
-      let received = 0;
-      let last = 0;
-      const meter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          received += chunk.length;
-          if (received > desc.size) return done(new GlassError('DIGEST_MISMATCH', `layer ${desc.digest}: the registry sent more than the ${desc.size} bytes the manifest says; nothing was stored`));
-          hash.update(chunk);
-          const now = Date.now();
-          if (now - last >= PROGRESS_INTERVAL_MS) {
-            last = now;
-            progress({ id, status: 'Downloading', progressDetail: { current: received, total: desc.size } });
-          }
-          done(null, chunk);
-        },
-      });
-      progress({ id, status: 'Downloading', progressDetail: { current: 0, total: desc.size } });
-      try {
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), meter, createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal });
-      } catch (e) {
-        if (isGlassError(e)) throw e;
-        if (signal?.aborted) throw new GlassError('REGISTRY_ERROR', `the pull of ${what} was cancelled`);
-        throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest}: the download broke off after ${received} of ${desc.size} bytes (unexpected EOF: ${(e as Error).message}); nothing was stored: pull again`);
+      source = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    } else {
+      source = createReadStream(job.storedBlob!);
+    }
+    const status = job.download ? 'Downloading' : 'Extracting';
+    const blobHash = createHash('sha256');
+    let received = 0;
+    let last = 0;
+    const meter = (chunk: Buffer): Error | undefined => {
+      received += chunk.length;
+      if (received > desc.size) return new GlassError('DIGEST_MISMATCH', `layer ${desc.digest}: the registry sent more than the ${desc.size} bytes the manifest says; nothing was stored`);
+      blobHash.update(chunk);
+      const now = Date.now();
+      if (now - last >= PROGRESS_INTERVAL_MS) {
+        last = now;
+        progress({ id, status, progressDetail: { current: received, total: desc.size } });
       }
-      progress({ id, status: 'Downloading', progressDetail: { current: received, total: desc.size } });
+      return undefined;
+    };
+    progress({ id, status, progressDetail: { current: 0, total: desc.size } });
+
+    // Decompressed tar: hashed for the diff_id, and unpacked (or only hashed, when the store has the directory).
+    const tarHash = createHash('sha256');
+    const hasher = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        tarHash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const gunzip = job.compression === 'gzip' ? createGunzip() : new PassThrough();
+    const plain = new PassThrough();
+    const sink = job.tree ? plain : new Writable({ write: (_c, _e, cb) => cb() });
+    const decompressing = pipeline(gunzip, hasher, sink);
+    const unpacking = job.tree
+      ? unpackArchive(job.trace, plain, job.tree, {
+          label: `layer ${id} of ${job.what}`,
+          title: `Unpack layer ${id} into a layer directory (an overlay lowerdir), as it downloads`,
+          why: 'overlayfs stacks plain directories, not archives: each layer is unpacked once into its own directory, keeping owners, modes and device files; every member is checked to stay inside it. The bytes are decompressed and hashed on the way (they must match the diff_id the config lists) and unpacked while they arrive.',
+        })
+      : Promise.resolve();
+    unpacking.catch(() => undefined);
+    decompressing.catch(() => undefined);
+
+    const file = job.download ? createWriteStream(job.download, { flags: 'wx', mode: 0o600 }) : undefined;
+    const tee = teeWritable([...(file ? [{ stream: file as Writable, fatal: true }] : []), { stream: gunzip, fatal: false }], meter);
+    let transfer: unknown;
+    try {
+      await pipeline(source, tee, { signal: job.signal });
+    } catch (e) {
+      transfer = e;
+    }
+    if (transfer) {
+      gunzip.destroy();
+      await Promise.allSettled([decompressing, unpacking]);
+      if (isGlassError(transfer)) throw transfer;
+      if (job.signal.aborted) throw Object.assign(new GlassError('REGISTRY_ERROR', `stopped: the pull was cancelled`), { aborted: true });
+      throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest}: the download broke off after ${received} of ${desc.size} bytes (unexpected EOF: ${(transfer as Error).message}); nothing was stored: pull again`);
+    }
+    progress({ id, status, progressDetail: { current: received, total: desc.size } });
+    if (job.download) {
       if (received < desc.size) {
+        gunzip.destroy();
+        await Promise.allSettled([decompressing, unpacking]);
         throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest}: unexpected EOF: the registry sent ${received} of ${desc.size} bytes; nothing was stored: pull again`);
       }
       progress({ id, status: 'Verifying Checksum' });
-      checkBlob(received, `sha256:${hash.digest('hex')}`, desc, 'layer');
-      progress({ id, status: 'Download complete' });
+    }
+    const [decompressed, unpacked] = await Promise.allSettled([decompressing, unpacking]);
+    // The blob itself first: a damaged download explains every later symptom.
+    checkBlob(received, `sha256:${blobHash.digest('hex')}`, desc, 'layer');
+    if (job.download) progress({ id, status: 'Download complete' });
+    if (decompressed.status === 'rejected' && (decompressed.reason as NodeJS.ErrnoException)?.code?.startsWith('Z_')) {
+      throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest} of ${job.what} does not decompress (${(decompressed.reason as Error).message}); nothing was stored`);
+    }
+    if (unpacked.status === 'rejected') {
+      // A refused layer (members leaving it, not a tar) is the registry's content at fault, not the user's input.
+      const e = unpacked.reason as { code?: string; message?: string };
+      if (isGlassError(unpacked.reason) && e.code === 'INVALID_ARGUMENT') throw new GlassError('REGISTRY_ERROR', `${e.message}; nothing was stored`);
+      throw unpacked.reason;
+    }
+    if (decompressed.status === 'rejected') throw decompressed.reason;
+    const got = `sha256:${tarHash.digest('hex')}`;
+    if (got !== job.diffId) {
+      throw new GlassError('DIGEST_MISMATCH', `layer ${desc.digest} of ${job.what}: its uncompressed content hashes to ${got}, but the config's diff_id is ${job.diffId}; nothing was stored`);
+    }
+    if (job.tree) {
+      progress({ id, status: 'Extracting', progressDetail: { current: desc.size, total: desc.size } });
+      await convertWhiteouts(job.trace, job.tree);
+    }
+  };
+  if (!job.download) return work();
+  await step(
+    job.trace,
+    {
+      title: `Download layer ${id} (${desc.digest}, ${desc.size} bytes)`,
+      why: "A layer is a (usually gzip-compressed) tar of files, stored by the sha256 of its bytes. It is streamed to a scratch file while its sha256 and size are computed, and unpacked as it arrives: if the sha256, the size or the uncompressed content's diff_id differs from what the manifest and config say, the layer is rejected and nothing is stored.",
+      command: `curl -L ${auth()}-o ${shellJoin([job.download])} ${url} && sha256sum ${shellJoin([job.download])}`,
     },
+    work,
   );
 }
 
 /**
- * Unpack a layer blob into `tree`: decompress in Node (so the uncompressed
- * bytes can be hashed on the way: the diff_id), unpack with tar (which
- * refuses members that would escape), then turn OCI whiteouts into overlay ones.
+ * A writable that copies each chunk to several streams at the pace of the
+ * slowest (after `inspect` saw it: an error it returns fails the write). A
+ * "fatal" target's failure fails the whole; another's only drops it (the
+ * unpacking side may stop early: the download still finishes, so its digest
+ * can say whether the registry sent something else).
  */
-async function unpackLayer(
-  blobPath: string,
-  tree: string,
-  desc: Descriptor,
-  diffId: string,
-  compression: 'gzip' | 'none',
-  what: string,
-  trace: Tracer,
-  progress: (p: PullProgress) => void,
-): Promise<void> {
-  const id = shortDigest(desc.digest);
-  let read = 0;
-  let last = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      read += chunk.length;
-      const now = Date.now();
-      if (now - last >= PROGRESS_INTERVAL_MS) {
-        last = now;
-        progress({ id, status: 'Extracting', progressDetail: { current: read, total: desc.size } });
+function teeWritable(targets: { stream: Writable; fatal: boolean }[], inspect: (chunk: Buffer) => Error | undefined): Writable {
+  const live = new Set(targets);
+  let fatalError: Error | undefined;
+  for (const t of targets) {
+    t.stream.on('error', (e: Error) => {
+      live.delete(t);
+      if (t.fatal) fatalError ??= e;
+    });
+  }
+  const writeTo = (t: { stream: Writable; fatal: boolean }, chunk: Buffer) =>
+    new Promise<void>((resolve) => {
+      if (t.stream.destroyed || t.stream.writableEnded) {
+        live.delete(t);
+        if (t.fatal) fatalError ??= new Error('the scratch file closed');
+        return resolve();
       }
-      done(null, chunk);
+      const ok = t.stream.write(chunk);
+      if (ok) return resolve();
+      const done = () => {
+        t.stream.off('drain', done);
+        t.stream.off('close', done);
+        resolve();
+      };
+      t.stream.once('drain', done);
+      t.stream.once('close', done);
+    });
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const err = inspect(chunk);
+      if (err) return cb(err);
+      Promise.all([...live].map((t) => writeTo(t, chunk))).then(() => cb(fatalError), cb);
+    },
+    final(cb) {
+      Promise.all(
+        [...live].map(
+          (t) =>
+            new Promise<void>((resolve) => {
+              t.stream.once('error', () => resolve());
+              t.stream.end(() => resolve());
+            }),
+        ),
+      ).then(() => cb(fatalError), cb);
+    },
+    destroy(err, cb) {
+      for (const t of live) if (t.fatal) t.stream.destroy();
+      cb(err);
     },
   });
-  const hash = createHash('sha256');
-  const hasher = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  progress({ id, status: 'Extracting', progressDetail: { current: 0, total: desc.size } });
-  const plain = new PassThrough();
-  const decompressing = pipeline([createReadStream(blobPath), meter, ...(compression === 'gzip' ? [createGunzip()] : []), hasher, plain]);
-  const [decompressed, unpacked] = await Promise.allSettled([
-    decompressing,
-    unpackArchive(trace, plain, tree, {
-      label: `layer ${id} of ${what}`,
-      title: `Unpack layer ${id} into a layer directory (an overlay lowerdir)`,
-      why: 'overlayfs stacks plain directories, not archives: each layer is unpacked once into its own directory, keeping owners, modes and device files; every member is checked to stay inside it. The uncompressed bytes are hashed on the way: they must match the diff_id the config lists.',
-    }),
-  ]);
-  if (decompressed.status === 'rejected' && (decompressed.reason as NodeJS.ErrnoException)?.code?.startsWith('Z_')) {
-    throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest} of ${what} does not decompress (${(decompressed.reason as Error).message}); nothing was stored`);
-  }
-  if (unpacked.status === 'rejected') {
-    // A refused layer (members leaving it, not a tar) is the registry's content at fault, not the user's input.
-    const e = unpacked.reason as { code?: string; message?: string };
-    if (isGlassError(unpacked.reason) && e.code === 'INVALID_ARGUMENT') throw new GlassError('REGISTRY_ERROR', `${e.message}; nothing was stored`);
-    throw unpacked.reason;
-  }
-  if (decompressed.status === 'rejected') throw decompressed.reason;
-  const got = `sha256:${hash.digest('hex')}`;
-  if (got !== diffId) {
-    throw new GlassError('DIGEST_MISMATCH', `layer ${desc.digest} of ${what}: its uncompressed content hashes to ${got}, but the config's diff_id is ${diffId}; nothing was stored`);
-  }
-  progress({ id, status: 'Extracting', progressDetail: { current: desc.size, total: desc.size } });
-  await convertWhiteouts(trace, tree);
-}
-
-/** Hash a blob's uncompressed content and compare it with its diff_id. */
-async function checkDiffId(blobPath: string, compression: 'gzip' | 'none', diffId: string, desc: Descriptor, what: string): Promise<void> {
-  const hash = createHash('sha256');
-  const sink = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done();
-    },
-  });
-  try {
-    await pipeline([createReadStream(blobPath), ...(compression === 'gzip' ? [createGunzip()] : []), sink]);
-  } catch (e) {
-    throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest} of ${what} does not decompress (${(e as Error).message}); nothing was stored`);
-  }
-  const got = `sha256:${hash.digest('hex')}`;
-  if (got !== diffId) throw new GlassError('DIGEST_MISMATCH', `layer ${desc.digest} of ${what}: its uncompressed content hashes to ${got}, but the config's diff_id is ${diffId}; nothing was stored`);
 }
 
 /** Run at most `n` of the given tasks at once. */
