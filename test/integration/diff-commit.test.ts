@@ -111,6 +111,21 @@ describe.skipIf(!isRoot)('diff, commit, history', () => {
     expect((await glass(root, ['run', '--rm', id, 'ls', '/usr'])).stdout).toBe('x\n');
   });
 
+  it("diff over several layers merges them as overlayfs does: a lower layer's whiteout and opaque directory hide what is below", { timeout: SLOW_MS }, async () => {
+    // Layer 2 (a commit): /usr replaced by a directory holding only x (opaque), /etc/group deleted (a whiteout).
+    await glass(root, ['run', '--name', 'dc-l1', 'busybox', 'sh', '-c', 'rm -r /usr; mkdir /usr; touch /usr/x; rm /etc/group']);
+    await glass(root, ['commit', 'dc-l1', 'dc-stack:1']);
+    // On top of it: /usr/bin and /etc/group are new again (busybox's are hidden below), /usr/x goes.
+    await glass(root, ['run', '--name', 'dc-l2', 'dc-stack:1', 'sh', '-c', 'mkdir /usr/bin; touch /etc/group; rm /usr/x; touch /bin/new']);
+    expect((await glass(root, ['diff', 'dc-l2'])).stdout).toBe('C /bin\nA /bin/new\nC /etc\nA /etc/group\nC /usr\nA /usr/bin\nD /usr/x\n');
+    await glass(root, ['commit', 'dc-l2', 'dc-stack:2']);
+    const three: string[] = JSON.parse(await inspect('dc-stack:2', '{{json .RootFS.Layers}}'));
+    expect(three).toHaveLength(3);
+    expect((await glass(root, ['run', '--rm', 'dc-stack:2', 'sh', '-c', 'ls /usr; ls -l /etc/group | wc -l; ls /bin/new'])).stdout).toBe('bin\n1\n/bin/new\n');
+    // history: three rows, each named by the image it made.
+    expect((await glass(root, ['history', '-q', 'dc-stack:2'])).stdout.split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
   it('-c changes the config (CMD, ENV); owners, modes, links and unchanged containers are kept as Docker does', { timeout: SLOW_MS }, async () => {
     await glass(root, ['run', '--name', 'dc-cfg', '-e', 'MODE=dev', '-w', '/srv', 'busybox', 'sh', '-c',
       'echo hello from a > /a; chown 1000:2000 /a; chmod 4750 /a; ln -s /a /link; ln /a /hard; mkdir -m 700 /private']);
