@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { eventsOf, glass, isRoot, removeContainersAfterEach, useRoot } from '../helpers.js';
+import { buildOciLayout, threeLayerImage } from '../images.js';
 
 /**
  * glass diff, commit and history against real containers: the issue's
@@ -124,6 +125,31 @@ describe.skipIf(!isRoot)('diff, commit, history', () => {
     expect((await glass(root, ['run', '--rm', 'dc-stack:2', 'sh', '-c', 'ls /usr; ls -l /etc/group | wc -l; ls /bin/new'])).stdout).toBe('bin\n1\n/bin/new\n');
     // history: three rows, each named by the image it made.
     expect((await glass(root, ['history', '-q', 'dc-stack:2'])).stdout.split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('a loaded three-layer image (gzip layers, OCI whiteouts): history with <missing> rows and per-layer sizes; diff and commit on top of it', { timeout: SLOW_MS }, async () => {
+    const layout = `${root}/three-layout`;
+    const img = buildOciLayout(layout, 'v1', threeLayerImage());
+    await execa('tar', ['-C', layout, '-cf', `${root}/three.tar`, '.']);
+    const loaded = await glass(root, ['load', '-i', `${root}/three.tar`]);
+    expect(loaded.exitCode).toBe(0);
+    const ref = img.configDigest;
+    const rows = (await glass(root, ['history', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}', ref])).stdout.split('\n').filter(Boolean);
+    expect(rows).toHaveLength(3);
+    // Only the top row knows its image; CREATED BY cut to 45 runes; sizes are the unpacked layers' (files' sizes: 8 + 13 bytes on top).
+    expect(rows[0]).toBe(`${hex(img.configDigest).slice(0, 12)}|/bin/sh -c rm /app/old.txt && rm -r /app/cac…|21B`);
+    expect(rows[1]).toBe('<missing>|/bin/sh -c #(nop) COPY dir:app in /app |94B');
+    expect(rows[2]).toMatch(/^<missing>\|\/bin\/sh -c #\(nop\) ADD file:busybox in \/ \|\d(\.\d+)?MB$/);
+
+    // Layer 3 made /app/cache opaque (only c shows) and deleted /app/old.txt: a file that comes back is A, not C.
+    await glass(root, ['run', '--name', 'dc-three', ref, 'sh', '-c', 'rm /app/cache/c; echo again > /app/cache/a; echo back > /app/old.txt']);
+    expect((await glass(root, ['diff', 'dc-three'])).stdout).toBe('C /app\nC /app/cache\nA /app/cache/a\nD /app/cache/c\nA /app/old.txt\n');
+    const snap = (await glass(root, ['commit', 'dc-three', 'dc-three:1'])).stdout.trim();
+    expect((await glass(root, ['run', '--rm', snap, 'sh', '-c', 'ls /app/cache; cat /app/old.txt /app/hello.txt'])).stdout).toBe('a\nback\nhello from layer 2\n');
+    // The loaded image's three layers under the new one, shared.
+    const layers: string[] = JSON.parse(await inspect(snap, '{{json .RootFS.Layers}}'));
+    expect(layers.slice(0, 3)).toEqual(img.layers.map((l) => l.diffId));
+    expect(layers).toHaveLength(4);
   });
 
   it('-c changes the config (CMD, ENV); owners, modes, links and unchanged containers are kept as Docker does', { timeout: SLOW_MS }, async () => {
