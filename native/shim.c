@@ -146,6 +146,7 @@ int inroot_main(int argc, char **argv);
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "exec") == 0) return exec_main(argv[2], argv[3]); /* glass exec: exec.c */
   if (argc >= 2 && strcmp(argv[1], "inroot") == 0) return inroot_main(argc, argv); /* glass cp: inroot.c */
+  if (argc == 3 && strcmp(argv[1], "prefill") == 0) return prefill_main(argv[2]); /* volumes at create: volumes.c */
   if (argc != 2) {
     fprintf(stderr, "usage: glass-shim <container-state-dir>\n       glass-shim exec <container-state-dir> <exec-dir>   (see native/README.md)\n");
     return 2;

@@ -151,6 +151,7 @@ void bind_mounts(void);
 /* volumes.c: volumes, bind mounts of the user's and tmpfs mounts (the `mount` keys). */
 void mount_volumes(void);
 void record_volume_unmounts(void); /* the volume `unmount` events, once the container has exited */
+int prefill_main(const char *state_dir); /* glass-shim prefill: fill empty volumes from the image, at create */
 void mask_paths(void);
 void make_paths_readonly(void);
 void pivot_to_rootfs(void);

@@ -22,7 +22,9 @@
  * host's. The runtime sends the mounts parents first (/a before /a/b).
  *
  * The steps, one function each:
- *   copy_up()       an empty volume gets the image's files at that path (cp -a)
+ *   copy_up()       an empty volume gets the image's files at that path (cp -a);
+ *                   at create, in `glass-shim prefill` (prefill_main, below),
+ *                   as Docker fills volumes then; a start may ask too (`copy`)
  *   bind_source()   mount --bind SOURCE ROOT/path
  *   remount_bind()  mount -o remount,bind,ro,nodev ROOT/path
  *   mount_tmpfs()   mount -t tmpfs -o ... tmpfs ROOT/path
@@ -31,6 +33,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,4 +243,47 @@ void record_volume_unmounts(void) {
                                       "{\"container\":\"%s\",\"driver\":\"local\"}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld}\n",
                                       n, id, (long long)ts.tv_sec, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec));
   }
+}
+
+/*
+ * `glass-shim prefill <state-dir>`: Docker fills an empty volume from the
+ * image when the container is *created*, not when it starts, so a container
+ * that never runs (a data container others use with --volumes-from) still
+ * hands out the image's files. The runtime runs this mode at create, with a
+ * shim.spec holding the overlay's directories and the `mount` keys to fill.
+ *
+ * This process gets a mount namespace of its own (unshare), private, so the
+ * overlay it mounts vanishes when it exits, however it exits: nothing is
+ * mounted on the host. The overlay is read-only, every directory a lower
+ * layer (the container's upperdir on top): nothing in the container changes,
+ * and a destination missing from the image is skipped rather than created.
+ * Each destination is resolved inside that root, and copy_up() does the rest,
+ * exactly as at start. A failure prints "<code> <message>" on stderr.
+ */
+int prefill_main(const char *dir) {
+  static struct child_io io = { .exec_w = 2, .pty_sock = -1, .stdin_r = -1, .stdout_w = -1, .stderr_w = -1 };
+  use_child_io(&io); /* fail() reports on stderr */
+  if (!(state_dir = realpath(dir, NULL))) fail_sys("realpath %s", dir);
+  read_spec();
+  begin("mount-private");
+  if (unshare(CLONE_NEWNS) < 0) fail_sys("unshare(CLONE_NEWNS)");
+  make_mounts_private();
+  begin("mount-overlay");
+  char *lower = spec.upper;
+  for (size_t i = 0; i < spec.lower.n; i++) lower = strf("%s:%s", lower, spec.lower.v[i]);
+  char *data = strf("lowerdir=%s", lower);
+  if (mount("overlay", spec.merged, "overlay", MS_RDONLY | MS_NODEV, data) < 0) fail_sys("mount overlay on %s", spec.merged);
+  if ((root_fd = open(spec.merged, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) fail_sys("open %s", spec.merged);
+  step("mount-overlay", "unshare --mount --propagation private mount -t overlay overlay -o ro,nodev,%s %s", data, spec.merged);
+  for (size_t i = 0; i < spec.mount.n; i++) {
+    struct mount_entry m = parse_entry(spec.mount.v[i]);
+    if (strcmp(m.type, "volume") != 0 || !m.copy) continue;
+    begin("volume-copy");
+    int fd = open_confined(m.dst, O_PATH);
+    if (fd < 0 && errno == ENOENT) continue; /* nothing there in the image: nothing to copy */
+    if (fd < 0) fail_sys("open %s inside the container's root", m.dst);
+    copy_up(fd, &m);
+    close(fd);
+  }
+  return 0;
 }

@@ -87,7 +87,7 @@ export const NATIVE_STEPS: Record<string, { title: string; why: string }> = {
   },
   'volume-copy': {
     title: 'Copy the image\'s files into the empty volume',
-    why: 'A volume that is still empty when first mounted gets what the image has at that path (Docker\'s copy-up), so `-v /etc` shows the image\'s /etc rather than an empty directory. cp -a keeps owners, modes, times, symlinks, hard links, device nodes and extended attributes; it reads the image\'s directory through the descriptor resolved inside the container\'s root, so a symlink in the image cannot make it copy the host\'s files. `--mount ...,volume-nocopy` skips it.',
+    why: 'A volume that is still empty when a container is created with it gets what the image has at that path (Docker\'s copy-up), so `-v /etc` shows the image\'s /etc rather than an empty directory, even in a container that never runs. cp -a keeps owners, modes, times, symlinks, hard links, device nodes and extended attributes; it reads the image\'s directory through the descriptor resolved inside the container\'s root, so a symlink in the image cannot make it copy the host\'s files. `--mount ...,volume-nocopy` skips it.',
   },
   'volume-bind': {
     title: 'Bind-mount a volume or host directory into the container',

@@ -95,6 +95,15 @@ describe.skipIf(!isRoot)('volumes', () => {
     expect(statSync(missing).isDirectory()).toBe(true);
   });
 
+  it('volumes are filled at create, as in Docker: a data container that never runs shares the image\'s files', { timeout: SLOW_MS }, async () => {
+    expect((await glass(root, ['create', '--name', 'datac', '-v', '/etc', 'busybox'])).exitCode).toBe(0);
+    expect(hostMountsUnder(root)).toEqual([]); // the layers were mounted in the prefill's own namespace only
+    const ls = await glass(root, ['run', '--rm', '--volumes-from', 'datac', 'busybox', 'ls', '/etc']);
+    expect(ls.stdout.split('\n')).toEqual(expect.arrayContaining(['group', 'passwd']));
+    expect(existsSync(join(root, 'containers', (await glass(root, ['inspect', '--format', '{{.Id}}', 'datac'])).stdout.trim(), 'shim.spec'))).toBe(false);
+    await glass(root, ['rm', '-v', 'datac']);
+  });
+
   it('--volumes-from shares a container\'s volumes, :ro read-only', { timeout: SLOW_MS }, async () => {
     expect((await glass(root, ['create', '-v', '/shared', '--name', 'store', 'busybox'])).exitCode).toBe(0);
     expect((await glass(root, ['run', '--rm', '--volumes-from', 'store', 'busybox', 'sh', '-c', 'echo shared-data > /shared/x'])).exitCode).toBe(0);

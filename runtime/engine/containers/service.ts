@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
@@ -52,7 +52,8 @@ import { parseTagTarget } from '../images/reference.js';
 import { readBlobJson, type OciManifest } from '../images/oci.js';
 import type { VolumeStore } from '../volumes/store.js';
 import type { VolumeService } from '../volumes/service.js';
-import { checkSources, makeMounts, mountFor, planMounts, type ContainerMount } from '../volumes/mounts.js';
+import { checkSources, makeMounts, mountFor, mountSpecPairs, planMounts, type ContainerMount } from '../volumes/mounts.js';
+import { prefillVolumes } from '../../shim/prefill.js';
 
 /** Remove what the shim of the last run left: its record, exit record, exit steps and socket. */
 function forgetRun(dir: string): void {
@@ -166,6 +167,8 @@ export class ContainerService implements ContainersApi {
         await store.writeConfig(config);
         return config;
       });
+      // Docker fills empty volumes from the image at create (a container that never runs still shares them).
+      await this.prefill(op, dir, config);
       store.created(id);
       for (const v of made) this.d.events.record('volume', 'create', v.name, { driver: 'local' });
       return config;
@@ -180,6 +183,22 @@ export class ContainerService implements ContainersApi {
       }
       throw e;
     }
+  }
+
+  /** Fill the container's empty volumes from its image (glass-shim prefill, runtime/shim/prefill.ts), if any needs it. */
+  private async prefill(op: Operation, dir: string, c: ContainerConfig): Promise<void> {
+    const empty = (c.mounts ?? []).filter((m) => m.type === 'volume' && m.copy && readdirSync(m.source).length === 0);
+    if (!empty.length) return;
+    const f = containerFiles(dir, c.id);
+    await prefillVolumes(op.trace, dir, [
+      ['id', c.id],
+      ...lowerdirsTopFirst(c.layerDirs).map((l): [string, string] => ['lower', l]),
+      ['upper', f.upper],
+      ['work', f.work],
+      ['merged', f.merged],
+      ['arg', 'true'],
+      ...mountSpecPairs(empty),
+    ]);
   }
 
   /** The mounts of a --volumes-from container; Docker's error (exit 125 for run and create) if there is none. */

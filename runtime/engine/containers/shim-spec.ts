@@ -58,7 +58,8 @@ export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgro
   spec.push(['log-max-file', log.maxFile]);
   // Volumes, binds and tmpfs (native/volumes.c), parents first; they are mounted before the /etc files,
   // and a file the user mounted at /etc/hosts (say) replaces glass's own, as in Docker.
-  spec.push(...mountSpecPairs(c.mounts ?? []));
+  // (Empty volumes were filled from the image at create, as Docker does: not again at start.)
+  spec.push(...mountSpecPairs((c.mounts ?? []).map((m) => ({ ...m, copy: false }))));
   for (const [src, dst] of [[f.hostname, '/etc/hostname'], [f.hosts, '/etc/hosts'], [f.resolvConf, '/etc/resolv.conf']] as const) {
     if (!mountedAt(c.mounts, dst)) spec.push(['bind', `${src}\t${dst}\trw`]);
   }
