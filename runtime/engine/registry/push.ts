@@ -352,7 +352,7 @@ async function upload(ctx: PushContext, desc: Descriptor, file: string, location
     finish = await client.request(finishUrl, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(total) },
-      body: fileBody(file, progress) as unknown as RequestInit['body'],
+      body: fileBody(file, progress, () => (sent = 0)) as unknown as RequestInit['body'],
       duplex: 'half',
     });
     report(trace, {
@@ -376,12 +376,22 @@ function sizeText(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-/** A blob file as a request body, reporting each chunk as it goes out. */
-async function* fileBody(file: string, progress: (n: number) => void): AsyncGenerator<Uint8Array> {
-  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
-    progress((chunk as Buffer).length);
-    yield chunk as Buffer;
-  }
+/**
+ * A blob file as a request body, reporting each chunk as it goes out. Each
+ * iteration opens the file afresh: if the registry answers 401 (a token that
+ * expired mid-push), the client authenticates again and re-sends the request,
+ * and the body must then be whole again, not a spent stream.
+ */
+function fileBody(file: string, progress: (n: number) => void, restart: () => void): AsyncIterable<Uint8Array> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      restart();
+      for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+        progress((chunk as Buffer).length);
+        yield chunk as Buffer;
+      }
+    },
+  };
 }
 
 async function putManifest(ctx: PushContext, tag: string, bytes: Buffer, mediaType: string, storedAt: string): Promise<string> {
