@@ -418,7 +418,8 @@ async function fetchLayer(job: LayerJob): Promise<void> {
         done(null, chunk);
       },
     });
-    const gunzip = job.compression === 'gzip' ? createGunzip() : new PassThrough();
+    // Big chunks: each one is copied to two tar processes (list and extract), so fewer means less overhead.
+    const gunzip = job.compression === 'gzip' ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough({ highWaterMark: 256 * 1024 });
     const plain = new PassThrough();
     const sink = job.tree ? plain : new Writable({ write: (_c, _e, cb) => cb() });
     const decompressing = pipeline(gunzip, hasher, sink);
