@@ -118,6 +118,16 @@ describe('credentials file', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it('~/.glass is made only in a home that exists', () => {
+    expect(() => storeCredentials('h:1', { username: 'a', password: 'b' }, { HOME: join(dir, 'no-such-home') })).toThrow(
+      `cannot create ${join(dir, 'no-such-home', '.glass')}: ${join(dir, 'no-such-home')} does not exist`,
+    );
+    const home = join(dir, 'home');
+    mkdirSync(home);
+    const file = storeCredentials('h:1', { username: 'a', password: 'b' }, { HOME: home });
+    expect(file).toBe(join(home, '.glass', 'config.json'));
+  });
+
   it('a damaged file is an error naming it, and is never overwritten', () => {
     mkdirSync(join(dir, 'cfg'));
     const file = join(dir, 'cfg', 'config.json');

@@ -214,7 +214,13 @@ function writeClientConfig(config: ClientConfig, env: NodeJS.ProcessEnv = proces
   try {
     statSync(dir);
   } catch {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      // $GLASS_CONFIG may name a path to make whole; ~/.glass only inside a home that exists.
+      mkdirSync(dir, { recursive: !!env.GLASS_CONFIG, mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      throw new GlassError('CONFIG_FILE', `cannot create ${dir}: ${dirname(dir)} does not exist (set GLASS_CONFIG to a directory for glass's config)`, 1);
+    }
     created = true;
   }
   if (created && who.uid !== undefined) chownSync(dir, who.uid, who.gid ?? who.uid);
