@@ -142,6 +142,27 @@ describe.skipIf(!isRoot)('glass cp', () => {
   });
 });
 
+describe.skipIf(!isRoot)('glass cp against a container that races it', () => {
+  it('a directory swapped for a symlink to / while cp runs still lands in the container (CVE-2018-15664)', { timeout: SLOW_MS }, async () => {
+    const root = testRoot();
+    const name = `glass-race-${randomBytes(4).toString('hex')}`;
+    writeFileSync(`${root}/${name}`, 'raced\n');
+    // In the container: /race/d flips between a directory and a symlink to "/" as fast as it can.
+    await glass(root, ['run', '-d', '--name', 'racer', 'busybox', 'sh', '-c', 'mkdir /race; while :; do mkdir /race/d.new; mv -T /race/d.new /race/d 2>/dev/null; ln -sfn / /race/d.new; mv -T /race/d.new /race/d; done']);
+    await waitFor(() => glass(root, ['exec', 'racer', 'test', '-e', '/race/d']), (r) => r.exitCode === 0, { what: 'the race to start' });
+    for (let i = 0; i < 8; i++) {
+      await glass(root, ['cp', `${root}/${name}`, 'racer:/race/d/']);
+      await glass(root, ['cp', 'racer:/race/d/etc/passwd', `${root}/out-${i}`]);
+    }
+    // Whatever /race/d was at each moment, the file went into the container (its / or its /race/d), never the host's /.
+    expect(existsSync(`/${name}`)).toBe(false);
+    for (let i = 0; i < 8; i++) {
+      if (existsSync(`${root}/out-${i}`)) expect(readFileSync(`${root}/out-${i}`, 'utf8')).not.toBe(readFileSync('/etc/passwd', 'utf8'));
+    }
+    await glass(root, ['rm', '-f', 'racer']);
+  });
+});
+
 describe.skipIf(!isRoot)('glass cp and mounts', () => {
   it("copies into volumes and bind mounts, running or stopped; read-only mounts and rootfs refuse with Docker's words", { timeout: SLOW_MS }, async () => {
     const root = testRoot();
