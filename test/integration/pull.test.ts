@@ -330,6 +330,12 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     expect(JSON.parse((await run(own, ['inspect', 'other:v1'])).stdout)[0].RepoDigests).toEqual([]);
     await run(own, ['pull', '-q', ref]);
     expect((await run(own, ['rmi', 'other:v1'])).stdout).toBe('Untagged: other:v1\n');
+    // By its digest: only that reference goes while the image has others (here: its tag).
+    await run(own, ['tag', ref, 'other:v1']);
+    expect((await run(own, ['rmi', `${host}/test/three@${three.manifestDigest}`])).stdout).toBe(`Untagged: ${host}/test/three@${three.manifestDigest}\n`);
+    expect((await run(own, ['images', '-q'])).stdout).toBe(`${hex12(three.configDigest)}\n`);
+    await run(own, ['rmi', 'other:v1']);
+    await run(own, ['pull', '-q', ref]);
     const rmi = await run(own, ['rmi', ref]);
     expect(rmi.stdout.split('\n').slice(0, 2)).toEqual([`Untagged: ${ref}`, `Untagged: ${host}/test/three@${three.manifestDigest}`]);
     expect(rmi.stdout).toContain(`Deleted: ${three.configDigest}\n`);

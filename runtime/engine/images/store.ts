@@ -203,6 +203,19 @@ export class ImageStore {
     const { id, repoTags } = match.image.record;
     const short = shortId(id);
 
+    // "name@sha256:..." naming a repository digest removes that one reference while the image has others (Docker).
+    const named = FULL_ID.test(ref) ? undefined : parseReference(ref);
+    const digestRef = named?.digest ? `${named.repository}@${named.digest}` : undefined;
+    if (digestRef && catalog.tags.has(digestRef)) {
+      const mine = new Set(match.image.manifests.map((m) => m.digest));
+      const others = [...catalog.tags].filter(([t, d]) => t !== digestRef && mine.has(d));
+      if (others.length) {
+        catalog.tags.delete(digestRef);
+        await saveCatalog(this.paths, catalog);
+        return [`Untagged: ${digestRef}`];
+      }
+    }
+
     if (match.tag && repoTags.length > 1) return this.untagAndDelete(ref, id, [match.tag], false, removed);
     if (!match.tag && repoTags.length > 1 && !force) {
       throw conflict(`unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
