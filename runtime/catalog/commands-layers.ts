@@ -42,7 +42,7 @@ export const LAYER_COMMANDS: CommandSpec[] = [
         summary: 'Apply Dockerfile instruction to the created image',
         explain:
           "Changes the new image's config with a Dockerfile instruction, e.g. -c 'CMD [\"cat\",\"/a\"]' or -c 'ENV MODE=prod': " +
-          'CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR. Repeat it for several.',
+          'CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR. Repeat it for several.',
       },
       {
         name: 'message',

@@ -176,6 +176,17 @@ describe.skipIf(!isRoot)('diff, commit, history', () => {
     expect((await glass(root, ['history', '--format', '{{.Size}} {{.Comment}}', 'dc-same:1'])).stdout.split('\n')[0]).toBe('0B nothing');
   });
 
+  it("volumes: their files stay out of the layer, a mount point made for one is A; -v /path becomes the new image's VOLUME, as Docker's commit", { timeout: SLOW_MS }, async () => {
+    await glass(root, ['run', '--name', 'dc-vol', '-v', '/data', 'busybox', 'sh', '-c', 'echo in the volume > /data/x; echo in the layer > /y']);
+    expect((await glass(root, ['diff', 'dc-vol'])).stdout).toBe('A /data\nA /y\n');
+    const id = (await glass(root, ['commit', 'dc-vol', 'dc-vol:1'])).stdout.trim();
+    expect(await inspect(id, '{{json .Config.Volumes}}')).toBe('{"/data":{}}');
+    const diffId = hex(JSON.parse(await inspect(id, '{{json .RootFS.Layers}}')).pop());
+    expect((await execa('tar', ['-tf', `${root}/images/oci/blobs/sha256/${diffId}`])).stdout).toBe('data/\ny');
+    expect((await glass(root, ['run', '--rm', '-v', '/data', 'dc-vol:1', 'sh', '-c', 'ls -A /data; cat /y'])).stdout).toBe('in the layer\n');
+    await glass(root, ['rm', '-v', 'dc-vol']);
+  });
+
   it('two images committed on one base store the base once', { timeout: SLOW_MS }, async () => {
     const layersDir = `${root}/images/layers`;
     await glass(root, ['run', '--name', 'dc-one', 'busybox', 'sh', '-c', 'echo 1 > /one']);

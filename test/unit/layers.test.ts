@@ -98,6 +98,12 @@ describe('commit: the new image config', () => {
     expect(commitRunConfig(base, ['ENTRYPOINT ["env"]']).Cmd).toBeUndefined();
   });
 
+  it("keeps the image's VOLUMEs and the container's anonymous -v /path ones as the new image's", () => {
+    const withVolumes = { ...c, mountFlags: { volumes: ['/data'] } } as unknown as ContainerConfig;
+    expect(commitRunConfig(containerRunConfig(withVolumes, { Volumes: { '/var/lib/x': {} } }), []).Volumes).toEqual({ '/var/lib/x': {}, '/data': {} });
+    expect(commitRunConfig(containerRunConfig(c, {}), []).Volumes).toBeUndefined();
+  });
+
   it('refuses an instruction commit cannot apply, naming it', () => {
     expect(() => commitRunConfig({}, ['RUN rm -rf /'])).toThrow(/RUN is not a valid change command/);
   });

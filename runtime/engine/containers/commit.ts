@@ -28,7 +28,7 @@ export interface CommitOptions {
   message?: string;
   /** -a: the image's author. */
   author?: string;
-  /** -c: Dockerfile instructions applied to the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR). */
+  /** -c: Dockerfile instructions applied to the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR). */
   changes?: string[];
   /** -p: freeze the container while its upperdir is read (default true). */
   pause?: boolean;
@@ -64,8 +64,8 @@ export function containerEnv(c: ContainerConfig, imageEnv: string[] = []): strin
  * The new image's run config, as moby's daemon/commit.go merges it: the
  * --change instructions applied to an empty config, then every field they
  * left unset taken from the container's config (Env and Labels merged key
- * by key, the changes winning; ExposedPorts joined; Cmd taken only when the
- * changes set neither Cmd nor Entrypoint).
+ * by key, the changes winning; ExposedPorts and Volumes joined; Cmd taken
+ * only when the changes set neither Cmd nor Entrypoint).
  */
 export function commitRunConfig(container: ImageRunConfig, changes: string[]): ImageRunConfig {
   const user = applyChanges({}, changes);
@@ -80,6 +80,8 @@ export function commitRunConfig(container: ImageRunConfig, changes: string[]): I
   if (Object.keys(labels).length) out.Labels = labels;
   const ports = { ...(container.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
   if (Object.keys(ports).length) out.ExposedPorts = ports;
+  const volumes = { ...(container.Volumes ?? {}), ...(user.Volumes ?? {}) };
+  if (Object.keys(volumes).length) out.Volumes = volumes;
   if (!user.Entrypoint?.length) {
     if (!user.Cmd?.length) out.Cmd = container.Cmd ?? null;
     if (user.Entrypoint === undefined) out.Entrypoint = container.Entrypoint ?? null;
@@ -96,6 +98,10 @@ export function containerRunConfig(c: ContainerConfig, image: ImageRunConfig): I
   else delete out.WorkingDir;
   if (c.labels && Object.keys(c.labels).length) out.Labels = c.labels;
   else delete out.Labels;
+  // Config.Volumes: the image's VOLUMEs and the container's anonymous `-v /path` ones (Docker's commit keeps them as the new image's VOLUMEs).
+  const volumes = { ...(image.Volumes ?? {}), ...Object.fromEntries((c.mountFlags?.volumes ?? []).map((v) => [v, {}])) };
+  if (Object.keys(volumes).length) out.Volumes = volumes;
+  else delete out.Volumes;
   return out;
 }
 
