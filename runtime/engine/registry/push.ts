@@ -78,6 +78,7 @@ export interface PushResult {
 
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const DEFAULT_CONCURRENCY = 5;
+const MAX_MOUNT_SOURCES = 3;
 /** How often a layer's "Pushing" progress is reported at most (ms). */
 const PROGRESS_EVERY_MS = 100;
 
@@ -146,8 +147,12 @@ export async function pushImage(store: ImageStore, reference: string, opts: Push
       // Foreign (non-distributable) layers stay where their URLs say: Docker does not push them either.
       if (/foreign|nondistributable/.test(descriptor.mediaType)) return;
       if (layers.some((l) => l.descriptor.digest === descriptor.digest)) return;
-      const from = mountSources.get(descriptor.digest);
-      if (from) fromRepos.add(from);
+      // At most three repositories to mount from, as Docker: each one is one more scope in the token.
+      let from = mountSources.get(descriptor.digest);
+      if (from && !fromRepos.has(from)) {
+        if (fromRepos.size < MAX_MOUNT_SOURCES) fromRepos.add(from);
+        else from = undefined;
+      }
       const shown = hexOf(diffIds.length === manifest.layers.length ? diffIds[i]! : descriptor.digest).slice(0, 12);
       layers.push({ shown, descriptor, file: store.paths.blob(descriptor.digest), mountFrom: from });
     });
@@ -164,7 +169,7 @@ export async function pushImage(store: ImageStore, reference: string, opts: Push
     path: name.path,
     actions: ['pull', 'push'],
     // A mount reads the blob from the other repository: the token must allow pulling it there too.
-    extraScopes: [...fromRepos].slice(0, 3).map((r) => repositoryScope(r, ['pull'])),
+    extraScopes: [...fromRepos].map((r) => repositoryScope(r, ['pull'])),
     auth: opts.auth,
     insecureRegistries: opts.insecureRegistries,
     trace,
