@@ -699,7 +699,7 @@ export const COMMANDS: CommandSpec[] = [
         summary: 'Filter output based on conditions provided',
         explain:
           'KEY=VALUE, repeatable: id=PREFIX, name=REGEXP, status=created|running|exited, exited=CODE, ancestor=IMAGE, ' +
-          'label=KEY or label=KEY=VALUE. Values of one key are alternatives, except label: every label filter must hold. ' +
+          'label=KEY or label=KEY=VALUE, volume=NAME or a mount path. Values of one key are alternatives, except label: every label filter must hold. ' +
           'Different keys must all match. A status filter looks at stopped containers too.',
       },
       { name: 'latest', short: 'l', type: 'bool', summary: 'Show the latest created container (includes all states)' },

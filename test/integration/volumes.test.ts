@@ -53,6 +53,7 @@ describe.skipIf(!isRoot)('volumes', () => {
       JSON.stringify([{ Type: 'volume', Name: 'shared', Source: `${root}/volumes/shared/_data`, Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' }]),
     );
 
+    expect((await glass(root, ['ps', '--filter', 'volume=shared', '--format', '{{.Names}}'])).stdout.split('\n').filter(Boolean).sort()).toEqual(['va', 'vb']);
     const refused = await glass(root, ['volume', 'rm', 'shared']);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/^Error response from daemon: remove shared: volume is in use - \[[0-9a-f]{64}, [0-9a-f]{64}\]\n$/);

@@ -23,6 +23,14 @@ describe('ps --filter', () => {
     expect(names(['ancestor=x'], ['sha256:aa'])).toEqual(['web', 'ok', 'new']); // by the resolved image ID
   });
 
+  it('volume=NAME or a mount path (Docker\'s ps --filter volume=)', () => {
+    const withMounts = all.map((c) => (c.config.name === 'ok' ? { ...c, config: { ...c.config, mounts: [{ type: 'volume', name: 'data', source: '/r/volumes/data/_data', destination: '/srv', readOnly: false, mode: 'z', propagation: '', copy: true }] } } : c)) as ContainerInfo[];
+    const match = (v: string) => withMounts.filter(containerMatcher({ volume: [v] }, [])).map((c) => c.config.name);
+    expect(match('data')).toEqual(['ok']);
+    expect(match('/srv')).toEqual(['ok']);
+    expect(match('other')).toEqual([]);
+  });
+
   it('ORs values of one key and ANDs different keys', () => {
     expect(names(['status=running', 'status=created'])).toEqual(['web', 'new']);
     expect(names(['status=running', 'status=exited', 'name=o'])).toEqual(['ok']);

@@ -14,10 +14,11 @@ import { matchLabels } from './labels.js';
  *   exited=CODE      stopped containers that exited with CODE
  *   ancestor=IMAGE   created from this image (name[:tag] or ID; the caller resolves it)
  *   label=KEY        has the label KEY (any value); label=KEY=VALUE: with that value
+ *   volume=NAME|PATH mounts the volume NAME, or has a mount (volume, bind, tmpfs) at PATH inside
  */
 export type ContainerFilters = Record<string, string[]>;
 
-const KEYS = ['id', 'name', 'status', 'exited', 'ancestor', 'label'];
+const KEYS = ['id', 'name', 'status', 'exited', 'ancestor', 'label', 'volume'];
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 /** Check the filters and build a predicate; `ancestorIds` are the image IDs the ancestor values name. */
@@ -48,7 +49,8 @@ export function containerMatcher(filters: ContainerFilters, ancestorIds: string[
       any(filters.status, (s) => s === state) &&
       any(codes, (code) => state === 'exited' && c.exitCode === code) &&
       any(filters.ancestor, () => ancestorIds.includes(c.config.imageId) || filters.ancestor!.includes(c.config.image)) &&
-      matchLabels(filters.label ?? [], c.config.labels ?? {})
+      matchLabels(filters.label ?? [], c.config.labels ?? {}) &&
+      any(filters.volume, (v) => (c.config.mounts ?? []).some((m) => m.name === v || m.destination === v))
     );
   };
 }
