@@ -215,12 +215,18 @@ export async function openLowerView(trace: Tracer, layersTopFirst: string[], dir
       command: shellJoin(['getfattr', '-P', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.opaque$', ...candidates.slice(0, 3)]) + (candidates.length > 3 ? ' ...' : ''),
     });
   }
+  // Each lookup checks every parent in every layer: the same few directories again and again.
+  const seen = new Map<string, BigIntStats | undefined>();
   const lstat = (full: string) => {
+    if (seen.has(full)) return seen.get(full);
+    let st: BigIntStats | undefined;
     try {
-      return lstatSync(full, { bigint: true });
+      st = lstatSync(full, { bigint: true });
     } catch {
-      return undefined;
+      st = undefined;
     }
+    seen.set(full, st);
+    return st;
   };
   /** How `path` shows in one layer: absent, hidden (a whiteout on it or a parent), or its entry; and whether the layers below still show through. */
   const inLayer = (layer: string, path: string): { entry?: LayerEntry; hidden: boolean; stop: boolean } => {
