@@ -85,6 +85,9 @@ describe.skipIf(!isRoot)('glass cp', () => {
   it('streams tar archives with -, and keeps owners only with -a', { timeout: SLOW_MS }, async () => {
     const streamed = await sh(`${GLASS} --root ${root} cp web:/etc/hostname - | tar -tvf -`);
     expect(streamed.stdout).toMatch(/^-rw-r--r-- root\/root +\d+ .* hostname\n$/);
+    // A trailing "/" follows the symlink; the entries keep the name asked for.
+    const followed = await sh(`${GLASS} --root ${root} cp web:/x/ - | tar -tf - | grep -c '^x/\\./passwd$'`);
+    expect(followed.stdout).toBe('1\n');
     const piped = await sh(`tar -C ${host} -cf - newdir | ${GLASS} --root ${root} cp - web:/srv-in 2>&1; echo "exit $?"`);
     expect(piped.stdout).toBe('destination "web:/srv-in" must be a directory\nexit 1\n');
     const ok = await sh(`tar -C ${host} -czf - newdir | ${GLASS} --root ${root} cp - web:/root`);

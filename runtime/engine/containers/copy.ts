@@ -149,7 +149,10 @@ export async function archivePath(
   const { abs, raw, stat } = await statPath(t, path);
   onStat?.(stat);
   const w = where(t, abs);
-  const src = archiveSource(w.path, raw);
+  let src = archiveSource(w.path, raw);
+  // "/x/" with x a symlink: the stream's entries must start with "x", not with
+  // where it points; packing "x/." through the symlink names them "x/./...".
+  if (src.member !== src.top && src.top !== '.') src = { dir: posix.dirname(w.path.replace(/\/+$/, '')) || '/', member: `${src.top}/.`, top: src.top };
   const tar = tarOutOfRoot(t.trace, t.tools, w.root, src.dir, src.member);
   await Promise.all([pipeTo(tar.stream, out), tar.done]);
   return stat;
