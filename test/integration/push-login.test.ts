@@ -453,12 +453,13 @@ describe.skipIf(!isRoot)('login and push with bearer tokens (a token server, as 
  * clock skew, so a real one cannot be made to expire on cue). This small
  * server answers as a registry does, and checks what glass sends.
  */
-describe.skipIf(!isRoot)('a registry that wants credentials only when the upload comes', () => {
+describe.skipIf(!isRoot)('a registry that wants credentials only when the upload comes, or drops the connection', () => {
   const root = useRoot();
   let config: string;
   let server: ReturnType<typeof createServer>;
   let host: string;
   const seenPuts: { url: string; auth: boolean; bytes: number; digest: string }[] = [];
+  const broken = new Set<string>();
   const body = (req: IncomingMessage) =>
     new Promise<Buffer>((resolve) => {
       const chunks: Buffer[] = [];
@@ -472,18 +473,24 @@ describe.skipIf(!isRoot)('a registry that wants credentials only when the upload
       const data = await body(req);
       const authed = req.headers.authorization === `Basic ${Buffer.from('carol:pw').toString('base64')}`;
       if (req.method === 'HEAD' && url.pathname.includes('/blobs/sha256:')) return res.writeHead(404).end();
-      if (req.method === 'POST' && url.pathname === '/v2/x/y/blobs/uploads/') {
+      const repo = /^\/v2\/(x\/(?:y|flaky))\//.exec(url.pathname)?.[1];
+      if (req.method === 'POST' && repo && url.pathname === `/v2/${repo}/blobs/uploads/`) {
         // Relative, with a query the client must keep.
-        return res.writeHead(202, { location: `/v2/x/y/blobs/uploads/u${Math.random().toString(16).slice(2)}?_state=s%2Fx%3D%3D` }).end();
+        return res.writeHead(202, { location: `/v2/${repo}/blobs/uploads/u${Math.random().toString(16).slice(2)}?_state=s%2Fx%3D%3D` }).end();
       }
-      if (req.method === 'PUT' && url.pathname.startsWith('/v2/x/y/blobs/uploads/')) {
+      if (req.method === 'PUT' && repo && url.pathname.startsWith(`/v2/${repo}/blobs/uploads/`)) {
         const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
         seenPuts.push({ url: req.url!, auth: authed, bytes: data.length, digest });
+        // x/flaky: the first authenticated PUT of each blob loses its connection, as a flaky network would.
+        if (repo === 'x/flaky' && authed && !broken.has(digest)) {
+          broken.add(digest);
+          return req.socket.destroy();
+        }
         if (!authed) return res.writeHead(401, { 'www-authenticate': 'Basic realm="late"', 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
         if (digest !== url.searchParams.get('digest') || url.searchParams.get('_state') !== 's/x==') return res.writeHead(400).end('{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]}');
         return res.writeHead(201, { 'docker-content-digest': digest }).end();
       }
-      if (req.method === 'PUT' && url.pathname.startsWith('/v2/x/y/manifests/')) {
+      if (req.method === 'PUT' && repo && url.pathname.startsWith(`/v2/${repo}/manifests/`)) {
         return res.writeHead(201, { 'docker-content-digest': `sha256:${createHash('sha256').update(data).digest('hex')}` }).end();
       }
       res.writeHead(404).end();
@@ -512,6 +519,18 @@ describe.skipIf(!isRoot)('a registry that wants credentials only when the upload
       expect(last.url).toMatch(/\?_state=s%2Fx%3D%3D&digest=sha256%3A[0-9a-f]{64}$/);
     }
     expect(seenPuts.some((p) => !p.auth)).toBe(true);
+  });
+
+  it('a connection that breaks mid-upload is retried from a new upload session, as Docker does', async () => {
+    await loadThree(root, config, `${host}/x/flaky:v1`);
+    const r = await run(root, config, ['push', `${host}/x/flaky:v1`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const id of shownLayers()) {
+      expect(r.stdout).toContain(`${id}: Retrying in 1 second\n`);
+      expect(r.stdout).toContain(`${id}: Pushed\n`);
+    }
+    expect(r.stdout).toContain(`v1: digest: ${built.manifestDigest} size: ${manifestSize()}`);
+    for (const l of built.layers) expect(broken.has(l.digest)).toBe(true);
   });
 });
 

@@ -1,4 +1,5 @@
 import { createReadStream, promises as fs } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { report, silentTracer, type Tracer } from '../../kernel/step.js';
 import { GlassError, isGlassError } from '../errors.js';
 import { loadCatalog } from '../images/catalog.js';
@@ -79,6 +80,8 @@ export interface PushResult {
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 const DEFAULT_CONCURRENCY = 5;
 const MAX_MOUNT_SOURCES = 3;
+/** Tries per blob when the connection breaks (Docker makes 5, 5 s apart and more; glass waits 1 s, then 2 s). */
+const UPLOAD_ATTEMPTS = 3;
 /** How often a layer's "Pushing" progress is reported at most (ms). */
 const PROGRESS_EVERY_MS = 100;
 
@@ -245,7 +248,37 @@ function pushBlob(ctx: PushContext, desc: Descriptor, file: string, layer: Layer
   return p;
 }
 
+/**
+ * One blob, retried as Docker retries an upload: a connection that breaks
+ * (reset, closed, timed out) is worth another try, from a fresh upload
+ * session, after a pause the progress line counts down ("Retrying in 2
+ * seconds"); a registry's refusal (unauthorized, denied, a bad digest) is not.
+ */
 async function pushBlobOnce(ctx: PushContext, desc: Descriptor, file: string, layer: LayerJob | undefined): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await pushBlobAttempt(ctx, desc, file, layer);
+    } catch (e) {
+      if (attempt >= UPLOAD_ATTEMPTS || !isNetworkFailure(e) || ctx.client.opts.signal?.aborted) throw e;
+      report(ctx.trace, {
+        title: `The connection broke while sending ${layer ? `layer ${layer.shown}` : 'the config'}: try again (attempt ${attempt + 1} of ${UPLOAD_ATTEMPTS})`,
+        why: `${(e as Error).message}. A broken connection is not the registry saying no: a new upload session starts again from the first byte. What the registry half-received in the old one is never used (it only stores a blob whose bytes match its digest) and is purged in time.`,
+        command: `curl -si -X POST ${authFlag(ctx.client)}${ctx.client.repoUrl('blobs/uploads/')}   # a new upload session`,
+      });
+      for (let left = attempt; left > 0; left--) {
+        if (layer) ctx.emit({ id: layer.shown, status: `Retrying in ${left} second${left === 1 ? '' : 's'}` });
+        await sleep(1000);
+      }
+    }
+  }
+}
+
+/** A failure of the connection itself (as http.ts words it), as opposed to an answer from the registry. */
+function isNetworkFailure(e: unknown): boolean {
+  return isGlassError(e) && e.code === 'REGISTRY_ERROR' && /connection reset|closed unexpectedly|i\/o timeout|socket hang up|other side closed|EPIPE/i.test(e.message);
+}
+
+async function pushBlobAttempt(ctx: PushContext, desc: Descriptor, file: string, layer: LayerJob | undefined): Promise<string> {
   const { client, trace } = ctx;
   const what = layer ? `layer ${layer.shown}` : `config ${hexOf(desc.digest).slice(0, 12)}`;
   const blobUrl = client.repoUrl(`blobs/${desc.digest}`);
