@@ -15,6 +15,7 @@ import {
 import { report, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import type { Observed } from './observed.js';
+import type { ContainerMount } from '../volumes/mounts.js';
 import { computeStats, sampleStats } from './stats.js';
 
 /**
@@ -101,8 +102,8 @@ export interface XrayReport {
 /** Where glass bind-mounts its own files over the image's. */
 const GLASS_FILES = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
 
-/** What each mount of a container is for, from its mountinfo entry. */
-export function classifyMount(m: MountEntry): { role: string; note: string } {
+/** What each mount of a container is for, from its mountinfo entry (and its volumes, binds and tmpfs mounts, from its config). */
+export function classifyMount(m: MountEntry, mine: ContainerMount[] = []): { role: string; note: string } {
   const ro = m.options.split(',').includes('ro');
   if (m.mountPoint === '/') return { role: 'root', note: `the container's / (${m.fsType}), made its root by pivot_root` };
   // A file masked by binding /dev/null over it, or a directory by an empty read-only tmpfs.
@@ -117,6 +118,10 @@ export function classifyMount(m: MountEntry): { role: string; note: string } {
   if (m.mountPoint.startsWith('/dev/')) {
     return { role: 'dev', note: m.fsType === 'devtmpfs' ? `the host's device node /dev${m.root}, bind-mounted` : `${m.fsType} for ${m.mountPoint}` };
   }
+  const own = mine.find((x) => x.destination === m.mountPoint);
+  if (own?.type === 'volume') return { role: 'volume', note: `the volume ${own.name}: ${own.source} bind-mounted here${ro ? ', read-only' : ''}` };
+  if (own?.type === 'bind') return { role: 'bind', note: `the host's ${own.source}, bind-mounted here${ro ? ', read-only' : ''}` };
+  if (own?.type === 'tmpfs') return { role: 'tmpfs', note: 'a tmpfs: files in memory, gone when the container stops' };
   if (GLASS_FILES.has(m.mountPoint)) return { role: 'glass file', note: "glass's own copy, bind-mounted over the image's" };
   return { role: 'mount', note: `${m.fsType}${ro ? ', read-only' : ''}` };
 }
@@ -216,7 +221,7 @@ export async function containerXray(trace: Tracer, c: Observed, intervalMs = 500
     seccomp: { mode: init.seccomp, name: SECCOMP_MODES[init.seccomp] ?? String(init.seccomp), filters: init.seccompFilters },
     noNewPrivs: init.noNewPrivs,
     rootfs: root ? { fsType: root.fsType, ...(root.fsType === 'overlay' ? overlayLayers(root.superOptions) : { lower: [] }) } : undefined,
-    mounts: mounts.map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, options: m.options, ...classifyMount(m) })),
+    mounts: mounts.map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, options: m.options, ...classifyMount(m, c.config.mounts) })),
     network: {
       interfaces: ifaces,
       note: others.length === 0
