@@ -20,7 +20,7 @@ fi
 # python3: native/test-shim.py drives the shim over its protocol in the tests.
 # iptables, iproute2: the tests' leak check lists rules and interfaces.
 # docker-registry (a real registry on loopback), apache2-utils (htpasswd for
-# its basic auth), skopeo and umoci (the interop tests: images glass saves or
+# its basic auth), curl (lesson 16 fetches a manifest and a blob by hand), skopeo and umoci (the interop tests: images glass saves or
 # pushes must be read by other tools): the registry tests. attr (setfattr):
 # pulled layers' OCI whiteouts become overlayfs ones (an xattr on a directory).
 # jupyter-*, python3-nb*, python3-ipykernel: the notebooks (npm run notebooks;
@@ -31,7 +31,7 @@ fi
 # end-to-end test runs in (its native modules build against them; Debian's rg
 # stands in for the one @vscode/ripgrep would download).
 need=(busybox-static gcc g++ make libc6-dev libseccomp-dev libseccomp2 tar bsdutils util-linux python3 iptables iproute2
-  docker-registry apache2-utils skopeo umoci attr
+  docker-registry apache2-utils skopeo umoci attr curl
   jupyter-core jupyter-client jupyter-nbconvert jupyter-notebook python3-nbclient python3-nbformat python3-ipykernel chromium
   libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep)
 missing=()
