@@ -20,9 +20,11 @@ fi
 # python3: native/test-shim.py drives the shim over its protocol in the tests.
 # iptables, iproute2: the tests' leak check lists rules and interfaces.
 # docker-registry (a real registry on loopback), apache2-utils (htpasswd for
-# its basic auth), curl (lesson 16 fetches a manifest and a blob by hand), skopeo and umoci (the interop tests: images glass saves or
-# pushes must be read by other tools): the registry tests. attr (setfattr):
-# pulled layers' OCI whiteouts become overlayfs ones (an xattr on a directory).
+# its basic auth), skopeo and umoci (images glass saves or pushes must be
+# read by other tools): the registry tests; curl: lesson 16 fetches a
+# manifest and a blob by hand. attr (setfattr, getfattr): pulled layers'
+# OCI whiteouts become overlayfs ones (an xattr on a directory), and diff
+# reads them back.
 # jupyter-*, python3-nb*, python3-ipykernel: the notebooks (npm run notebooks;
 # the tests execute them headless with nbconvert); chromium: the test that
 # runs notebook 2 in a real browser.
