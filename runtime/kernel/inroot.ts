@@ -243,6 +243,8 @@ function firstLine(s: string | Buffer): string {
 function held(child: ChildProcess): Readable {
   const out = new PassThrough();
   child.stdout!.pipe(out);
+  // A reader that gave up (the other tar failed): let this tar finish into the void rather than block on a full pipe.
+  out.once('close', () => child.stdout!.resume());
   return out;
 }
 
