@@ -165,6 +165,18 @@ describe.skipIf(!isRoot)('diff, commit, history', () => {
     expect((await glass(root, ['run', '--rm', 'dc-cfg:1', 'pwd'])).stdout).toBe('/srv\n');
     const st = (await glass(root, ['run', '--rm', 'dc-cfg:1', 'stat', '-c', '%n %u:%g %a %h %F', '/a', '/hard', '/link', '/private'])).stdout;
     expect(st).toBe('/a 1000:2000 4750 2 regular file\n/hard 1000:2000 4750 2 regular file\n/link 0:0 777 1 symbolic link\n/private 0:0 700 2 directory\n');
+    // Extended attributes a layer keeps: file capabilities and user.* (set here from the host, on the upperdir's files).
+    const upper = await inspect('dc-cfg', '{{.GraphDriver.Data.UpperDir}}');
+    await execa('setfattr', ['-n', 'user.note', '-v', 'hello', `${upper}/a`]);
+    await execa('cp', ['/bin/busybox', `${upper}/ping2`]);
+    await execa('setfattr', ['-n', 'security.capability', '-v', '0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=', `${upper}/ping2`]); // cap_net_raw+ep
+    const xa = (await glass(root, ['commit', 'dc-cfg', 'dc-cfg:2'])).stdout.trim();
+    const top = (await inspect(xa, '{{.GraphDriver.Data.LowerDir}}')).split(':')[0]!;
+    const attrs = (await execa('getfattr', ['-d', '-m', '-', '--absolute-names', `${top}/a`, `${top}/ping2`])).stdout;
+    expect(attrs).toContain('user.note="hello"');
+    expect(attrs).toContain('security.capability=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=');
+    expect(attrs).not.toContain('trusted.overlay');
+
     // As moby's merge: the changes' variables, then the container's others (the image's PATH); HOSTNAME, given at start, is not kept.
     const baseEnv: string[] = JSON.parse(await inspect('busybox', '{{json .Config.Env}}'));
     expect(JSON.parse(await inspect('dc-cfg:1', '{{json .Config.Env}}'))).toEqual(['MODE=prod', 'LEVEL=3', ...baseEnv.filter((e) => !/^(MODE|LEVEL)=/.test(e))]);
