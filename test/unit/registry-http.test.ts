@@ -94,5 +94,7 @@ describe('registry HTTP client', () => {
     const client = new RegistryClient({ host: `127.0.0.1:${port}`, path: 'x/y' });
     await expect(client.request('manifests/1')).rejects.toThrow(`Get "http://127.0.0.1:${port}/v2/x/y/manifests/1": dial tcp 127.0.0.1:${port}: connect: connection refused`);
     expect(new RegistryClient({ host: 'registry-1.docker.io', path: 'library/alpine' }).repoUrl('manifests/latest')).toBe('https://registry-1.docker.io/v2/library/alpine/manifests/latest');
+    // Node's fetch refuses some ports outright: say so rather than "fetch failed".
+    await expect(new RegistryClient({ host: '127.0.0.1:6000', path: 'x' }).request('manifests/1')).rejects.toThrow(/port 6000 is one that Node's fetch refuses to connect to/);
   });
 });

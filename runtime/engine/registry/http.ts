@@ -187,6 +187,8 @@ export function networkError(method: string, url: string, e: unknown, signal?: A
   };
   const msg =
     detail[code] ??
+    // Node's fetch (the WHATWG fetch standard) refuses a few well-known ports (6000, 6665-6669, 10080...).
+    (cause?.message === 'bad port' ? `port ${new URL(url).port} is one that Node's fetch refuses to connect to (a "bad port" of the fetch standard): run the registry on another port` : undefined) ??
     (/certificate|self.signed|CERT_|UNABLE_TO_VERIFY/i.test(`${code} ${cause?.message}`)
       ? `tls: failed to verify certificate of ${host}: ${cause?.message ?? code}`
       : `${cause?.message ?? String(e)}`);
