@@ -54,6 +54,8 @@ export async function convertWhiteouts(trace: Tracer, layerDir: string): Promise
     } catch (e) {
       throw new KernelError('KERNEL', `cannot read ${dir} while converting whiteouts: ${(e as Error).message}`);
     }
+    // Removing .wh. files and making devices touches the directory's mtime: keep the one the layer's tar gave it.
+    const times = entries.some((e) => e.name.startsWith(WHITEOUT_PREFIX)) ? await fs.lstat(dir) : undefined;
     for (const e of entries) {
       const path = join(dir, e.name);
       if (e.name === OPAQUE_MARK) {
@@ -95,6 +97,7 @@ export async function convertWhiteouts(trace: Tracer, layerDir: string): Promise
         await walk(path); // a Dirent of a symlink is never a directory: links are not followed
       }
     }
+    if (times) await fs.utimes(dir, times.atime, times.mtime); // dir was lstat'ed as a real directory: utimes cannot follow a link here
   };
   await walk(layerDir);
   return result;

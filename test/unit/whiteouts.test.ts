@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Step } from '../../runtime/kernel/step.js';
@@ -49,8 +49,14 @@ describe('OCI whiteouts to overlay whiteouts', () => {
     writeFileSync(join(layer, 'etc/.wh.motd'), '');
     writeFileSync(join(layer, 'etc/cache/.wh..wh..opq'), '');
     writeFileSync(join(layer, 'etc/cache/new'), 'new\n');
+    const old = new Date('2026-01-01T00:00:00Z');
+    utimesSync(join(layer, 'etc'), old, old);
+    utimesSync(join(layer, 'etc/cache'), old, old);
     const steps: Step[] = [];
     expect(await convertWhiteouts((s) => steps.push(s), layer)).toEqual({ whiteouts: 1, opaque: 1 });
+    // The directories keep the times the layer gave them (ls -l in a container shows the image's dates).
+    expect(lstatSync(join(layer, 'etc')).mtime).toEqual(old);
+    expect(lstatSync(join(layer, 'etc/cache')).mtime).toEqual(old);
     const dev = lstatSync(join(layer, 'etc/motd'));
     expect(dev.isCharacterDevice()).toBe(true);
     expect(dev.rdev).toBe(0);
