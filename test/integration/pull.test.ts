@@ -194,6 +194,10 @@ describe.skipIf(!isRoot)('glass pull from a registry without auth', () => {
     const t = await run(own, ['pull', `${host}/test/truncated:v1`]);
     expect(t.exitCode).toBe(1);
     expect(t.stderr).toMatch(new RegExp(`^Error response from daemon: layer ${cut.digest}: .*(unexpected EOF|broke off).*nothing was stored`));
+    // A download cut short is tried again (as Docker does), from scratch; a wrong digest never is.
+    expect(t.stdout).toContain(`${hex12(cut.digest)}: Retrying in 1 second\n`);
+    expect(t.stdout).toContain(`${hex12(cut.digest)}: Retrying in 2 seconds\n`);
+    expect(r.stdout).not.toContain('Retrying');
     expect((await run(own, ['images', '-q'])).stdout).toBe('');
     left = storeFiles(own);
     expect(left.layers).toEqual([]);

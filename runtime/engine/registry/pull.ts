@@ -446,14 +446,14 @@ async function fetchLayer(job: LayerJob): Promise<void> {
       await Promise.allSettled([decompressing, unpacking]);
       if (isGlassError(transfer)) throw transfer;
       if (job.signal.aborted) throw Object.assign(new GlassError('REGISTRY_ERROR', `stopped: the pull was cancelled`), { aborted: true });
-      throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest}: the download broke off after ${received} of ${desc.size} bytes (unexpected EOF: ${(transfer as Error).message}); nothing was stored: pull again`);
+      throw retryable(new GlassError('REGISTRY_ERROR', `layer ${desc.digest}: the download broke off after ${received} of ${desc.size} bytes (unexpected EOF: ${(transfer as Error).message}); nothing was stored: pull again`));
     }
     progress({ id, status, progressDetail: { current: received, total: desc.size } });
     if (job.download) {
       if (received < desc.size) {
         gunzip.destroy();
         await Promise.allSettled([decompressing, unpacking]);
-        throw new GlassError('REGISTRY_ERROR', `layer ${desc.digest}: unexpected EOF: the registry sent ${received} of ${desc.size} bytes; nothing was stored: pull again`);
+        throw retryable(new GlassError('REGISTRY_ERROR', `layer ${desc.digest}: unexpected EOF: the registry sent ${received} of ${desc.size} bytes; nothing was stored: pull again`));
       }
       progress({ id, status: 'Verifying Checksum' });
     }
@@ -481,6 +481,27 @@ async function fetchLayer(job: LayerJob): Promise<void> {
     }
   };
   if (!job.download) return work();
+  // A download cut short (a dropped connection, a truncated reply) is tried again, as Docker does ("Retrying in N
+  // seconds"), from scratch: the partial file and directory are dropped first. A wrong digest is never retried.
+  const attempt = async () => {
+    for (let n = 1; ; n++) {
+      try {
+        return await work();
+      } catch (e) {
+        if (!(e as { retryable?: boolean }).retryable || n >= DOWNLOAD_ATTEMPTS || job.signal.aborted) throw e;
+        await fs.rm(job.download!, { force: true });
+        if (job.tree) {
+          await fs.rm(job.tree, { recursive: true, force: true });
+          await fs.mkdir(job.tree, { mode: 0o755 });
+        }
+        for (let left = n; left > 0; left--) {
+          progress({ id, status: `Retrying in ${left} second${left === 1 ? '' : 's'}` });
+          await new Promise((r) => setTimeout(r, 1000));
+          if (job.signal.aborted) throw e;
+        }
+      }
+    }
+  };
   await step(
     job.trace,
     {
@@ -488,8 +509,15 @@ async function fetchLayer(job: LayerJob): Promise<void> {
       why: "A layer is a (usually gzip-compressed) tar of files, stored by the sha256 of its bytes. It is streamed to a scratch file while its sha256 and size are computed, and unpacked as it arrives: if the sha256, the size or the uncompressed content's diff_id differs from what the manifest and config say, the layer is rejected and nothing is stored.",
       command: `curl -L ${auth()}-o ${shellJoin([job.download])} ${url} && sha256sum ${shellJoin([job.download])}`,
     },
-    work,
+    attempt,
   );
+}
+
+/** How often a layer download that broke off is tried in all (Docker: 5; fewer here, the waits add up). */
+const DOWNLOAD_ATTEMPTS = 3;
+
+function retryable<E extends Error>(e: E): E & { retryable: true } {
+  return Object.assign(e, { retryable: true as const });
 }
 
 /**
