@@ -125,6 +125,12 @@ describe.skipIf(!isRoot)('glass cp', () => {
     ];
     for (const [args, stderr] of cases) expect(await glass(root, args), args.join(' ')).toEqual({ stdout: '', stderr, exitCode: 1 });
     expect(existsSync(`${host}/missing`)).toBe(false);
+    // A directory over a file in the container fails half-way through a big stream: the error, at once (no tar left blocking).
+    mkdirSync(`${host}/clash/hostname`, { recursive: true });
+    writeFileSync(`${host}/clash/hostname/big`, randomBytes(3_000_000));
+    const clash = await glass(root, ['cp', `${host}/clash/hostname`, 'web:/etc/'], { timeout: 30_000 });
+    expect(clash.exitCode).toBe(1);
+    expect(clash.stderr).toMatch(/^Error response from daemon: could not unpack into \/etc\/ in the container: tar: .*hostname/);
     expect((await glass(root, ['cp', 'web:/a'])).stderr).toContain('"glass cp" requires exactly 2 arguments.');
   });
 
