@@ -1248,6 +1248,16 @@ export const COMMANDS: CommandSpec[] = [
   ...CP_COMMANDS,
 ];
 
+/**
+ * Docker commands glass leaves out on purpose, and why. The CLI and the
+ * language server say so, instead of "not yet".
+ */
+export const LEFT_OUT: Record<string, string> = {
+  search:
+    "Docker Hub's search API is not part of the OCI distribution protocol glass speaks; search on hub.docker.com, " +
+    'or list a registry of your own with curl http://HOST/v2/_catalog',
+};
+
 /** Look a command up by name or alias. */
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));

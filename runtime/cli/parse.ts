@@ -3,7 +3,7 @@
  * (the library behind the docker CLI) so that command lines and error
  * messages carry over from Docker unchanged.
  */
-import { COMMANDS, GLOBAL_FLAGS, findCommand, type CommandSpec, type FlagSpec } from '../catalog/commands.js';
+import { COMMANDS, GLOBAL_FLAGS, LEFT_OUT, findCommand, type CommandSpec, type FlagSpec } from '../catalog/commands.js';
 import { parseGoDurationNs } from '../engine/index.js';
 
 export type FlagValue = string | number | boolean | string[];
@@ -301,7 +301,10 @@ type Apply = (result: ScanResult, cmd: CommandSpec | undefined, flags: Record<st
 
 function parseCommand(name: string, rest: string[], global: GlobalOptions, apply: Apply): ParsedCommand {
   const command = findCommand(name);
-  if (!command) throw new UsageError(`'${name}' is not a glass command.`, undefined, 'command');
+  if (!command) {
+    const why = Object.hasOwn(LEFT_OUT, name) ? `: ${LEFT_OUT[name]}` : '';
+    throw new UsageError(`'${name}' is not a glass command${why}.`, undefined, 'command');
+  }
 
   const flags: Record<string, FlagValue> = {};
   for (const spec of command.flags) flags[spec.name] = defaultValue(spec);

@@ -55,12 +55,14 @@ describe.skipIf(!existsSync(SERVER))('the glass language server over LSP', () =>
 
   it('hovers a docker line: the same flag explained, and what glass lacks', async () => {
     const u = uri('sh');
-    const text = '#!/bin/sh\ndocker run -d -p 8080:80 --name web nginx\ndocker pull nginx\n';
+    const text = '#!/bin/sh\ndocker run -d -p 8080:80 --name web nginx\ndocker swarm init\ndocker search nginx\n';
     s.open(u, 'shellscript', text);
     expect(await hoverText(u, text, '-d ')).toContain('**-d, --detach** (`docker run`): Run container in background and print container ID');
     expect(await hoverText(u, text, '-p ')).toContain('**-p**: glass run has no such flag yet');
     expect(await hoverText(u, text, 'run -d')).toContain('**docker run** → `glass run`');
-    expect(await hoverText(u, text, 'pull')).toContain("glass has no `pull` command (yet)");
+    expect(await hoverText(u, text, 'swarm')).toContain('glass has no `swarm` command (yet)');
+    // A command glass leaves out on purpose says why (the catalog's LEFT_OUT).
+    expect(await hoverText(u, text, 'search')).toContain("**docker search**: glass leaves this command out: Docker Hub's search API is not part of the OCI distribution protocol");
   });
 
   it('publishes the CLI parser\'s own messages for glass lines, where the word is', async () => {
@@ -97,13 +99,15 @@ describe.skipIf(!existsSync(SERVER))('the glass language server over LSP', () =>
 
   it('says when glass lacks a docker flag or command, as information, not an error', async () => {
     const u = uri('md');
-    const text = 'Docker:\n\n```bash\ndocker run -p 8080:80 nginx\ndocker pull nginx\ndocker run --rm busybox echo ok\ndocker run -e =x busybox env\n```\n';
+    const text = 'Docker:\n\n```bash\ndocker run -p 8080:80 nginx\ndocker swarm init\ndocker run --rm busybox echo ok\ndocker run -e =x busybox env\ndocker search nginx\n```\n';
     s.open(u, 'markdown', text);
     const d = (await s.diagnostics(u)).diagnostics;
-    expect(d).toHaveLength(3);
+    expect(d).toHaveLength(4);
     expect(d[0]!.message).toBe("glass run lacks this flag (glass would say: glass: unknown shorthand flag: 'p' in -p)");
     expect(d[0]!.severity).toBe(3);
-    expect(d[1]!.message).toBe("glass has no 'pull' command yet (glass would say: glass: 'pull' is not a glass command.)");
+    expect(d[1]!.message).toBe("glass has no 'swarm' command yet (glass would say: glass: 'swarm' is not a glass command.)");
+    expect(d[3]!.message).toMatch(/^glass leaves out the 'search' command \(glass would say: glass: 'search' is not a glass command: Docker Hub's search API/);
+    expect(d[3]!.severity).toBe(3);
     expect(d[2]!.message).toBe('glass would refuse this line: glass: invalid environment variable: =x (use KEY=value)');
     expect(d[2]!.severity).toBe(2);
   });

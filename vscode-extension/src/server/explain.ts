@@ -4,7 +4,7 @@
  * kernel feature it touches, the lesson that teaches it, and "what will
  * happen": the kernel steps a command line takes, in order, before it runs.
  */
-import { GLOBAL_FLAGS, type CommandSpec, type FlagSpec } from '../../../runtime/catalog/commands.js';
+import { GLOBAL_FLAGS, LEFT_OUT, type CommandSpec, type FlagSpec } from '../../../runtime/catalog/commands.js';
 import { lessonFor } from '../../../runtime/catalog/lessons.js';
 import { checkCommandLine } from '../../../runtime/cli/check.js';
 import { analyze } from './analyze.js';
@@ -61,6 +61,7 @@ export function missingFlagHover(word: string, cmd: CommandSpec | undefined): st
 }
 
 export function missingCommandHover(name: string, tool: Tool): string {
+  if (tool === 'docker' && Object.hasOwn(LEFT_OUT, name)) return `**docker ${name}**: glass leaves this command out: ${LEFT_OUT[name]}.`;
   return tool === 'docker'
     ? `**docker ${name}**: glass has no \`${name}\` command (yet). \`glass help\` lists what it has.`
     : `**${name}** is not a glass command: \`glass help\` lists them.`;

@@ -3,7 +3,7 @@
  * hover, completion, diagnostics and code lenses for the glass and docker
  * command lines in it. server.ts wires them to LSP.
  */
-import { COMMANDS, GLOBAL_FLAGS, findCommand, type CommandSpec, type FlagSpec } from '../../../runtime/catalog/commands.js';
+import { COMMANDS, GLOBAL_FLAGS, LEFT_OUT, findCommand, type CommandSpec, type FlagSpec } from '../../../runtime/catalog/commands.js';
 import { analyze, flagTakingValue, type Role } from './analyze.js';
 import { invocationsIn, type DocumentKind } from './documents.js';
 import { commandHover, flagHover, flagLabel, missingCommandHover, missingFlagHover, plan, problemOf } from './explain.js';
@@ -170,7 +170,9 @@ function diagnoseOne(inv: Invocation): Problem | undefined {
   const kindOf = problem.usage?.kind;
   const cmd = findCommand(args.find((w) => !w.text.startsWith('-'))?.text ?? '');
   if (kindOf === 'command') {
-    return { ...at, message: `glass has no '${args.find((w) => !w.text.startsWith('-'))?.text}' command yet (glass would say: ${firstLine})`, severity: 'information' };
+    const name = args.find((w) => !w.text.startsWith('-'))?.text ?? '';
+    const what = Object.hasOwn(LEFT_OUT, name) ? `glass leaves out the '${name}' command` : `glass has no '${name}' command yet`;
+    return { ...at, message: `${what} (glass would say: ${firstLine})`, severity: 'information' };
   }
   if (kindOf === 'flag' && /unknown (shorthand )?flag/.test(firstLine)) {
     return { ...at, message: `glass${cmd ? ` ${cmd.name}` : ''} lacks this flag (glass would say: ${firstLine})`, severity: 'information' };
