@@ -117,6 +117,7 @@ function commandHelp(cmd: CommandSpec): string {
 const MANAGEMENT: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
+  network: 'Manage networks',
   system: 'Manage glass',
   volume: 'Manage volumes',
 };
