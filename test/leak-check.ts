@@ -4,7 +4,7 @@ import { leaksSince, snapshot, type HostSnapshot } from './leaks.js';
 /**
  * vitest global setup: snapshot the host before the suite, and after it fail
  * the run if the suite left mounts, cgroups, processes, network interfaces,
- * iptables rules or state roots behind.
+ * iptables rules, network namespaces or state roots behind.
  */
 let before: HostSnapshot;
 
@@ -30,5 +30,5 @@ export async function teardown() {
     });
     throw new Error(msg);
   }
-  process.stdout.write('leak check: no mounts, cgroups, processes, interfaces, iptables rules or state roots left behind\n');
+  process.stdout.write('leak check: no mounts, cgroups, processes, interfaces, iptables rules, network namespaces or state roots left behind\n');
 }

@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * What a glass test run may leave on the host, and must not: mounts, cgroup
  * directories, shim or container processes, network interfaces (veths,
- * bridges), iptables rules, and test state roots.
+ * bridges), iptables rules and chains (glass's GLASS-* chains, the jumps to
+ * them, rules tagged `glass:<root>`), named network namespaces a test made
+ * (`ip netns add glass-test-...`), and test state roots.
  */
 export interface HostSnapshot {
   mounts: string[];
@@ -13,7 +16,20 @@ export interface HostSnapshot {
   processes: string[];
   links: string[];
   iptables: string[];
+  /** Named network namespaces (/run/netns, what `ip netns list` shows) whose name starts with "glass". */
+  netns: string[];
   roots: string[];
+}
+
+/** Prefix of the network namespaces tests make ("another host" for traffic): `ip netns add glass-test-<x>`. */
+export const TEST_NETNS_PREFIX = 'glass-test-';
+
+function glassNetns(): string[] {
+  try {
+    return readdirSync('/run/netns').filter((n) => n.startsWith('glass'));
+  } catch {
+    return [];
+  }
 }
 
 export const TEST_ROOT_PREFIX = '/tmp/glass-test-';
@@ -109,7 +125,7 @@ function volumeMounts(): string[] {
 export function snapshot(): HostSnapshot {
   const mounts = [...readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes('glass')), ...volumeMounts()];
   const roots = readdirSync('/tmp').map((e) => `/tmp/${e}`).filter((p) => p.startsWith(TEST_ROOT_PREFIX));
-  return { mounts, cgroups: cgroupDirs(), processes: glassProcesses(), links: readdirSync('/sys/class/net'), iptables: iptablesRules(), roots };
+  return { mounts, cgroups: cgroupDirs(), processes: glassProcesses(), links: readdirSync('/sys/class/net'), iptables: iptablesRules(), netns: glassNetns(), roots };
 }
 
 /** Things present now that were not in `before`. */
@@ -122,6 +138,7 @@ export function leaksSince(before: HostSnapshot, after: HostSnapshot): string[] 
     ...diff(pidless(before.processes), pidless(after.processes)).map((p) => `process: ${p}`),
     ...diff(before.links, after.links).map((l) => `network interface: ${l}`),
     ...diff(before.iptables, after.iptables).map((r) => `iptables rule: ${r}`),
+    ...diff(before.netns ?? [], after.netns ?? []).map((n) => `network namespace: ${n}`),
     ...diff(before.roots, after.roots).map((r) => `state root: ${r}`),
   ];
 }
@@ -138,11 +155,36 @@ export function leaksOf(root: string, before: HostSnapshot, after: HostSnapshot)
     const id = /glass-([0-9a-f]{64})/.exec(line)?.[1];
     return !!id && others.some((r) => existsSync(`${r}/containers/${id}`));
   };
+  // Networking: a root's bridge is gl<6 hex of sha256(root)>, its rules carry glass:<those 6 hex>[:<container>],
+  // a container's host veth is veth<7 hex of its id>. glass's chains and the jumps to them are shared by every
+  // root: another root's rule in them makes them its too.
+  const hash = (r: string) => createHash('sha256').update(r).digest('hex').slice(0, 6);
+  const otherHashes = new Set(others.map(hash));
+  const tagOf = (line: string) => /--comment "?glass:([0-9a-f]{6})/.exec(line)?.[1];
+  const othersHaveRules = after.iptables.some((l) => { const t = tagOf(l); return !!t && otherHashes.has(t); });
+  const otherIds = () => others.flatMap((r) => { try { return readdirSync(`${r}/containers`); } catch { return []; } });
+  const networkOfOthers = (line: string) => {
+    const link = /^network interface: (\S+)/.exec(line)?.[1];
+    if (link) {
+      if (/^gl[0-9a-f]{6}$/.test(link)) return otherHashes.has(link.slice(2));
+      if (/^veth[0-9a-f]{7}$/.test(link)) return otherIds().some((id) => id.startsWith(link.slice(4)));
+      if (link.startsWith('glb-')) return others.some((r) => { try { return readdirSync(`${r}/networks`).length > 0; } catch { return false; } });
+      return false;
+    }
+    if (line.startsWith('iptables rule:')) {
+      const t = tagOf(line);
+      if (t) return otherHashes.has(t);
+      return line.includes('GLASS-') && othersHaveRules;
+    }
+    return false;
+  };
   return leaksSince(before, after).filter((l) => {
     if (l.startsWith('state root:') || l.endsWith(PARENT_LEAK)) return false;
+    // A test's named network namespace names no root: the suite's final check (leaksSince) catches those.
+    if (l.startsWith('network namespace:')) return false;
     // A process or mount of this root names it; those of other files name theirs.
     if (l.startsWith('process:') || l.startsWith('mount:')) return l.includes(root);
-    return !liveElsewhere(l);
+    return !liveElsewhere(l) && !networkOfOthers(l);
   });
 }
 
