@@ -71,6 +71,7 @@ describe.skipIf(!isRoot)('kernel/net on the real kernel', () => {
     const inside = await listAddresses(ctx, { name: NETNS });
     expect(inside.find((a) => a.ifname === 'eth0')).toMatchObject({ ipv4: [`${ip}/24`], mac: macFromIp(ip), flags: expect.arrayContaining(['UP']) });
     expect(inside.find((a) => a.ifname === 'lo')?.flags).toContain('UP');
+    expect(sh(['ip', 'netns', 'exec', NETNS, 'ip', '-4', 'addr', 'show', 'eth0'])).toContain(`inet ${ip}/24 brd ${nthAddress(subnet, 255)} scope global eth0`); // as Docker's: with its broadcast address
     expect((await listRoutes(ctx, { name: NETNS })).find((r) => r.dst === 'default')).toMatchObject({ gateway: gw, dev: 'eth0' });
     expect((await listAddresses(ctx)).find((a) => a.ifname === VETH)?.master).toBe(BRIDGE);
 

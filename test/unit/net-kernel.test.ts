@@ -80,7 +80,7 @@ describe('links', () => {
     const ns = 'nsenter --net=/proc/4242/ns/net';
     expect(f.calls).toEqual([
       'ip link add name gl0a1b2c type bridge',
-      'ip addr add 172.18.0.1/16 dev gl0a1b2c',
+      'ip addr add 172.18.0.1/16 brd + dev gl0a1b2c',
       'ip link set gl0a1b2c up',
       'ip link add veth1234567 type veth peer name vp1234567',
       'ip link set veth1234567 master gl0a1b2c',
@@ -88,7 +88,7 @@ describe('links', () => {
       'ip link set vp1234567 netns 4242',
       `${ns} ip link set vp1234567 name eth0`,
       `${ns} ip link set eth0 address 02:42:ac:12:00:02`,
-      `${ns} ip addr add 172.18.0.2/16 dev eth0`,
+      `${ns} ip addr add 172.18.0.2/16 brd + dev eth0`,
       `${ns} ip link set eth0 up`,
       `${ns} ip link set lo up`,
       `${ns} ip route add default via 172.18.0.1 dev eth0`,

@@ -100,7 +100,11 @@ export async function listAddresses(ctx: NetContext, ns?: NetnsRef): Promise<Int
   return parseAddresses((await exec(ctx, inNetns(ns, ['ip', '-j', 'addr', 'show']))).stdout);
 }
 
-/** `ip addr add 172.18.0.1/16 dev glass0` (an address already there is fine). */
+/**
+ * `ip addr add 172.18.0.1/16 brd + dev glass0` (an address already there is
+ * fine). `brd +` sets the subnet's broadcast address (172.18.255.255), as
+ * Docker's interfaces have; without it `ip addr` inside shows none.
+ */
 export async function addAddress(ctx: NetContext, dev: string, cidr: string, ns?: NetnsRef): Promise<void> {
   await execStep(
     ctx,
@@ -110,7 +114,7 @@ export async function addAddress(ctx: NetContext, dev: string, cidr: string, ns?
         ? 'The container\'s interface needs an address on the bridge\'s subnet so the bridge and the other containers can reach it; the prefix length also gives it the route to that subnet.'
         : 'The bridge\'s address is the gateway of its subnet: containers send everything that is not on their subnet to it, and the host reaches the containers through it.',
     },
-    inNetns(ns, ['ip', 'addr', 'add', cidr, 'dev', dev]),
+    inNetns(ns, ['ip', 'addr', 'add', cidr, ...(parseCidr(cidr).bits < 31 ? ['brd', '+'] : []), 'dev', dev]),
     { okIf: /File exists|Address already assigned/ },
   );
 }
