@@ -197,7 +197,13 @@ export function resolvePorts(opts: PortOptions, imageExposed: Record<string, obj
   const all: Record<string, object> = { ...(imageExposed ?? {}) };
   for (const p of parseExpose(opts.expose ?? [])) all[p] = {};
   for (const p of Object.keys(exposed)) all[p] = {};
-  return { exposedPorts: all, portBindings: bindings, publishAll: !!opts.publishAll };
+  // Go's encoding/json writes a map's keys sorted as strings: inspect shows them so.
+  return { exposedPorts: goSorted(all), portBindings: goSorted(bindings), publishAll: !!opts.publishAll };
+}
+
+/** A copy with its keys in Go's JSON order (byte order). */
+function goSorted<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
 }
 
 /** What start publishes: -p's bindings, plus (with -P) a dynamic binding for every other exposed port. */
@@ -293,7 +299,7 @@ export function sortPortKeys(keys: string[]): string[] {
 /** NetworkSettings.Ports of a running container: every exposed port, null when it is not published. */
 export function networkSettingsPorts(exposed: Record<string, object>, published: readonly PublishedPort[]): Record<string, PortBinding[] | null> {
   const out: Record<string, PortBinding[] | null> = {};
-  for (const k of sortPortKeys([...new Set([...Object.keys(exposed), ...published.map(portKey)])])) {
+  for (const k of [...new Set([...Object.keys(exposed), ...published.map(portKey)])].sort()) {
     const list = published.filter((p) => portKey(p) === k).map((p) => ({ HostIp: p.hostIp, HostPort: String(p.hostPort) }));
     out[k] = list.length ? list : null;
   }
@@ -350,22 +356,28 @@ export function askedPortKey(asked: string): string {
   return `${num}/${proto || 'tcp'}`;
 }
 
-/** One row of Docker's API list (types.Port). */
-interface ApiPort {
-  IP: string;
+/** One row of Docker's API list (types.Port: GET /containers/json's Ports). */
+export interface ApiPort {
+  IP?: string;
   PrivatePort: number;
-  PublicPort: number;
+  PublicPort?: number;
   Type: string;
 }
 
-/** ps's PORTS column: Docker's DisplayablePorts (same-address consecutive ports collapsed to ranges). */
-export function displayablePorts(ports: Record<string, PortBinding[] | null>): string {
+/** NetworkSettings.Ports → Docker's list rows (an exposed-only port: no IP, no PublicPort). */
+export function apiPorts(ports: Record<string, PortBinding[] | null>): ApiPort[] {
   const list: ApiPort[] = [];
   for (const [k, bindings] of Object.entries(ports)) {
     const [num, type] = k.split('/');
-    if (!bindings?.length) list.push({ IP: '', PrivatePort: Number(num), PublicPort: 0, Type: type! });
+    if (!bindings?.length) list.push({ PrivatePort: Number(num), Type: type! });
     else for (const b of bindings) list.push({ IP: b.HostIp, PrivatePort: Number(num), PublicPort: Number(b.HostPort), Type: type! });
   }
+  return list;
+}
+
+/** ps's PORTS column: Docker's DisplayablePorts (same-address consecutive ports collapsed to ranges). */
+export function displayablePorts(ports: Record<string, PortBinding[] | null> | readonly ApiPort[]): string {
+  const list = (Array.isArray(ports) ? [...ports] : apiPorts(ports as Record<string, PortBinding[] | null>)).map((p) => ({ IP: p.IP ?? '', PrivatePort: p.PrivatePort, PublicPort: p.PublicPort ?? 0, Type: p.Type }));
   list.sort((i, j) => i.PrivatePort - j.PrivatePort || (i.IP < j.IP ? -1 : i.IP > j.IP ? 1 : 0) || i.PublicPort - j.PublicPort || (i.Type < j.Type ? -1 : i.Type > j.Type ? 1 : 0));
   const groups = new Map<string, { first: number; last: number }>();
   const result: string[] = [];

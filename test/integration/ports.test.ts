@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
+import { get } from 'node:http';
+import { freePort, glass, isRoot, logsOf, useRoot, waitFor } from '../helpers.js';
+
+/**
+ * Published ports against real containers, iptables and the kernel: a busybox
+ * httpd on -p PORT:80 answers an HTTP GET to 127.0.0.1:PORT on the host and a
+ * client in a network namespace the test made (through the host's address on
+ * that veth: the PREROUTING DNAT path); UDP likewise; -P and `port`; a host
+ * port already published, or held by another program, refused with Docker's
+ * words; the rules gone after stop and rm. All traffic stays on loopback or
+ * inside the test's namespace.
+ */
+const SLOW_MS = 150_000;
+const hex = randomBytes(3).toString('hex');
+const NETNS = `glass-test-np${hex}`;
+const VETH = `vethp${hex}`;
+const PEER = `vpp${hex}`;
+
+const sh = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const inNs = (argv: string[]) => sh(['ip', 'netns', 'exec', NETNS, ...argv]);
+
+/** The iptables-save lines tagged with a container. */
+const rulesOf = (id: string) => sh(['iptables-save']).split('\n').filter((l) => l.includes(`:${id.slice(0, 12)}:ports`));
+
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello from glass httpd > /www/index.html && exec httpd -f -p 80 -h /www'];
+
+describe.skipIf(!isRoot)('published ports', () => {
+  const root = useRoot();
+  /** The host's address on the test namespace's veth, and the namespace's own. */
+  let hostIp = '';
+  let nsIp = '';
+
+  beforeAll(() => {
+    // A /30 no route of the host uses, for the veth to the test's namespace.
+    const routes = sh(['ip', '-4', 'route', 'show']);
+    for (let third = 0; third < 250 && !hostIp; third++) {
+      const net = `10.${230 + (third % 20)}.${parseInt(hex.slice(0, 2), 16)}.${(third * 4) % 256}`;
+      if (routes.includes(net.split('.').slice(0, 3).join('.'))) continue;
+      const [a, b, c, d] = net.split('.').map(Number);
+      hostIp = `${a}.${b}.${c}.${d! + 1}`;
+      nsIp = `${a}.${b}.${c}.${d! + 2}`;
+    }
+    sh(['ip', 'netns', 'add', NETNS]);
+    sh(['ip', 'link', 'add', VETH, 'type', 'veth', 'peer', 'name', PEER]);
+    sh(['ip', 'link', 'set', PEER, 'netns', NETNS]);
+    sh(['ip', 'addr', 'add', `${hostIp}/30`, 'dev', VETH]);
+    sh(['ip', 'link', 'set', VETH, 'up']);
+    inNs(['ip', 'addr', 'add', `${nsIp}/30`, 'dev', PEER]);
+    inNs(['ip', 'link', 'set', PEER, 'up']);
+    inNs(['ip', 'link', 'set', 'lo', 'up']);
+  });
+
+  afterAll(() => {
+    try {
+      sh(['ip', 'link', 'del', VETH]);
+    } catch { /* gone with the namespace */ }
+    try {
+      sh(['ip', 'netns', 'del', NETNS]);
+    } catch { /* never made */ }
+  });
+
+  it('-p PORT:80: an HTTP GET on 127.0.0.1 and from another namespace reaches busybox httpd; ps, port, inspect as Docker; rules go on stop and rm', { timeout: SLOW_MS }, async () => {
+    const port = await freePort();
+    const run = await glass(root, ['run', '-d', '-p', `${port}:80`, '--name', 'web', 'busybox', ...HTTPD]);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const id = run.stdout.trim();
+
+    const page = await waitFor(() => httpGet(`http://127.0.0.1:${port}/index.html`).catch((e: Error) => ({ status: 0, body: e.message })), (r) => r.status === 200, { what: 'httpd through the published port', timeoutMs: 20_000 });
+    expect(page.body).toBe('hello from glass httpd\n');
+    expect((await httpGet(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+    // From the test's namespace, to the host's address on its veth: PREROUTING's DNAT, then FORWARD.
+    expect(inNs(['busybox', 'wget', '-q', '-T', '5', '-O', '-', `http://${hostIp}:${port}/index.html`])).toBe('hello from glass httpd\n');
+
+    expect((await glass(root, ['port', 'web'])).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
+    expect((await glass(root, ['port', 'web', '80'])).stdout).toBe(`0.0.0.0:${port}\n`);
+    expect((await glass(root, ['port', 'web', '80/tcp'])).stdout).toBe(`0.0.0.0:${port}\n`);
+    const none = await glass(root, ['port', 'web', '81']);
+    expect(none).toMatchObject({ exitCode: 1, stdout: '', stderr: "Error: No public port '81/tcp' published for web\n" });
+    expect((await glass(root, ['ps', '--format', '{{.Names}} {{.Ports}}'])).stdout).toBe(`web 0.0.0.0:${port}->80/tcp\n`);
+    expect((await glass(root, ['inspect', 'web', '--format', '{{json .NetworkSettings.Ports}}'])).stdout.trim()).toBe(`{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"${port}"}]}`);
+    expect((await glass(root, ['inspect', 'web', '--format', '{{json .HostConfig.PortBindings}}'])).stdout.trim()).toBe(`{"80/tcp":[{"HostIp":"","HostPort":"${port}"}]}`);
+    expect((await glass(root, ['inspect', 'web', '--format', '{{json .Config.ExposedPorts}}'])).stdout.trim()).toBe('{"80/tcp":{}}');
+    expect(rulesOf(id).length).toBeGreaterThanOrEqual(2);
+
+    // A second container on the same host port: Docker's words, exit 125, and nothing of it published.
+    const again = await glass(root, ['run', '-d', '-p', `${port}:80`, '--name', 'web2', 'busybox', ...HTTPD]);
+    expect(again.exitCode).toBe(125);
+    expect(again.stderr).toContain(`Bind for 0.0.0.0:${port} failed: port is already allocated`);
+    const id2 = (await glass(root, ['inspect', 'web2', '--format', '{{.Id}}'])).stdout.trim();
+    if (id2) expect(rulesOf(id2)).toEqual([]);
+    await glass(root, ['rm', '-f', 'web2']);
+
+    expect((await glass(root, ['stop', '-t', '1', 'web'])).exitCode).toBe(0);
+    expect(rulesOf(id)).toEqual([]);
+    expect((await glass(root, ['port', 'web'])).stdout).toBe('');
+    expect((await glass(root, ['ps', '-a', '--format', '{{.Names}} [{{.Ports}}]'])).stdout).toBe('web []\n');
+    await expect(httpGet(`http://127.0.0.1:${port}/index.html`)).rejects.toThrow();
+    // Started again, it is published again; rm -f takes it all.
+    expect((await glass(root, ['start', 'web'])).exitCode).toBe(0);
+    expect((await glass(root, ['port', 'web'])).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
+    expect(rulesOf(id).length).toBeGreaterThanOrEqual(2);
+    expect((await glass(root, ['rm', '-f', 'web'])).exitCode).toBe(0);
+    expect(rulesOf(id)).toEqual([]);
+  });
+
+  it('a host port another program listens on is refused with its words, naming it', { timeout: SLOW_MS }, async () => {
+    const server: Server = createServer();
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const r = await glass(root, ['run', '-d', '-p', `${port}:80`, '--name', 'held', 'busybox', 'sleep', '100']);
+      expect(r.exitCode).toBe(125);
+      expect(r.stderr).toContain(`listen tcp4 0.0.0.0:${port}: bind: address already in use`);
+      expect(r.stderr).toContain(`pid ${process.pid}`);
+      const id = (await glass(root, ['inspect', 'held', '--format', '{{.Id}}'])).stdout.trim();
+      if (id) expect(rulesOf(id)).toEqual([]);
+    } finally {
+      server.close();
+      await glass(root, ['rm', '-f', 'held']);
+    }
+  });
+
+  it('UDP: -p PORT:5000/udp reaches busybox nc -u from 127.0.0.1 and from another namespace', { timeout: SLOW_MS }, async () => {
+    const port = await freePort();
+    const run = await glass(root, ['run', '-d', '-p', `${port}:5000/udp`, '--name', 'udp', 'busybox', 'nc', '-u', '-l', '-p', '5000']);
+    expect(run.exitCode).toBe(0);
+    expect((await glass(root, ['port', 'udp'])).stdout).toBe(`5000/udp -> 0.0.0.0:${port}\n`);
+    expect((await glass(root, ['ps', '--format', '{{.Ports}}', '--filter', 'name=udp'])).stdout).toBe(`0.0.0.0:${port}->5000/udp\n`);
+    // nc -l -u takes the first datagram's sender as its peer: send from the namespace first, then it stays bound to that peer.
+    await waitFor(
+      async () => {
+        try {
+          inNs(['sh', '-c', `echo from-netns | busybox nc -u -w 1 ${hostIp} ${port}`]);
+        } catch { /* nc -w exits non-zero on timeout */ }
+        return (await logsOf(root, 'udp')).stdout;
+      },
+      (out) => out.includes('from-netns'),
+      { what: 'a UDP datagram from the test namespace in the container\'s output', timeoutMs: 20_000 },
+    );
+    const id = (await glass(root, ['inspect', 'udp', '--format', '{{.Id}}'])).stdout.trim();
+    expect(rulesOf(id).some((l) => l.includes('-p udp') && l.includes(`--dport ${port}`))).toBe(true);
+    expect((await glass(root, ['rm', '-f', 'udp'])).exitCode).toBe(0);
+    expect(rulesOf(id)).toEqual([]);
+
+    // From the host's loopback, to a fresh listener.
+    const run2 = await glass(root, ['run', '-d', '-p', `127.0.0.1:${port}:5000/udp`, '--name', 'udp2', 'busybox', 'nc', '-u', '-l', '-p', '5000']);
+    expect(run2.exitCode).toBe(0);
+    const sock = createSocket('udp4');
+    try {
+      await waitFor(
+        async () => {
+          await new Promise<void>((r) => sock.send('from-loopback\n', port, '127.0.0.1', () => r()));
+          return (await logsOf(root, 'udp2')).stdout;
+        },
+        (out) => out.includes('from-loopback'),
+        { what: 'a UDP datagram from 127.0.0.1 in the container\'s output', timeoutMs: 20_000 },
+      );
+    } finally {
+      sock.close();
+    }
+    expect((await glass(root, ['port', 'udp2', '5000/udp'])).stdout).toBe(`127.0.0.1:${port}\n`);
+    expect((await glass(root, ['rm', '-f', 'udp2'])).exitCode).toBe(0);
+  });
+
+  it('-P publishes every exposed port on a port of the ephemeral range; port lists them', { timeout: SLOW_MS }, async () => {
+    const [lo, hi] = sh(['cat', '/proc/sys/net/ipv4/ip_local_port_range']).trim().split(/\s+/).map(Number);
+    const run = await glass(root, ['run', '-d', '-P', '--expose', '80', '--expose', '53/udp', '--name', 'all', 'busybox', ...HTTPD]);
+    expect(run.exitCode).toBe(0);
+    const out = (await glass(root, ['port', 'all'])).stdout;
+    const m = /^53\/udp -> 0\.0\.0\.0:(\d+)\n80\/tcp -> 0\.0\.0\.0:(\d+)\n$/.exec(out);
+    expect(m, out).not.toBeNull();
+    for (const p of [Number(m![1]), Number(m![2])]) {
+      expect(p).toBeGreaterThanOrEqual(lo!);
+      expect(p).toBeLessThanOrEqual(hi!);
+    }
+    const page = await waitFor(() => httpGet(`http://127.0.0.1:${m![2]}/index.html`).catch((e: Error) => ({ status: 0, body: e.message })), (r) => r.status === 200, { what: 'httpd on the -P port', timeoutMs: 20_000 });
+    expect(page.body).toBe('hello from glass httpd\n');
+    expect((await glass(root, ['inspect', 'all', '--format', '{{json .HostConfig.PortBindings}} {{.HostConfig.PublishAllPorts}}'])).stdout.trim()).toBe('{} true');
+    expect((await glass(root, ['rm', '-f', 'all'])).exitCode).toBe(0);
+  });
+
+  it("bad -p and --expose values: Docker's words, exit 125, nothing made", { timeout: SLOW_MS }, async () => {
+    const cases: Array<[string[], string]> = [
+      [['-p', '70000:80'], 'Invalid hostPort: 70000'],
+      [['-p', '8080:0'], 'Invalid containerPort: 0'],
+      [['-p', 'x:80'], 'Invalid hostPort: x'],
+      [['-p', '8000-8001:80-82'], 'Invalid ranges specified for container and host Ports: 80-82 and 8000-8001'],
+      [['-p', '80/icmp'], 'Invalid proto: icmp'],
+      [['-p', '1.2.3:80:80'], 'Invalid ip address: 1.2.3'],
+      [['--expose', '80:80'], 'invalid port format for --expose: 80:80'],
+    ];
+    for (const [flags, words] of cases) {
+      const r = await glass(root, ['run', ...flags, 'busybox', 'true']);
+      expect(r, flags.join(' ')).toMatchObject({ exitCode: 125, stdout: '', stderr: `glass: ${words}.\nSee 'glass run --help'.\n` });
+    }
+    expect((await glass(root, ['ps', '-aq'])).stdout).toBe('');
+  });
+});
