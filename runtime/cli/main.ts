@@ -13,6 +13,7 @@ import * as images from './commands/images.js';
 import * as layers from './commands/layers.js';
 import * as system from './commands/system.js';
 import * as volumes from './commands/volumes.js';
+import * as networks from './commands/networks.js';
 import * as events from './commands/events.js';
 import * as observe from './commands/observe.js';
 import { learn } from './commands/learn.js';
@@ -66,6 +67,13 @@ const HANDLERS: Record<string, Handler> = {
   'volume inspect': volumes.inspect,
   'volume rm': volumes.rm,
   'volume prune': volumes.prune,
+  'network create': networks.create,
+  'network ls': networks.ls,
+  'network inspect': networks.inspect,
+  'network rm': networks.rm,
+  'network connect': networks.connect,
+  'network disconnect': networks.disconnect,
+  'network prune': networks.prune,
   cp,
   'container prune': cleanup.containerPrune,
   'image prune': cleanup.imagePrune,

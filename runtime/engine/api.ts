@@ -26,6 +26,8 @@ import type { TopResult } from './containers/top.js';
 import type { XrayReport } from './containers/xray.js';
 import type { ContainerPathStat, CopyOptions } from './containers/copy.js';
 import type { DiskUsage } from './disk-usage.js';
+import type { NetworkCreateOptions, NetworkInspect } from './networks/service.js';
+export type { NetworkCreateOptions, NetworkInspect };
 
 /**
  * The Engine: the one API every client of glass uses — the CLI, notebooks,
@@ -50,6 +52,7 @@ export interface Engine {
   readonly events: EventsApi;
   readonly system: SystemApi;
   readonly volumes: VolumesApi;
+  readonly networks: NetworksApi;
   /** Every step of every operation of this engine. Returns a function that unsubscribes. */
   onStep(listener: (step: Step) => void): () => void;
 }
@@ -329,6 +332,20 @@ export interface VolumesApi {
   remove(name: string, opts?: { force?: boolean } & CallOptions): Promise<void>;
   /** Remove every volume no container uses (Docker 20.10: named ones too). Events: volume destroy. */
   prune(opts?: { filters?: Record<string, string[]> } & CallOptions): Promise<{ deleted: string[]; spaceReclaimed: number }>;
+}
+
+/** `docker network ...` (networks/service.ts). Errors: NO_SUCH_NETWORK, NETWORK_EXISTS, NETWORK_IN_USE, INVALID_ARGUMENT. Events: network create, destroy, connect, disconnect. */
+export interface NetworksApi {
+  create(opts: NetworkCreateOptions): Promise<NetworkInspect>;
+  /** bridge, host, none and the user's networks, by name. */
+  list(call?: CallOptions): Promise<NetworkInspect[]>;
+  inspect(ref: string, call?: CallOptions): Promise<NetworkInspect>;
+  /** Refused while a container is on it. */
+  remove(ref: string, call?: CallOptions): Promise<void>;
+  /** Removes every user network no container is on; returns their names. */
+  prune(call?: CallOptions): Promise<string[]>;
+  connect(network: string, container: string, opts?: { aliases?: string[]; ip?: string } & CallOptions): Promise<void>;
+  disconnect(network: string, container: string, opts?: { force?: boolean } & CallOptions): Promise<void>;
 }
 
 export interface EventsApi {

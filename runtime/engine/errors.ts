@@ -38,7 +38,13 @@ export type ErrorCode =
   /** The registry has no such repository, tag or digest (`manifest unknown`). */
   | 'MANIFEST_UNKNOWN'
   /** Downloaded content did not match the digest or size it was asked for. */
-  | 'DIGEST_MISMATCH';
+  | 'DIGEST_MISMATCH'
+  /** A network name or id that matches none (`network rm nosuch`, `--network nosuch`). */
+  | 'NO_SUCH_NETWORK'
+  /** `network create` of a name that exists. */
+  | 'NETWORK_EXISTS'
+  /** `network rm` of a network a container is on. */
+  | 'NETWORK_IN_USE';
 // The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,
 // NATIVE_NOT_BUILT, SHIM_PROTOCOL, SHIM_FAILED, COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE.
 

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * itself, since it is the one process that sees a detached container exit)
  * can all write at once without a lock.
  */
-export type EventType = 'container' | 'image' | 'volume';
+export type EventType = 'container' | 'image' | 'volume' | 'network';
 
 export type ContainerAction = 'create' | 'start' | 'attach' | 'die' | 'stop' | 'kill' | 'destroy' | 'rename';
 export type ImageAction = 'import' | 'tag' | 'untag' | 'delete';

@@ -21,6 +21,8 @@ import { diskUsage } from './disk-usage.js';
 import { containerFiles } from './containers/shim-spec.js';
 import { VolumeStore } from './volumes/store.js';
 import { VolumeService } from './volumes/service.js';
+import { NetworkService } from './networks/service.js';
+import { NetworkStore } from './networks/store.js';
 
 export interface EngineOptions {
   /** State root; default $GLASS_ROOT or /var/lib/glass. */
@@ -44,6 +46,7 @@ export class LocalEngine implements Engine {
   readonly events: EventsApi;
   readonly system: SystemApi;
   readonly volumes: VolumeService;
+  readonly networks: NetworkService;
   private readonly paths: Paths;
   private readonly tracing = new Tracing();
   private prepared?: Promise<void>;
@@ -58,6 +61,7 @@ export class LocalEngine implements Engine {
     let driver: CgroupDriver | undefined;
     const volumeStore = new VolumeStore(this.paths);
     this.volumes = new VolumeService({ store: volumeStore, events: log, tracing: this.tracing, ready, users: (name) => this.containers.volumeUsers(name) });
+    this.networks = new NetworkService({ root: this.paths.root, store: new NetworkStore(this.paths), containers: store, events: log, tracing: this.tracing, ready });
     this.containers = new ContainerService({
       paths: this.paths,
       store,
