@@ -4,13 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { get } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort, glass, isRoot, logsOf, useRoot, waitFor } from '../helpers.js';
 
 /**
  * Published ports against real containers, iptables and the kernel: a busybox
  * httpd on -p PORT:80 answers an HTTP GET to 127.0.0.1:PORT on the host and a
  * client in a network namespace the test made (through the host's address on
- * that veth: the PREROUTING DNAT path); UDP likewise; -P and `port`; a host
+ * that veth: the PREROUTING DNAT path); UDP likewise (a static echo server
+ * bind-mounted in: the image's busybox nc has no -u); -P and `port`; a host
  * port already published, or held by another program, refused with Docker's
  * words; the rules gone after stop and rm. All traffic stays on loopback or
  * inside the test's namespace.
@@ -40,15 +43,28 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+/** Run glass; it must succeed (the failure message shows its stderr). */
+let ok: (args: string[]) => Promise<string>;
+
+const UDP_ECHO_C = fileURLToPath(new URL('./udp-echo.c', import.meta.url));
+
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello from glass httpd > /www/index.html && exec httpd -f -p 80 -h /www'];
 
 describe.skipIf(!isRoot)('published ports', () => {
   const root = useRoot();
+  ok = async (args) => {
+    const r = await glass(root, args);
+    expect(r.exitCode, `glass ${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r.stdout;
+  };
+  /** The UDP server and client, built into the test's root (removed with it). */
+  const UDP_ECHO = join(root, 'udp-echo');
   /** The host's address on the test namespace's veth, and the namespace's own. */
   let hostIp = '';
   let nsIp = '';
 
   beforeAll(() => {
+    sh(['gcc', '-static', '-O2', '-o', UDP_ECHO, UDP_ECHO_C]);
     // A /30 no route of the host uses, for the veth to the test's namespace.
     const routes = sh(['ip', '-4', 'route', 'show']);
     for (let third = 0; third < 250 && !hostIp; third++) {
@@ -88,7 +104,7 @@ describe.skipIf(!isRoot)('published ports', () => {
     expect(page.body).toBe('hello from glass httpd\n');
     expect((await httpGet(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
     // From the test's namespace, to the host's address on its veth: PREROUTING's DNAT, then FORWARD.
-    expect(inNs(['busybox', 'wget', '-q', '-T', '5', '-O', '-', `http://${hostIp}:${port}/index.html`])).toBe('hello from glass httpd\n');
+    expect(inNs(['curl', '-sS', '-m', '5', `http://${hostIp}:${port}/index.html`])).toBe('hello from glass httpd\n');
 
     expect((await glass(root, ['port', 'web'])).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
     expect((await glass(root, ['port', 'web', '80'])).stdout).toBe(`0.0.0.0:${port}\n`);
@@ -109,16 +125,16 @@ describe.skipIf(!isRoot)('published ports', () => {
     if (id2) expect(rulesOf(id2)).toEqual([]);
     await glass(root, ['rm', '-f', 'web2']);
 
-    expect((await glass(root, ['stop', '-t', '1', 'web'])).exitCode).toBe(0);
+    await ok(['stop', '-t', '1', 'web']);
     expect(rulesOf(id)).toEqual([]);
     expect((await glass(root, ['port', 'web'])).stdout).toBe('');
     expect((await glass(root, ['ps', '-a', '--format', '{{.Names}} [{{.Ports}}]'])).stdout).toBe('web []\n');
     await expect(httpGet(`http://127.0.0.1:${port}/index.html`)).rejects.toThrow();
     // Started again, it is published again; rm -f takes it all.
-    expect((await glass(root, ['start', 'web'])).exitCode).toBe(0);
+    await ok(['start', 'web']);
     expect((await glass(root, ['port', 'web'])).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
     expect(rulesOf(id).length).toBeGreaterThanOrEqual(2);
-    expect((await glass(root, ['rm', '-f', 'web'])).exitCode).toBe(0);
+    await ok(['rm', '-f', 'web']);
     expect(rulesOf(id)).toEqual([]);
   });
 
@@ -139,46 +155,53 @@ describe.skipIf(!isRoot)('published ports', () => {
     }
   });
 
-  it('UDP: -p PORT:5000/udp reaches busybox nc -u from 127.0.0.1 and from another namespace', { timeout: SLOW_MS }, async () => {
+  it('UDP: -p PORT:5000/udp answers from another namespace and from 127.0.0.1; -p 127.0.0.1:...', { timeout: SLOW_MS }, async () => {
     const port = await freePort();
-    const run = await glass(root, ['run', '-d', '-p', `${port}:5000/udp`, '--name', 'udp', 'busybox', 'nc', '-u', '-l', '-p', '5000']);
+    const mount = ['-v', `${UDP_ECHO}:/udp-echo:ro`];
+    const run = await glass(root, ['run', '-d', '-p', `${port}:5000/udp`, ...mount, '--name', 'udp', 'busybox', '/udp-echo', 'serve', '5000']);
+    expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     expect((await glass(root, ['port', 'udp'])).stdout).toBe(`5000/udp -> 0.0.0.0:${port}\n`);
     expect((await glass(root, ['ps', '--format', '{{.Ports}}', '--filter', 'name=udp'])).stdout).toBe(`0.0.0.0:${port}->5000/udp\n`);
-    // nc -l -u takes the first datagram's sender as its peer: send from the namespace first, then it stays bound to that peer.
-    await waitFor(
-      async () => {
-        try {
-          inNs(['sh', '-c', `echo from-netns | busybox nc -u -w 1 ${hostIp} ${port}`]);
-        } catch { /* nc -w exits non-zero on timeout */ }
-        return (await logsOf(root, 'udp')).stdout;
-      },
-      (out) => out.includes('from-netns'),
-      { what: 'a UDP datagram from the test namespace in the container\'s output', timeoutMs: 20_000 },
-    );
+    const fromNs = () => {
+      try {
+        return inNs([UDP_ECHO, 'send', hostIp, String(port), 'from-netns']);
+      } catch (e) {
+        return String((e as { stderr?: string }).stderr ?? e);
+      }
+    };
+    expect(await waitFor(async () => fromNs(), (out) => out === 'echo: from-netns\n', { what: 'a UDP answer through the published port, from the test namespace', timeoutMs: 20_000 })).toBe('echo: from-netns\n');
+    expect((await logsOf(root, 'udp')).stdout).toContain('got from-netns');
     const id = (await glass(root, ['inspect', 'udp', '--format', '{{.Id}}'])).stdout.trim();
     expect(rulesOf(id).some((l) => l.includes('-p udp') && l.includes(`--dport ${port}`))).toBe(true);
-    expect((await glass(root, ['rm', '-f', 'udp'])).exitCode).toBe(0);
+    await ok(['rm', '-f', 'udp']);
     expect(rulesOf(id)).toEqual([]);
 
-    // From the host's loopback, to a fresh listener.
-    const run2 = await glass(root, ['run', '-d', '-p', `127.0.0.1:${port}:5000/udp`, '--name', 'udp2', 'busybox', 'nc', '-u', '-l', '-p', '5000']);
+    // Bound to 127.0.0.1 only: the host's loopback reaches it, the namespace (through the veth's address) does not.
+    const run2 = await glass(root, ['run', '-d', '-p', `127.0.0.1:${port}:5000/udp`, ...mount, '--name', 'udp2', 'busybox', '/udp-echo', 'serve', '5000']);
     expect(run2.exitCode).toBe(0);
+    expect((await glass(root, ['port', 'udp2', '5000/udp'])).stdout).toBe(`127.0.0.1:${port}\n`);
     const sock = createSocket('udp4');
     try {
-      await waitFor(
-        async () => {
-          await new Promise<void>((r) => sock.send('from-loopback\n', port, '127.0.0.1', () => r()));
-          return (await logsOf(root, 'udp2')).stdout;
-        },
-        (out) => out.includes('from-loopback'),
-        { what: 'a UDP datagram from 127.0.0.1 in the container\'s output', timeoutMs: 20_000 },
+      const answer = await waitFor(
+        () =>
+          new Promise<string>((resolve) => {
+            const t = setTimeout(() => resolve(''), 1000);
+            sock.once('message', (m) => {
+              clearTimeout(t);
+              resolve(m.toString());
+            });
+            sock.send('from-loopback', port, '127.0.0.1');
+          }),
+        (a) => a !== '',
+        { what: 'a UDP answer from 127.0.0.1', timeoutMs: 20_000 },
       );
+      expect(answer).toBe('echo: from-loopback');
     } finally {
       sock.close();
     }
-    expect((await glass(root, ['port', 'udp2', '5000/udp'])).stdout).toBe(`127.0.0.1:${port}\n`);
-    expect((await glass(root, ['rm', '-f', 'udp2'])).exitCode).toBe(0);
+    expect(fromNs()).not.toBe('echo: from-netns\n');
+    await ok(['rm', '-f', 'udp2']);
   });
 
   it('-P publishes every exposed port on a port of the ephemeral range; port lists them', { timeout: SLOW_MS }, async () => {
@@ -195,7 +218,7 @@ describe.skipIf(!isRoot)('published ports', () => {
     const page = await waitFor(() => httpGet(`http://127.0.0.1:${m![2]}/index.html`).catch((e: Error) => ({ status: 0, body: e.message })), (r) => r.status === 200, { what: 'httpd on the -P port', timeoutMs: 20_000 });
     expect(page.body).toBe('hello from glass httpd\n');
     expect((await glass(root, ['inspect', 'all', '--format', '{{json .HostConfig.PortBindings}} {{.HostConfig.PublishAllPorts}}'])).stdout.trim()).toBe('{} true');
-    expect((await glass(root, ['rm', '-f', 'all'])).exitCode).toBe(0);
+    await ok(['rm', '-f', 'all']);
   });
 
   it("bad -p and --expose values: Docker's words, exit 125, nothing made", { timeout: SLOW_MS }, async () => {
@@ -208,10 +231,11 @@ describe.skipIf(!isRoot)('published ports', () => {
       [['-p', '1.2.3:80:80'], 'Invalid ip address: 1.2.3'],
       [['--expose', '80:80'], 'invalid port format for --expose: 80:80'],
     ];
+    const before = (await glass(root, ['ps', '-aq'])).stdout;
     for (const [flags, words] of cases) {
       const r = await glass(root, ['run', ...flags, 'busybox', 'true']);
       expect(r, flags.join(' ')).toMatchObject({ exitCode: 125, stdout: '', stderr: `glass: ${words}.\nSee 'glass run --help'.\n` });
     }
-    expect((await glass(root, ['ps', '-aq'])).stdout).toBe('');
+    expect((await glass(root, ['ps', '-aq'])).stdout).toBe(before);
   });
 });
