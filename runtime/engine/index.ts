@@ -27,6 +27,7 @@ export { readEnvFile, resolveEnvArg } from './containers/env.js';
 export { readLabelFile } from './containers/labels.js';
 export { LimitFlagError, parseResourceOptions, type ResourceOptions, type Resources } from './containers/limits.js';
 export { computeStats, type ContainerStats, type StatsEntry } from './containers/stats.js';
+export { askedPortKey, displayablePorts, portLines, PortSpecError, resolvePorts, type ApiPort, type PortBinding } from './networks/ports.js';
 export type { TopResult } from './containers/top.js';
 export type { ContainerPathStat, CopyOptions } from './containers/copy.js';
 export { splitCpArg } from './containers/copy-rules.js';

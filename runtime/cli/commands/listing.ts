@@ -1,4 +1,4 @@
-import { describeHostError, GlassError, isGlassError, type ContainerFilters } from '../../engine/index.js';
+import { describeHostError, displayablePorts, GlassError, isGlassError, type ContainerFilters } from '../../engine/index.js';
 import { bool, list, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
 import { createdAgo, humanSize, psCommand, shortId, table } from '../format.js';
@@ -23,7 +23,7 @@ export const ps: Handler = async (ctx) => {
     Command: psCommand(i.Command, noTrunc),
     CreatedAt: goTime(i.config.created),
     RunningFor: createdAgo(i.config.created, now),
-    Ports: '',
+    Ports: displayablePorts(i.Ports ?? []),
     Status: i.Status,
     State: i.State,
     Names: i.Names[0]!.slice(1),

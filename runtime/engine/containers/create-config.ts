@@ -6,6 +6,7 @@ import { resolveLogConfig } from './log-config.js';
 import { isValidName } from './names.js';
 import { resolveSecurity } from './security.js';
 import type { ContainerConfig, CreateOptions } from './types.js';
+import { PortSpecError, resolvePorts } from '../networks/ports.js';
 
 /**
  * Pure rules of `create`: how the image's config and the user's options make
@@ -26,6 +27,19 @@ export function validateCreate(opts: CreateOptions): void {
   resolveLogConfig(opts.logConfig);
   userLabels(opts);
   resolveSecurity(opts.security);
+  containerPorts(opts, undefined);
+}
+
+/** -p/-P/--expose with the image's EXPOSE; undefined when the container has no port at all. */
+function containerPorts(opts: CreateOptions, imageExposed: Record<string, object> | undefined) {
+  let ports;
+  try {
+    ports = resolvePorts(opts.ports ?? {}, imageExposed);
+  } catch (e) {
+    if (e instanceof PortSpecError) throw new GlassError('INVALID_ARGUMENT', e.message);
+    throw e;
+  }
+  return Object.keys(ports.exposedPorts).length || ports.publishAll ? ports : undefined;
 }
 
 export interface ConfigInput {
@@ -70,5 +84,6 @@ export function buildConfig({ id, name, created, image, opts, userEnv }: ConfigI
     logConfig: resolveLogConfig(opts.logConfig),
     labels: mergeLabels(ic.Labels, userLabels(opts)),
     security: resolveSecurity(opts.security),
+    ...(containerPorts(opts, ic.ExposedPorts) ? { ports: containerPorts(opts, ic.ExposedPorts) } : {}),
   };
 }
