@@ -132,11 +132,22 @@ static void clone_init(void) {
 
   begin("clone");
   open_channels(&io);
-  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+  /* --network host: no CLONE_NEWNET, the container shares the host's network stack.
+   * --network container:NAME: the shim first joins that container's network namespace
+   * with setns(); a child cloned without CLONE_NEWNET then lives in it too. */
+  if (spec.join_netns) {
+    int fd = open(spec.join_netns, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) die_sys("setns %s", spec.join_netns);
+    close(fd);
+    step("setns-net", "nsenter --net=%s", spec.join_netns);
+  } else if (!spec.host_network) {
+    flags |= CLONE_NEWNET;
+  }
   if ((init_pid = clone(init_main, stack + sizeof stack, flags | SIGCHLD, &io)) < 0)
     die_sys("clone");
   close_child_ends(&io);
-  step("clone", "clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWNET|SIGCHLD)");
+  step("clone", "clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC%s|SIGCHLD)", flags & CLONE_NEWNET ? "|CLONE_NEWNET" : "");
   write_shim_record(); /* before anyone learns the pid: from now on the shim can be found without the CLI */
   status("pid %d", (int)init_pid);
 }

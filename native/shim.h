@@ -58,6 +58,10 @@ struct spec {
   char *seccomp;                       /* the resolved seccomp profile file; absent: no filter */
   char *seccomp_text;                  /* its contents, read by read_spec() (before pivot_root) */
   int no_new_privileges, privileged, rootfs_readonly;
+  /* networking: --network host keeps the host's network namespace (no CLONE_NEWNET);
+   * --network container:NAME joins another container's (/proc/<pid>/ns/net, by setns before clone) */
+  int host_network;
+  char *join_netns;
 };
 
 extern struct spec spec;

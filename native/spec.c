@@ -34,6 +34,7 @@ static const struct { const char *key; char **str; struct list *list; int *flag;
   { "no-new-privileges", 0, 0, &spec.no_new_privileges },             { "privileged", 0, 0, &spec.privileged },
   { "rootfs-readonly", 0, 0, &spec.rootfs_readonly },
   { "mount", 0, &spec.mount, 0 },
+  { "host-network", 0, 0, &spec.host_network },                       { "join-netns", &spec.join_netns, 0, 0 },
 };
 
 static char *read_file(const char *path, size_t *len) {

@@ -15,6 +15,8 @@ import { VOLUME_COMMANDS } from './commands-volumes.js';
 import { LAYER_COMMANDS } from './commands-layers.js';
 import { CP_COMMANDS } from './commands-cp.js';
 import { LINK_FLAGS, NETWORK_COMMANDS } from './commands-networks.js';
+import { PORT_COMMANDS, PORT_FLAGS } from './commands-ports.js';
+import { NET_FLAGS } from './commands-net-flags.js';
 
 export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
 
@@ -544,7 +546,7 @@ export const COMMANDS: CommandSpec[] = [
       "cgroup. pivot_root makes the overlay the process's /, so it sees only the image's files and is PID 1 " +
       'in its own process tree. A small monitor (the shim) stays as its parent to hold its output and record its exit code.',
     kernel: CONTAINER_KERNEL,
-    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS, ...STORAGE_FLAGS, ...LINK_FLAGS],
+    flags: [detach, interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS, ...STORAGE_FLAGS, ...LINK_FLAGS, ...PORT_FLAGS, ...NET_FLAGS],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -558,7 +560,7 @@ export const COMMANDS: CommandSpec[] = [
       'layer on disk, but no process, namespace or cgroup exists yet. `glass start` later creates those. ' +
       'This is the "Created" state you see in `glass ps -a`.',
     kernel: ['overlayfs (writable layer prepared on disk)'],
-    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS, ...STORAGE_FLAGS, ...LINK_FLAGS],
+    flags: [interactive, tty, rm, name, hostname, env, envFile, workdir, user, entrypoint, logDriver, logOpt, label, labelFile, capAdd, capDrop, securityOpt, privileged, readOnly, groupAdd, ...LIMIT_FLAGS, ...STORAGE_FLAGS, ...LINK_FLAGS, ...PORT_FLAGS, ...NET_FLAGS],
     args: RUN_ARGS,
     interspersed: false,
     group: 'containers',
@@ -1248,6 +1250,7 @@ export const COMMANDS: CommandSpec[] = [
   ...VOLUME_COMMANDS,
   ...CP_COMMANDS,
   ...NETWORK_COMMANDS,
+  ...PORT_COMMANDS,
 ];
 
 /**

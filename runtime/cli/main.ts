@@ -23,6 +23,7 @@ import * as cleanup from './commands/cleanup.js';
 import * as archive from './commands/archive.js';
 import * as registry from './commands/push.js';
 import * as pullCmd from './commands/pull.js';
+import { port } from './commands/ports.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -75,6 +76,7 @@ const HANDLERS: Record<string, Handler> = {
   'network disconnect': networks.disconnect,
   'network prune': networks.prune,
   cp,
+  port,
   'container prune': cleanup.containerPrune,
   'image prune': cleanup.imagePrune,
   'system df': cleanup.systemDf,

@@ -7,6 +7,7 @@ import type { ContainerConfig, ContainerStatus, CreateOptions } from './containe
 import type { ResourceOptions } from './containers/limits.js';
 import type { EngineEvent, ReadEventsOptions } from './events.js';
 import type { ImageInspect } from './images/inspect.js';
+import type { ApiPort } from './networks/ports.js';
 import type { PullOptions, PullProgress, PullResult } from './registry/pull.js';
 export type { PullOptions, PullProgress, PullResult };
 import type { Change } from './containers/diff.js';
@@ -106,6 +107,8 @@ export interface ContainerSummary {
   Status: string;
   /** Config.Labels: the image's and the container's own. */
   Labels: Record<string, string>;
+  /** Docker's Ports rows: a running container's exposed and published ports (networks/ports.ts). */
+  Ports: ApiPort[];
   config: ContainerConfig;
 }
 

@@ -24,11 +24,16 @@ describe.skipIf(!isRoot)('isolation', () => {
     await glass(root, ['rm', 'hn-default']);
   });
 
-  it('gets its own /etc/hosts and a copy of the host\'s /etc/resolv.conf', async () => {
-    const r = await glass(root, ['run', '--rm', '-h', 'box2', 'busybox', 'sh', '-c', 'cat /etc/resolv.conf; echo ---; grep box2 /etc/hosts']);
+  it('gets its own /etc/hosts (its address and name) and the host\'s /etc/resolv.conf less loopback nameservers', async () => {
+    const r = await glass(root, ['run', '--rm', '-h', 'box2', 'busybox', 'sh', '-c', 'cat /etc/resolv.conf; echo ---; grep box2 /etc/hosts; ip -4 -o addr show eth0']);
     expect(r.exitCode).toBe(0);
     const host = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
-    expect(r.stdout).toBe(`${host}---\n127.0.1.1\tbox2\n`);
+    const kept = host.split('\n').filter((l) => l.trim() && !/^\s*nameserver\s+(127\.|::1)/.test(l));
+    if (!kept.some((l) => /^\s*nameserver\s/.test(l))) kept.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+    const [resolv, rest] = r.stdout.split('---\n');
+    expect(resolv).toBe(`${kept.join('\n')}\n`);
+    const ip = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(rest!)![1];
+    expect(rest!.split('\n')[0]).toBe(`${ip}\tbox2`);
   });
 
   it('shows only its own processes', async () => {
@@ -42,9 +47,12 @@ describe.skipIf(!isRoot)('isolation', () => {
     expect(readdirSync('/proc').filter((p) => /^\d+$/.test(p)).length).toBeGreaterThan(3);
   });
 
-  it('has its own network namespace with only loopback, up', async () => {
+  it('has its own network namespace: loopback (up) and eth0, none of the host\'s interfaces', async () => {
     const r = await glass(root, ['run', '--rm', 'busybox', 'sh', '-c', 'ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo lo-ok']);
-    expect(r.stdout.trim().split('\n')).toEqual(['lo', 'lo-ok']);
+    expect(r.stdout.trim().split('\n')).toEqual(['eth0', 'lo', 'lo-ok']);
+    // --network none: only the loopback, as Docker.
+    const none = await glass(root, ['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo lo-ok']);
+    expect(none.stdout.trim().split('\n')).toEqual(['lo', 'lo-ok']);
   });
 
   it('sees /proc/self/cgroup rooted at its own cgroup, and a read-only /sys', async () => {

@@ -1,4 +1,4 @@
-import { GlassError, LimitFlagError, parseResourceOptions, readEnvFile, readLabelFile, type Attachment, type CreateOptions, type ResourceOptions, type Step } from '../../engine/index.js';
+import { GlassError, LimitFlagError, parseResourceOptions, PortSpecError, resolvePorts, readEnvFile, readLabelFile, type Attachment, type CreateOptions, type ResourceOptions, type Step } from '../../engine/index.js';
 import { UsageError } from '../parse.js';
 import { bool, eachTarget, list, str, type Ctx, type Handler } from '../context.js';
 import { writeToFile } from '../output-file.js';
@@ -38,13 +38,37 @@ async function createOptions(ctx: Ctx): Promise<CreateOptions> {
       readOnly: bool(ctx.flags['read-only']),
       groupAdd: list(ctx.flags['group-add']),
     },
+    ports: portOptions(ctx),
     storage: {
       volumes: list(ctx.flags.volume).map(absoluteBindSource),
       mounts: list(ctx.flags.mount),
       tmpfs: list(ctx.flags.tmpfs),
       volumesFrom: list(ctx.flags['volumes-from']),
     },
+    network: {
+      mode: str(ctx.flags.network),
+      ip: str(ctx.flags.ip),
+      dns: list(ctx.flags.dns),
+      dnsSearch: list(ctx.flags['dns-search']),
+      dnsOptions: list(ctx.flags['dns-option']),
+      extraHosts: list(ctx.flags['add-host']),
+    },
+    links: list(ctx.flags.link),
+    networkAliases: list(ctx.flags['network-alias']),
   };
+}
+
+/** -p, --expose, -P: parsed here as Docker's CLI does (nat.ParsePortSpecs), so a bad value is a usage error (exit 125). */
+function portOptions(ctx: Ctx): CreateOptions['ports'] {
+  const o = { publish: list(ctx.flags.publish), expose: list(ctx.flags.expose), publishAll: bool(ctx.flags['publish-all']) };
+  try {
+    resolvePorts(o, undefined);
+  } catch (e) {
+    // Docker's CLI ends the message with a period (reportError).
+    if (e instanceof PortSpecError) throw new UsageError(`${e.message.replace(/\.$/, '')}.`, ctx.name);
+    throw e;
+  }
+  return o.publish.length || o.expose.length || o.publishAll ? o : undefined;
 }
 
 /** Docker's CLI makes a `-v ./dir:/x` (or `.:/x`) source absolute against the current directory; any other relative source is a volume name. */

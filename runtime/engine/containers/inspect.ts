@@ -7,6 +7,8 @@ import { containerLogConfig } from './log-config.js';
 import { hostConfigResources } from './limits.js';
 import { securityInspect } from './security.js';
 import { inspectMounts } from '../volumes/mounts.js';
+import { inspectPorts } from '../networks/publish.js';
+import { networkModeOf, networkSettings } from '../networks/inspect.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -50,13 +52,19 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
     HostConfig: {
       AutoRemove: c.autoRemove,
       LogConfig: { Type: containerLogConfig(c).type, Config: containerLogConfig(c).config },
-      NetworkMode: 'none',
+      NetworkMode: networkModeOf(c),
+      Dns: c.network?.dns ?? [],
+      DnsOptions: c.network?.dnsOptions ?? [],
+      DnsSearch: c.network?.dnsSearch ?? [],
+      ExtraHosts: c.network?.extraHosts ?? null,
       ...hostConfigResources(c.resources),
       ...securityInspect(c.security),
       Binds: c.mountFlags?.binds ?? null,
       ...(c.mountFlags?.mounts ? { Mounts: c.mountFlags.mounts } : {}),
       ...(c.mountFlags?.tmpfs ? { Tmpfs: c.mountFlags.tmpfs } : {}),
       VolumesFrom: c.mountFlags?.volumesFrom ?? null,
+      PortBindings: c.ports?.portBindings ?? {},
+      PublishAllPorts: !!c.ports?.publishAll,
     },
     GraphDriver: {
       Name: 'overlay',
@@ -78,11 +86,13 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       Env: c.env,
       Cmd: c.cmd,
       Image: c.image,
+      ...(c.ports && Object.keys(c.ports.exposedPorts).length ? { ExposedPorts: c.ports.exposedPorts } : {}),
       Volumes: c.mountFlags?.volumes ? Object.fromEntries(c.mountFlags.volumes.map((v) => [v, {}])) : null,
       WorkingDir: c.workingDir,
       Entrypoint: c.entrypoint,
       Labels: c.labels ?? {},
     },
+    NetworkSettings: networkSettings(c, dir, info.running, info.pid, inspectPorts(c, dir, info.running)),
     GlassStateDir: dir,
     GlassShimPid: info.running ? info.state.shimPid : 0,
     GlassCgroupName: `glass-${c.id}`,

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Writable } from 'node:stream';
 import { cgroupName, type CgroupDriver, type ContainerCgroup } from '../../kernel/cgroup/index.js';
@@ -24,6 +25,8 @@ import { buildConfig, validateCreate } from './create-config.js';
 import { parseEnvFile, resolveEnvArg } from './env.js';
 import { containerMatcher, type ContainerFilters } from './filters.js';
 import { containerInspect } from './inspect.js';
+import { apiPorts } from '../networks/ports.js';
+import { inspectPorts, portsStage, unpublishIfAny } from '../networks/publish.js';
 import { readLog, type LogEntry } from './logs.js';
 import { isValidName, newId, randomName } from './names.js';
 import { runPipeline, type StartStage } from './pipeline.js';
@@ -54,6 +57,11 @@ import type { VolumeStore } from '../volumes/store.js';
 import type { VolumeService } from '../volumes/service.js';
 import { checkSources, makeMounts, mountFor, mountSpecPairs, planMounts, type ContainerMount } from '../volumes/mounts.js';
 import { prefillVolumes } from '../../shim/prefill.js';
+import { NetworkStore } from '../networks/store.js';
+import { parseNetworkOptions, isBuiltinMode } from '../networks/config.js';
+import { modeOf, networkStage, releaseContainerNetworks } from '../networks/stage.js';
+import type { NetworkService } from '../networks/service.js';
+import { parseLink } from '../networks/links.js';
 
 /** Remove what the shim of the last run left: its record, exit record, exit steps and socket. */
 function forgetRun(dir: string): void {
@@ -75,6 +83,8 @@ export interface ContainerDeps {
   /** Volumes: the store (create makes them) and the service (rm -v removes anonymous ones). */
   volumeStore: VolumeStore;
   volumes: () => VolumeService;
+  /** User networks: extra networks, links and live /etc/hosts at start (networks/service.ts). */
+  userNetworks?: () => NetworkService;
 }
 
 /**
@@ -88,6 +98,66 @@ export class ContainerService implements ContainersApi {
 
   private begin(name: string, call?: CallOptions): Operation {
     return this.d.tracing.begin(name, call?.onStep);
+  }
+
+  private networkStore?: NetworkStore;
+
+  /** The root's networks (networks/store.ts). */
+  private get networks(): NetworkStore {
+    return (this.networkStore ??= new NetworkStore(this.d.paths));
+  }
+
+  /**
+   * --network and its options, checked at create with Docker's errors:
+   * container:NAME names an existing container (kept by id), a user network
+   * must exist.
+   */
+  private async resolveNetwork(opts: CreateOptions): Promise<ContainerConfig['network']> {
+    const network = parseNetworkOptions(opts.network);
+    if (network.mode.startsWith('container:')) {
+      const ref = network.mode.slice('container:'.length);
+      const id = await this.d.store.resolve(ref).catch((e: unknown) => {
+        throw e instanceof GlassError ? new GlassError(e.code, e.message, 125) : e;
+      });
+      network.mode = `container:${id}`;
+    } else if (!isBuiltinMode(network.mode) && !(await this.networks.read(network.mode))) {
+      throw new GlassError('INVALID_ARGUMENT', `network ${network.mode} not found`, 125);
+    }
+    return network;
+  }
+
+  /**
+   * --link NAME[:ALIAS]: the source must exist (Docker checks at create; that
+   * it runs, at start). --network-alias needs a user network.
+   */
+  private async resolveLinks(opts: CreateOptions, network?: ContainerConfig['network']): Promise<NonNullable<ContainerConfig['links']>> {
+    const mode = network?.mode ?? 'bridge';
+    if (opts.networkAliases?.length && (isBuiltinMode(mode) || mode === 'default')) {
+      throw new GlassError('INVALID_ARGUMENT', 'network-scoped alias is supported only for containers in user defined networks', 125);
+    }
+    const out: NonNullable<ContainerConfig['links']> = [];
+    for (const v of opts.links ?? []) {
+      let l;
+      try {
+        l = parseLink(v);
+      } catch (e) {
+        throw new GlassError('INVALID_ARGUMENT', (e as Error).message, 125);
+      }
+      const id = await this.d.store.resolve(l.source).catch(() => {
+        throw new GlassError('NO_SUCH_CONTAINER', `could not get container for ${l.source}: No such container: ${l.source}`, 125);
+      });
+      const src = await this.d.store.readConfig(id);
+      out.push({ id, name: src.name, alias: l.alias });
+    }
+    return out;
+  }
+
+  /** --network container:ID: the running container whose network namespace this one joins. */
+  private async netnsTarget(id: string): Promise<{ pid: number; dir: string }> {
+    const info = await this.d.store.info(id);
+    if (!info) throw new GlassError('NO_SUCH_CONTAINER', `No such container: ${id}`, 125);
+    if (!info.running) throw new GlassError('CONTAINER_NOT_RUNNING', `cannot join network of a non running container: ${id}`, 125);
+    return { pid: info.pid, dir: this.dir(id) };
   }
 
   private dir(id: string): string {
@@ -121,6 +191,9 @@ export class ContainerService implements ContainersApi {
   private async createOp(op: Operation, opts: CreateOptions): Promise<ContainerConfig> {
     await this.d.ready(op);
     validateCreate(opts);
+    const network = await this.resolveNetwork(opts);
+    // Docker: with the host's network the container takes the host's name too (unless -h).
+    if (network?.mode === 'host' && !opts.hostname) opts = { ...opts, hostname: hostname() };
     // Limits are checked against the host here, before anything is made (limits.ts).
     const resources = resolveResources(op.trace, opts.resources, () => this.d.cgroups().capabilities());
     const userEnv: string[] = [];
@@ -130,12 +203,12 @@ export class ContainerService implements ContainersApi {
       if (v !== undefined) userEnv.push(v);
     }
     // Recorded under the image store's lock: an rmi cannot take the layers away meanwhile.
-    const config = await this.d.images.traced(op.trace).use(opts.image, (image) => this.createFrom(op, image, { ...opts, resources: undefined }, userEnv, resources));
+    const config = await this.d.images.traced(op.trace).use(opts.image, (image) => this.createFrom(op, image, { ...opts, resources: undefined }, userEnv, resources, network));
     this.event('create', config);
     return config;
   }
 
-  private async createFrom(op: Operation, image: ImageRecord, opts: CreateOptions, userEnv: string[], resources?: ContainerConfig['resources']): Promise<ContainerConfig> {
+  private async createFrom(op: Operation, image: ImageRecord, opts: CreateOptions, userEnv: string[], resources?: ContainerConfig['resources'], network?: ContainerConfig['network']): Promise<ContainerConfig> {
     const id = newId();
     op.on(id);
     const { store } = this.d;
@@ -143,6 +216,7 @@ export class ContainerService implements ContainersApi {
     const draft = buildConfig({ id, name: opts.name ?? '', created: new Date().toISOString(), image: { id: image.id, layerDirs: image.layerDirs, config: image.config.config }, opts, userEnv });
     // Every -v, --mount, --tmpfs and --volumes-from is checked before anything is made (volumes/mounts.ts).
     const plan = await planMounts(opts.storage ?? {}, Object.keys(image.config.config.Volumes ?? {}), (ref) => this.mountsOf(ref));
+    const links = await this.resolveLinks(opts, network);
     const dir = store.createDir(id);
     let name: string | undefined;
     const made: { name: string; anonymous: boolean }[] = [];
@@ -156,6 +230,9 @@ export class ContainerService implements ContainersApi {
           ...draft,
           name: name!,
           ...(resources ? { resources } : {}),
+          ...(network ? { network } : {}),
+          ...(links.length ? { links } : {}),
+          ...(opts.networkAliases?.length ? { networkAliases: opts.networkAliases } : {}),
           ...(mounts.length ? { mounts } : {}),
           ...(Object.keys(plan.flags).length ? { mountFlags: plan.flags } : {}),
         };
@@ -301,11 +378,33 @@ export class ContainerService implements ContainersApi {
     // still there to keep that promise when the container exits).
     const hook = c.autoRemove && this.d.removeCommand ? [...this.d.removeCommand, id] : undefined;
     let attachment: Attachment | undefined;
+    // --link: the sources must be running; their variables go into this start's environment (Docker's order).
+    const linked = c.links?.length && this.d.userNetworks ? { ...c, env: await this.d.userNetworks().envWithLinks(c) } : c;
+    const net = networkStage({
+      root: this.d.paths.root,
+      store: this.networks,
+      config: c,
+      dir,
+      files,
+      joinTarget: () => this.netnsTarget(modeOf(c).slice('container:'.length)),
+    });
     const stages: StartStage[] = [
       {
         name: 'etc-files',
         prepare: () => writeEtcFiles(dir, c),
       },
+      net,
+      {
+        // After eth0: the other networks it was connected to, the isolation rules, and live /etc/hosts (its own and its peers').
+        name: 'user-networks',
+        atPid: async (ctx, pid) => {
+          const un = this.d.userNetworks?.();
+          if (!un) return;
+          await un.atStart(ctx.trace, c, pid);
+        },
+      },
+      // Published ports (iptables DNAT to the address the network stage gave), before "go".
+      portsStage({ root: this.d.paths.root, config: c, dir }),
       securityStage(dir, c),
       {
         // The sources must be there (a -v bind's is made again); the shim mounts them (native/volumes.c).
@@ -347,7 +446,7 @@ export class ContainerService implements ContainersApi {
       const started = await runPipeline(stages, { config: c, dir, trace: op.trace }, (atPid) =>
         launchShim({
           stateDir: dir,
-          spec: buildShimSpec(dir, c, cg, { exitHook: hook, events: this.d.events.path }),
+          spec: buildShimSpec(dir, linked, cg, { exitHook: hook, events: this.d.events.path, network: net.shim }),
           trace: op.trace,
           beforeGo: atPid,
         }),
@@ -569,6 +668,9 @@ export class ContainerService implements ContainersApi {
       });
       await this.waitExit(op, id, 10_000);
     }
+    // Docker keeps a container's DNAT rules only while it runs.
+    await this.unpublish(op, run.config);
+    await this.refreshPeerHosts(op);
     this.event('stop', run.config);
   }
 
@@ -629,9 +731,16 @@ export class ContainerService implements ContainersApi {
       const now = await this.d.store.info(id);
       if (!now) return;
       if (now.running) throw new GlassError('CONTAINER_RUNNING', `container ${id} was started again while being removed; try again`, 1);
+      await this.unpublish(op, now.config);
       await this.removeFiles(op, now.config);
     });
     if (volumes) await this.removeAnonymousVolumes(op, info.config);
+    await this.refreshPeerHosts(op);
+  }
+
+  /** Peers on its user networks (and containers linked to it) forget a container that stopped or went (networks/hosts.ts). */
+  private async refreshPeerHosts(op: Operation): Promise<void> {
+    await this.d.userNetworks?.().refreshHosts(op.trace).catch(() => { /* a hosts file a moment stale is no reason to fail a stop */ });
   }
 
   /** A removed container's anonymous volumes that no other container uses (rm -v, --rm); named volumes never. */
@@ -643,6 +752,8 @@ export class ContainerService implements ContainersApi {
     const dir = this.dir(c.id);
     this.replayExit(op, c.id); // the last chance to read what the shim did
     await this.d.cgroups().remove(op.trace, this.cgroupOf(c.id));
+    // Its address lease, its host veth if still there, and the bridge if it was the last on it.
+    await releaseContainerNetworks(op.trace, this.d.paths.root, this.networks, c, dir);
     if (existsSync(dir)) {
       report(op.trace, {
         title: "Delete the container's state and writable layer",
@@ -721,6 +832,7 @@ export class ContainerService implements ContainersApi {
             ? `Dead (broken: ${info.problem})`
             : statusText({ status: paused ? 'paused' : shownState(info.status), startedAt: info.startedAt, finishedAt: info.finishedAt, exitCode: info.exitCode }, now),
         Labels: c.labels ?? {},
+        Ports: apiPorts(inspectPorts(c, this.dir(id), info.running)),
         config: c,
       });
     }
@@ -1040,7 +1152,18 @@ export class ContainerService implements ContainersApi {
       const info = await this.d.store.info(id);
       if (info?.status === 'dead') await this.reconcile(op, info);
       else if (info?.status === 'created' && this.d.cgroups().exists(this.cgroupOf(id))) await this.dropStaleCgroup(op, id);
+      // Exited on its own (or its shim died) since the last command: its published ports go now.
+      const after = info && !info.running ? await this.d.store.info(id) : undefined;
+      // Not a 'created' one: that may be starting in another glass process (its ports.json is written before "go").
+      if (after && !after.running && after.status !== 'created' && existsSync(join(this.dir(id), 'ports.json'))) await this.unpublish(op, after.config);
     }
+    // Containers that exited on their own since: their peers' /etc/hosts forget them now.
+    await this.refreshPeerHosts(op);
+  }
+
+  /** Remove a stopped container's published ports (iptables rules tagged with it), if it has any. */
+  private async unpublish(op: Operation, c: ContainerConfig): Promise<void> {
+    await unpublishIfAny({ trace: op.trace, root: this.d.paths.root, containerId: c.id, dir: this.dir(c.id), ports: c.ports });
   }
 
   /** A created container has no business owning a cgroup, unless a start is under way (it holds the lock). */

@@ -40,7 +40,7 @@ export async function writeEtcFiles(dir: string, c: ContainerConfig): Promise<vo
 }
 
 /** The shim's instructions for one start of this container (see native/README.md). */
-export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgroup, opts: { exitHook?: string[]; events?: string } = {}): ShimSpec {
+export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgroup, opts: { exitHook?: string[]; events?: string; network?: { hostNetwork?: boolean; joinNetns?: string } } = {}): ShimSpec {
   const f = containerFiles(dir, c.id);
   const spec: ShimSpec = [['id', c.id]];
   // For the `start` and `die` events, which the shim records itself: their attributes, labels included (KEY=VALUE, sorted).
@@ -66,5 +66,8 @@ export function buildShimSpec(dir: string, c: ContainerConfig, cg: ContainerCgro
   spec.push(...securitySpecPairs(dir, c.security));
   for (const d of cg.dirs) spec.push(['cgroup', d]);
   for (const a of opts.exitHook ?? []) spec.push(['exit-hook', a]);
+  // --network host: no network namespace of its own; container:NAME: join that one's (native/shim.c).
+  if (opts.network?.hostNetwork) spec.push(['host-network', '1']);
+  if (opts.network?.joinNetns) spec.push(['join-netns', opts.network.joinNetns]);
   return spec;
 }

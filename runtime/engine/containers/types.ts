@@ -1,6 +1,7 @@
 import type { SecurityConfig, SecurityOptions } from './security.js';
 import type { ResourceOptions, Resources } from './limits.js';
 import type { ContainerMount, MountFlags, MountOptions } from '../volumes/mounts.js';
+import type { ContainerPorts, PortOptions } from '../networks/ports.js';
 
 /**
  * What core keeps about a container. config.json is written once at create;
@@ -40,6 +41,27 @@ export interface ContainerConfig {
   mounts?: ContainerMount[];
   /** The mount flags as given, for inspect's HostConfig.Binds, Mounts, Tmpfs, VolumesFrom and Config.Volumes. */
   mountFlags?: MountFlags;
+  /** --network, --ip, --dns, --add-host (networks/config.ts); absent in containers made before glass had networks: none. */
+  network?: NetworkConfig;
+  /** --link: the source container's id and name when linked, and the alias (networks/links.ts). */
+  links?: { id: string; name: string; alias: string }[];
+  /** --network-alias: more names on its user network. */
+  networkAliases?: string[];
+  /** -p, -P, --expose and the image's EXPOSE, resolved at create (networks/ports.ts); absent: none. */
+  ports?: ContainerPorts;
+}
+
+/** How a container is networked (HostConfig.NetworkMode and its options). */
+export interface NetworkConfig {
+  /** "bridge", "none", "host", "container:<id>" (resolved at create), or a user network's name. */
+  mode: string;
+  /** --ip: the address asked for. */
+  ip?: string;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** --add-host HOST:IP lines, as given. */
+  extraHosts?: string[];
 }
 
 /** Docker's HostConfig.LogConfig: the driver and its options, as strings ("max-size": "10m"). */
@@ -137,4 +159,11 @@ export interface CreateOptions {
   security?: SecurityOptions;
   /** -v, --mount, --tmpfs, --volumes-from (volumes/spec.ts; a relative -v source like ./dir made absolute by the client). */
   storage?: MountOptions;
+  /** --network (default "bridge"), --ip, --dns, --dns-search, --dns-option, --add-host. */
+  /** -p/--publish specs, --expose values, -P (networks/ports.ts, Docker's nat.ParsePortSpecs rules). */
+  ports?: PortOptions;
+  network?: { mode?: string; ip?: string; dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[]; extraHosts?: string[] };
+  /** --link NAME[:ALIAS] values and --network-alias names (networks/links.ts). */
+  links?: string[];
+  networkAliases?: string[];
 }
