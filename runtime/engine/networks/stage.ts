@@ -105,8 +105,9 @@ export async function releaseContainerNetworks(trace: Tracer, root: string, stor
   if (dir) rmSync(join(dir, ATTACHMENT_FILE), { force: true });
   await store.locked(async () => {
     for (const net of await store.list()) {
-      if (!(await release(store, net.Id, c.id))) continue;
-      if (!Object.keys(await store.leases(net.Id)).length) await removeNetworkFromHost(ctx, root, net);
+      await release(store, net.Id, c.id);
+      // Also a bridge some killed glass process made without leasing an address on it: unused, it goes.
+      if (linkExists(bridgeDevice(net)) && !Object.keys(await store.leases(net.Id)).length) await removeNetworkFromHost(ctx, root, net);
     }
   });
 }
@@ -185,7 +186,8 @@ export function networkStage(d: NetworkStageDeps): NetworkStage {
       writeFileSync(join(d.dir, ATTACHMENT_FILE), JSON.stringify(att));
     },
     async undo(ctx: StageContext) {
-      if (!lease) return;
+      // Whatever the failed start made: the veth, the lease, a bridge left with no container.
+      if (mode === 'none' || mode === 'host' || mode.startsWith('container:')) return;
       await releaseContainerNetworks(ctx.trace, d.root, d.store, c, d.dir);
     },
   };
