@@ -1153,7 +1153,7 @@ export class ContainerService implements ContainersApi {
       if (info?.status === 'dead') await this.reconcile(op, info);
       else if (info?.status === 'created' && this.d.cgroups().exists(this.cgroupOf(id))) await this.dropStaleCgroup(op, id);
       // Exited on its own (or its shim died) since the last command: its published ports go now.
-      const after = info && !info.running ? await this.d.store.info(id) : undefined;
+      const after = info && !info.running && existsSync(join(this.dir(id), 'ports.json')) ? await this.d.store.info(id) : undefined;
       // Not a 'created' one: that may be starting in another glass process (its ports.json is written before "go").
       if (after && !after.running && after.status !== 'created' && existsSync(join(this.dir(id), 'ports.json'))) await this.unpublish(op, after.config);
     }
