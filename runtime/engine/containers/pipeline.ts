@@ -13,11 +13,12 @@ import type { ContainerConfig } from './types.js';
  * reverse order, so a failed start leaves nothing behind. Every stage reports
  * its kernel work as Steps on the operation's tracer.
  *
- * Stages today: etc-files, security, cgroup, attach. The cgroup stage also
+ * Stages today: etc-files, network (networks/stage.ts: bridge, lease, veth
+ * moved into the init's network namespace as eth0), user-networks, ports, security,
+ * volumes, cgroup, attach. The cgroup stage also
  * writes the container's limits (and on cgroup v1 its devices policy) in its
  * prepare, before the init's pid is placed and "go" is sent, so the container
  * never runs unconfined; a refused write fails the start and undoes it all.
- * Networking and volumes plug in here as stages of their own.
  */
 export interface StageContext {
   readonly config: ContainerConfig;
