@@ -73,6 +73,7 @@ export class LocalEngine implements Engine {
       removeCommand: opts.removeCommand ?? defaultRemoveCommand(this.paths.root),
       volumeStore,
       volumes: () => this.volumes,
+      userNetworks: () => this.networks,
     });
     this.images = new ImageService({
       store: imageStore,

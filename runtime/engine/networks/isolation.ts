@@ -44,9 +44,9 @@ export function isolationRules(root: string, net: NetworkRecord): Array<GlassRul
   } else {
     rules.push({
       table: 'filter', chain: 'GLASS-FORWARD', tag, position: 1,
-      args: ['-i', dev, '-o', 'gl+', '-j', 'DROP'],
+      args: ['-i', dev, '-o', 'gl+', '-m', 'conntrack', '!', '--ctstate', 'DNAT', '-j', 'DROP'],
       title: `Drop traffic from ${dev} to the other glass bridges`,
-      why: `Networks are isolated from each other: a container on ${net.Name} may not reach one on another glass network (gl+ matches every glass bridge; its own bridge is accepted just above).`,
+      why: `Networks are isolated from each other: a container on ${net.Name} may not reach one on another glass network (gl+ matches every glass bridge; its own bridge is accepted just above). A port published on the host stays reachable: that traffic was DNAT'ed, as from anywhere else.`,
     });
   }
   rules.push({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { attachToBridge, cidrContains, deleteLink, hostSubnets, linkExists, listLinks, overlapping, parseCidr, formatCidr, type NetContext } from '../../kernel/net/index.js';
+import { addRules, attachToBridge, cidrContains, deleteLink, hostSubnets, linkExists, listLinks, overlapping, parseCidr, formatCidr, type NetContext } from '../../kernel/net/index.js';
 import { step, type Tracer } from '../../kernel/step.js';
 import type { CallOptions } from '../api.js';
 import { containerFiles } from '../containers/shim-spec.js';
@@ -12,7 +12,7 @@ import type { Operation, Tracing } from '../trace.js';
 import { removeNetworkFromHost } from './bridge.js';
 import { mergeEntries, peerNames, renderHosts, rewriteInPlace, type HostsEntry } from './hosts.js';
 import { allocate, chooseSubnet, gatewayOf, release } from './ipam.js';
-import { ensureIsolatedNetwork } from './isolation.js';
+import { ensureIsolatedNetwork, isolationRules } from './isolation.js';
 import { linkEnv, linkHostsLine, withLinkEnv } from './links.js';
 import { hostVethName, userBridgeName } from './names.js';
 import { DEFAULT_NETWORK, subnetOf, type Lease, type NetworkRecord, type NetworkStore } from './store.js';
@@ -306,15 +306,25 @@ export class NetworkService {
 
   // ---- what a start needs: extra networks, link variables, live /etc/hosts ------------------
 
-  /** At start (after the primary network is up): plug the container into the other networks it holds a lease on. */
-  async plugExtra(trace: Tracer, c: ContainerConfig, pid: number): Promise<void> {
+  /**
+   * At start, once eth0 is up (the network stage): the isolation rules of its
+   * first network, the other networks it was connected to, then /etc/hosts,
+   * its own and its peers', before its command runs.
+   */
+  async atStart(trace: Tracer, c: ContainerConfig, pid: number): Promise<void> {
+    const mode = c.network?.mode === 'default' ? DEFAULT_NETWORK : c.network?.mode;
     for (const rec of await this.d.store.list()) {
-      if (rec.Name === c.network?.mode || rec.Id === c.network?.mode) continue;
       const lease = (await this.d.store.leases(rec.Id))[c.id];
       if (!lease) continue;
+      if (rec.Name === mode || rec.Id === mode) {
+        await addRules(this.net(trace), isolationRules(this.d.root, rec));
+        if (c.networkAliases?.length && rec.Name !== DEFAULT_NETWORK) await this.setAliases(rec, c.id, c.networkAliases);
+        continue;
+      }
       const info = { config: c, pid, running: true } as ContainerInfo;
       await this.plug(trace, info, rec, lease);
     }
+    await this.refreshHosts(trace, c.id);
   }
 
   /** The source of each --link, running (Docker refuses a link to a stopped one), with its address on the default bridge. */
@@ -385,6 +395,7 @@ export class NetworkService {
    */
   async refreshHosts(trace: Tracer, starting?: string): Promise<void> {
     const recs = await this.d.store.list();
+    if (!recs.length) return;
     const leasesOf = new Map<string, Record<string, Lease & { aliases?: string[] }>>();
     for (const r of recs) leasesOf.set(r.Id, await this.d.store.leases(r.Id));
     const running = new Set<string>();
