@@ -10,7 +10,7 @@ export const FEATURES: Record<string, { landed: boolean; what: string }> = {
   namespaces: { landed: true, what: 'PID, mount, UTS, IPC and network namespaces' },
   images: { landed: true, what: 'the image store: images, tag, rmi, import, export' },
   'host-tools': { landed: true, what: "the host's own tools a lesson compares glass with: unshare, nsenter, mount, pivot_root (util-linux), ip (iproute2)" },
-  networking: { landed: false, what: 'a bridge network, published ports, links and user networks' },
+  networking: { landed: true, what: 'a bridge network, published ports, links and user networks' },
   volumes: { landed: true, what: 'volumes, bind mounts, cp, diff and commit' },
   build: { landed: false, what: 'Dockerfile builds and the build cache' },
   limits: { landed: true, what: 'cgroup limits on memory, CPU and PIDs' },
