@@ -57,6 +57,8 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       DnsOptions: c.network?.dnsOptions ?? [],
       DnsSearch: c.network?.dnsSearch ?? [],
       ExtraHosts: c.network?.extraHosts ?? null,
+      // Docker's form: "/source:/recipient/alias".
+      Links: c.links?.length ? c.links.map((l) => `/${l.name}:/${c.name}/${l.alias}`) : null,
       ...hostConfigResources(c.resources),
       ...securityInspect(c.security),
       Binds: c.mountFlags?.binds ?? null,
