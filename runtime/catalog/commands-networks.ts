@@ -125,7 +125,7 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
     kernel: [BRIDGE, STORE],
     flags: [
       { name: 'force', short: 'f', type: 'bool', summary: 'Do not prompt for confirmation' },
-      { name: 'filter', type: 'list', summary: "Provide filter values (e.g. 'until=<timestamp>')" },
+      { name: 'filter', type: 'list', summary: "Provide filter values (e.g. 'until=<timestamp>')", explain: 'label=KEY[=VALUE] or label!=KEY[=VALUE]: only networks with (or without) that label.' },
     ],
     args: [],
     interspersed: true,

@@ -346,7 +346,7 @@ export interface NetworksApi {
   /** Refused while a container is on it. */
   remove(ref: string, call?: CallOptions): Promise<void>;
   /** Removes every user network no container is on; returns their names. */
-  prune(call?: CallOptions): Promise<string[]>;
+  prune(call?: CallOptions & { filters?: string[] }): Promise<string[]>;
   connect(network: string, container: string, opts?: { aliases?: string[]; ip?: string } & CallOptions): Promise<void>;
   disconnect(network: string, container: string, opts?: { force?: boolean } & CallOptions): Promise<void>;
 }

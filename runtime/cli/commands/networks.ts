@@ -163,7 +163,7 @@ export const disconnect: Handler = async (ctx) => {
 export const prune: Handler = async (ctx) => {
   if (!bool(ctx.flags.force) && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.'))) return 0;
   try {
-    const deleted = await ctx.engine.networks.prune();
+    const deleted = await ctx.engine.networks.prune({ filters: list(ctx.flags.filter) });
     if (deleted.length) ctx.out(`Deleted Networks:\n${deleted.map((n) => `${n}\n`).join('')}\n`);
     return 0;
   } catch (e) {

@@ -212,12 +212,20 @@ export class NetworkService {
     });
   }
 
-  async prune(call?: CallOptions): Promise<string[]> {
+  /** filters: label=KEY[=VALUE], label!=KEY[=VALUE] (Docker's prune filters; `until` is not kept). */
+  async prune(call?: CallOptions & { filters?: string[] }): Promise<string[]> {
     const op = this.begin('network-prune', call);
     await this.d.ready(op);
+    const tests = (call?.filters ?? []).map((f) => {
+      const m = /^(label!?)=(.+)$/.exec(f);
+      if (!m) throw err('INVALID_ARGUMENT', `invalid filter '${f.split('=')[0]}': glass's network prune takes label=KEY[=VALUE] and label!=KEY[=VALUE]`);
+      const [k, v] = m[2]!.split(/=(.*)/s) as [string, string | undefined];
+      const has = (labels: Record<string, string>) => (v === undefined ? k in labels : labels[k] === v);
+      return (labels: Record<string, string>) => (m[1] === 'label' ? has(labels) : !has(labels));
+    });
     const deleted: string[] = [];
     for (const rec of await this.d.store.list()) {
-      if (rec.Name === DEFAULT_NETWORK) continue;
+      if (rec.Name === DEFAULT_NETWORK || !tests.every((t) => t(rec.Labels))) continue;
       try {
         await this.remove(rec.Id, call);
         deleted.push(rec.Name);
