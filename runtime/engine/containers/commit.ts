@@ -117,7 +117,7 @@ function ociMediaType(mediaType: string): string {
 export interface BuiltLayer {
   changes: Change[];
   /** The new layer, or undefined when the container changed nothing (Docker then adds an empty_layer history entry). */
-  layer?: PreparedLayer;
+  layer?: Required<PreparedLayer>;
   workDir: string;
 }
 
@@ -157,7 +157,7 @@ export async function packChanges(trace: Tracer, paths: Paths, upper: string, c:
 }
 
 /** Unpack the new layer into the directory containers of the new image will stack (overlay whiteouts, as a pulled layer's). */
-export async function unpackLayer(trace: Tracer, layer: PreparedLayer): Promise<void> {
+export async function unpackLayer(trace: Tracer, layer: Required<PreparedLayer>): Promise<void> {
   await fs.mkdir(layer.treePath, { mode: 0o755 });
   await fs.chmod(layer.treePath, 0o755);
   await unpackArchive(trace, layer.blobPath, layer.treePath, {
