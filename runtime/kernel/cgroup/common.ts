@@ -91,14 +91,17 @@ export function removeEmptyParent(fs: CgroupFs, trace: Tracer, dirs: string[]): 
 /**
  * Run `make` (which mkdirs the parent if missing, then the container's
  * cgroup), again if another process removed the empty parent in between:
- * mkdir of the child then fails with ENOENT.
+ * a mkdir of the child, or a write into the parent (its cpuset, its
+ * subtree_control), then fails with ENOENT. Once the container's own
+ * directory is in the parent, no one can remove it.
  */
 export function withParent<T>(make: () => T): T {
   for (let attempt = 0; ; attempt++) {
     try {
       return make();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw e;
+      const errno = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { errno?: unknown }).errno === 'ENOENT';
+      if (!errno || attempt >= 20) throw e;
     }
   }
 }
