@@ -104,11 +104,10 @@ export async function pullImage(store: ImageStore, ref: string, opts: PullOption
     signal: opts.signal,
   });
 
-  progress({ id: name.digest ?? name.tag, status: `Pulling from ${name.path}` });
-
   try {
-    // 1. The manifest (through the index, if the tag names one).
+    // 1. The manifest (through the index, if the tag names one). Docker says "Pulling from" once the registry has answered with one.
     const top = await fetchManifest(client, name, manifestReference(name), name.digest, trace);
+    progress({ id: name.digest ?? name.tag, status: `Pulling from ${name.path}` });
     let manifestBytes = top.bytes;
     let manifestDigest = top.digest;
     let manifestMediaType = top.doc.mediaType;
