@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KernelError } from '../errors.js';
 import { report, stepSync, type Tracer } from '../step.js';
 import type { ContainerCgroup } from './driver.js';
 import type { CgroupFs } from './fs.js';
@@ -100,7 +101,7 @@ export function withParent<T>(make: () => T): T {
     try {
       return make();
     } catch (e) {
-      const errno = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as { errno?: unknown }).errno === 'ENOENT';
+      const errno = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e instanceof KernelError && e.errno === 'ENOENT');
       if (!errno || attempt >= 20) throw e;
     }
   }

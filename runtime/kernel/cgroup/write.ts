@@ -26,7 +26,7 @@ export function writeFile(ctx: ControllerContext, dir: string, file: string, val
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       // The errno stays on the error: a create racing the removal of glass's parent cgroup retries on ENOENT (common.ts withParent).
-      throw Object.assign(new KernelError('KERNEL', `the kernel refused ${text} for ${path} (${code}): ${refusalHint(file, code)}`), { errno: code });
+      throw new KernelError('KERNEL', `the kernel refused ${text} for ${path} (${code}): ${refusalHint(file, code)}`, 125, code);
     }
   });
 }
