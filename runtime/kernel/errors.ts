@@ -20,6 +20,8 @@ export class KernelError extends Error {
     readonly code: KernelErrorCode,
     message: string,
     readonly exitCode: number = 125,
+    /** The system call's error (ENOENT, EBUSY...) behind it, when there was one. */
+    readonly errno?: string,
   ) {
     super(message);
     this.name = 'KernelError';

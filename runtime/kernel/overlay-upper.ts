@@ -356,37 +356,3 @@ async function setTime(path: string, ns: bigint): Promise<void> {
   const t = Number(ns / 1000n) / 1e6; // seconds, microsecond precision
   await fs.lutimes(path, t, t);
 }
-
-/**
- * A layer directory's size as Docker's overlay2 driver measures it
- * (`directory.Size`): the sizes of everything but directories, a file with
- * several hard links counted once. What `docker history` shows per layer.
- */
-export async function layerDirSize(dir: string): Promise<number> {
-  let total = 0;
-  const seen = new Set<bigint>();
-  const walk = async (d: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = await fs.readdir(d);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const full = join(d, name);
-      const st = await fs.lstat(full, { bigint: true }).catch(() => undefined);
-      if (!st) continue;
-      if (st.isDirectory()) {
-        await walk(full);
-        continue;
-      }
-      if (st.nlink > 1n) {
-        if (seen.has(st.ino)) continue;
-        seen.add(st.ino);
-      }
-      total += Number(st.size);
-    }
-  };
-  await walk(dir);
-  return total;
-}

@@ -1,6 +1,6 @@
 import { promises as fs, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
-import { shellJoin } from './archive.js';
+import { shellJoin, unpackArchive, type UnpackOptions } from './archive.js';
 import { KernelError } from './errors.js';
 import { step, type Tracer } from './step.js';
 
@@ -101,4 +101,18 @@ export async function convertWhiteouts(trace: Tracer, layerDir: string): Promise
   };
   await walk(layerDir);
   return result;
+}
+
+/**
+ * A layer tar made into a layer directory, as overlayfs stacks it: a fresh
+ * directory (0755, whatever the umask), the tar unpacked into it with its
+ * members checked (unpackArchive), then its OCI whiteouts made overlay ones.
+ * What load and commit do with each layer; pull does the same while the
+ * layer streams in.
+ */
+export async function unpackLayerDir(trace: Tracer, src: string, layerDir: string, opts: UnpackOptions = {}): Promise<void> {
+  await fs.mkdir(layerDir, { mode: 0o755 });
+  await fs.chmod(layerDir, 0o755);
+  await unpackArchive(trace, src, layerDir, opts);
+  await convertWhiteouts(trace, layerDir);
 }

@@ -31,10 +31,13 @@ describe.skipIf(!isRoot)('bad input', () => {
   });
 
   it('unknown image → 125 with a hint', async () => {
-    const r = await glass(root, ['run', 'nosuchimage', 'true']);
+    // Not here, so run pulls it, as Docker does: from a registry on loopback that is not there (port 2 is closed), so no traffic leaves the host.
+    const r = await glass(root, ['run', '127.0.0.1:2/nosuchimage', 'true']);
     expect(r.exitCode).toBe(125);
-    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(r.stderr).toMatch(/nosuchimage/);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe("Unable to find image '127.0.0.1:2/nosuchimage:latest' locally");
+    expect(lines[1]).toMatch(/127\.0\.0\.1:2.*connection refused/);
     const bad = await glass(root, ['run', 'Bad Name', 'true']);
     expect(bad.exitCode).toBe(125);
     expect(bad.stderr).toMatch(/invalid reference format/);

@@ -262,6 +262,25 @@ describe("glass's parent cgroup: made by the first container, removed with the l
     expect(raced).toBe(true);
     expect(existsSync(join(parent, 'glass-c'))).toBe(true);
   });
+
+  it('makes it again when the parent goes between its mkdir and the write into it (a wrapped ENOENT)', () => {
+    const driver = v2WithParent();
+    const parent = join(tree, 'glass');
+    let raced = false;
+    const write = fs.write;
+    fs.write = (path, data) => {
+      // Another glass removes the parent, still empty, just before this one hands the controllers down in it.
+      if (!raced && path === join(parent, 'cgroup.subtree_control')) {
+        raced = true;
+        rmSync(parent, { recursive: true });
+      }
+      write(path, data);
+    };
+    driver.create(trace, 'glass-d');
+    fs.write = write;
+    expect(raced).toBe(true);
+    expect(existsSync(join(parent, 'glass-d'))).toBe(true);
+  });
 });
 
 describe('cgroup v1 driver on a fake hybrid tree', () => {

@@ -340,7 +340,7 @@ describe.skipIf(!isRoot)('image store (root)', () => {
       expect(steps.map((s) => s.title)).toEqual([
         "Store the tarball as the image's layer",
         'Unpack the imported filesystem into a layer directory',
-        'Keep the unpacked layer as a layer directory',
+        `Keep layer ${img.config.rootfs.diff_ids[0]!.slice(7, 19)} as a layer directory (an overlay lowerdir)`,
         `Store image ${img.id.slice(7, 19)} in the OCI layout as hello:latest`,
       ]);
       expect(steps[1]!.command).toMatch(/^tar --numeric-owner --same-owner --same-permissions --xattrs '--xattrs-include=\*' -C \S+\/rootfs -xf \S+\/layer\.tar$/);

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { packDirectory, unpackArchive } from '../../kernel/archive.js';
+import { packDirectory } from '../../kernel/archive.js';
 import { openLowerView, readUpperDir, stageOciLayer, type LayerEntry } from '../../kernel/overlay-upper.js';
 import { report, type Tracer } from '../../kernel/step.js';
-import { convertWhiteouts } from '../../kernel/whiteouts.js';
+import { unpackLayerDir } from '../../kernel/whiteouts.js';
 import { applyChanges } from '../images/changes.js';
 import { MEDIA, hexOf, type Descriptor, type PreparedImage, type PreparedLayer } from '../images/oci.js';
 import type { ImageRecord, ImageRunConfig, OciImageConfig } from '../images/types.js';
@@ -117,7 +117,7 @@ function ociMediaType(mediaType: string): string {
 export interface BuiltLayer {
   changes: Change[];
   /** The new layer, or undefined when the container changed nothing (Docker then adds an empty_layer history entry). */
-  layer?: PreparedLayer;
+  layer?: Required<PreparedLayer>;
   workDir: string;
 }
 
@@ -157,14 +157,11 @@ export async function packChanges(trace: Tracer, paths: Paths, upper: string, c:
 }
 
 /** Unpack the new layer into the directory containers of the new image will stack (overlay whiteouts, as a pulled layer's). */
-export async function unpackLayer(trace: Tracer, layer: PreparedLayer): Promise<void> {
-  await fs.mkdir(layer.treePath, { mode: 0o755 });
-  await fs.chmod(layer.treePath, 0o755);
-  await unpackArchive(trace, layer.blobPath, layer.treePath, {
+export async function unpackLayer(trace: Tracer, layer: Required<PreparedLayer>): Promise<void> {
+  await unpackLayerDir(trace, layer.blobPath, layer.treePath, {
     title: 'Unpack the new layer into a layer directory',
     why: 'Containers of the new image stack this directory under their own upperdir, like every other layer: the tar is unpacked once, whiteout files turned back into overlay whiteouts.',
   });
-  await convertWhiteouts(trace, layer.treePath);
 }
 
 /** The prepared image: the parent's layers (already stored: reused, never copied) plus the new one, and the merged config. */

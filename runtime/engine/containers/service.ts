@@ -410,6 +410,13 @@ export class ContainerService implements ContainersApi {
         // The sources must be there (a -v bind's is made again); the shim mounts them (native/volumes.c).
         name: 'volumes',
         prepare: (ctx) => checkSources(ctx.trace, c.mounts ?? []),
+        // Docker's volume `mount` events, before the container may run (and exit: the shim records `unmount` then).
+        atPid: () => {
+          for (const m of c.mounts ?? []) {
+            if (m.type !== 'volume' || !m.name) continue;
+            this.d.events.record('volume', 'mount', m.name, { container: id, destination: m.destination, driver: 'local', propagation: m.propagation, 'read/write': String(!m.readOnly) });
+          }
+        },
       },
       {
         name: 'cgroup',
@@ -466,10 +473,6 @@ export class ContainerService implements ContainersApi {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       // The shim recorded `start` itself when the exec succeeded (before any `die`).
-      for (const m of c.mounts ?? []) {
-        if (m.type !== 'volume' || !m.name) continue;
-        this.d.events.record('volume', 'mount', m.name, { container: id, destination: m.destination, driver: 'local', propagation: m.propagation, 'read/write': String(!m.readOnly) });
-      }
       return { id, attachment };
     } catch (e) {
       forgetRun(dir);

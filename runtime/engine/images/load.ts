@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { detectCompression, digestingStream, peekStream, shellJoin, unpackArchive } from '../../kernel/archive.js';
+import { detectCompression, digestingStream, peekStream, shellJoin } from '../../kernel/archive.js';
 import { decompressWithTool } from '../../kernel/decompress.js';
 import { report, type Tracer } from '../../kernel/step.js';
-import { convertWhiteouts } from '../../kernel/whiteouts.js';
+import { unpackLayerDir } from '../../kernel/whiteouts.js';
 import { GlassError, isGlassError } from '../errors.js';
 import { makeScratchDir } from '../state/scratch.js';
 import { parseDockerManifest } from './docker-archive.js';
@@ -376,10 +376,8 @@ async function prepareLayer(
     });
     return prepared;
   }
-  await fs.mkdir(treePath, { mode: 0o755 });
-  await fs.chmod(treePath, 0o755);
   try {
-    await unpackArchive(trace, file.path, treePath, {
+    await unpackLayerDir(trace, file.path, treePath, {
       label: `layer ${file.name} of ${label}`,
       title: `Unpack layer ${shortId(diffId)} into a layer directory`,
       why: 'Containers use a layer through overlayfs, which stacks plain directories: the tar is unpacked once, keeping owners, modes and device files, after checking that no member lands outside.',
@@ -388,7 +386,6 @@ async function prepareLayer(
     if (isGlassError(e)) throw new ArchiveError(`${label}: ${e.message}`);
     throw e;
   }
-  await convertWhiteouts(trace, treePath);
   return prepared;
 }
 

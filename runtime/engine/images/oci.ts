@@ -123,8 +123,11 @@ export interface PreparedImage {
   manifestBytes?: Buffer;
   manifestMediaType?: string;
   layers: PreparedLayer[];
-  /** The scratch directory; whatever was not moved into the store is removed with it. */
-  workDir: string;
+  /**
+   * The scratch directory; whatever was not moved into the store is removed
+   * with it. Absent: the caller removes its own scratch (pull does).
+   */
+  workDir?: string;
 }
 
 export interface PreparedLayer {
@@ -132,10 +135,10 @@ export interface PreparedLayer {
   descriptor: Descriptor;
   /** sha256 of the uncompressed tar: names the unpacked tree in layers/. */
   diffId: string;
-  /** The blob file, to be moved to blobs/sha256/<hex>. */
-  blobPath: string;
-  /** The unpacked tree, to be moved to layers/<diff_id hex>. */
-  treePath: string;
+  /** The blob file, to be moved to blobs/sha256/<hex>; absent when the store had the blob already. */
+  blobPath?: string;
+  /** The unpacked tree, to be moved to layers/<diff_id hex>; absent when the store had the layer already. */
+  treePath?: string;
 }
 
 /** The OCI (Go) name of this machine's CPU architecture. */

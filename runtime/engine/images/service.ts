@@ -7,7 +7,6 @@ import type { ImageInspect } from './inspect.js';
 import { loadImages, type LoadedImage, type LoadOptions } from './load.js';
 import { saveImages, type SavedImage } from './save.js';
 import { referenceMatcher } from './match.js';
-import { layerDirSize } from '../../kernel/overlay-upper.js';
 import type { CommitOptions } from '../containers/commit.js';
 import { imageHistory, type ImageHistoryItem } from './history.js';
 import type { ImageStore } from './store.js';
@@ -186,7 +185,7 @@ export class ImageService implements ImagesApi {
     await this.begin('history', call);
     const image = await this.d.store.lookup(ref);
     if (!image) throw new GlassError('NO_SUCH_IMAGE', `No such image: ${ref}`);
-    const sizes = await Promise.all(image.layerDirs.map((d) => layerDirSize(d)));
+    const sizes = await Promise.all(image.layerDirs.map((d) => directorySize(d)));
     const all = new Map((await this.d.store.list()).map((i) => [i.id, i]));
     return imageHistory(image, sizes, (id) => all.get(id));
   }

@@ -57,22 +57,6 @@ interface StoredImage {
   manifests: { digest: string; manifest: OciManifest }[];
 }
 
-/** An image downloaded and unpacked in a scratch directory, ready for installPulled. */
-export interface PulledImage {
-  manifestBytes: Buffer;
-  manifestDigest: string;
-  /** The manifest's media type as the registry sent it (OCI or Docker schema 2). */
-  manifestMediaType: string;
-  configBytes: Buffer;
-  configDigest: string;
-  /** Every layer, bottom first; blobPath/treePath absent for what the store already has. */
-  layers: { digest: string; diffId: string; blobPath?: string; treePath?: string }[];
-  /** "name:tag" to point at the image (absent for a pull by digest). */
-  tag?: string;
-  /** "name@sha256:<digest pulled>". */
-  repoDigest: string;
-}
-
 interface Match {
   image: StoredImage;
   /** Set when the reference named a tag rather than an ID. */
@@ -374,20 +358,19 @@ export class ImageStore {
           for (const layer of prepared.layers) {
             const blob = this.paths.blob(layer.descriptor.digest);
             if (!(await exists(blob))) {
+              // A caller that found the blob already stored did not fetch it again; if it left meanwhile, say so.
+              if (!layer.blobPath || !(await exists(layer.blobPath))) throw layerGone(layer.descriptor.digest);
               await fs.rename(layer.blobPath, blob);
               added.push(blob);
             }
             const tree = this.paths.layer(hexOf(layer.diffId));
             if (!(await exists(tree))) {
-              // A caller that found the layer already stored did not unpack it again; if it left meanwhile, say so.
-              if (!(await exists(layer.treePath))) {
-                throw new GlassError('NO_SUCH_IMAGE', `layer ${shortId(layer.diffId)} left the store while this image was being stored (an rmi at the same time?): run the command again`);
-              }
+              if (!layer.treePath || !(await exists(layer.treePath))) throw layerGone(layer.descriptor.digest);
               await fs.rename(layer.treePath, tree);
               added.push(tree);
               report(this.trace, {
-                title: 'Keep the unpacked layer as a layer directory',
-                why: 'Containers stack this directory (read-only) under their own writable layer with overlayfs; keeping it means the layer is never unpacked again.',
+                title: `Keep layer ${shortId(layer.diffId)} as a layer directory (an overlay lowerdir)`,
+                why: 'Containers of this image stack this directory, read-only, under their own writable layer with overlayfs (lowerdir=...); it is named by the diff_id, the sha256 of the uncompressed tar, so it is unpacked once however many images share it.',
                 command: `mv ${layer.treePath} ${tree}`,
               });
             }
@@ -397,10 +380,9 @@ export class ImageStore {
             if (put.created) added.push(this.paths.blob(put.digest));
           }
           const catalog = await loadCatalog(this.paths);
-          if (!catalog.manifests.some((m) => m.digest === manifestDigest)) {
-            const mediaType = prepared.manifestMediaType ?? MEDIA.manifest;
-            catalog.manifests.push({ mediaType, digest: manifestDigest, size: manifestBytes.length });
-          }
+          const known = catalog.manifests.find((m) => m.digest === manifestDigest);
+          if (known) known.mediaType = prepared.manifestMediaType ?? known.mediaType;
+          else catalog.manifests.push({ mediaType: prepared.manifestMediaType ?? MEDIA.manifest, digest: manifestDigest, size: manifestBytes.length });
           for (const t of tags) {
             const before = catalog.tags.get(t);
             if (before && before !== manifestDigest) {
@@ -417,7 +399,9 @@ export class ImageStore {
       });
       report(this.trace, {
         title: `Store image ${shortId(configDesc.digest)} in the OCI layout${tags.length ? ` as ${tags.join(', ')}` : ''}`,
-        why: "An OCI image is content-addressed blobs: the layer tars, a config (how to run it; its sha256 is the image ID) and a manifest listing both. index.json and repositories.json map names to manifests.",
+        why: prepared.manifestBytes
+          ? "The manifest and config are kept byte for byte as they came: their sha256 digests are the image's identity (the config's is the image ID, the manifest's the digest `pull NAME@sha256:...` asks for), so any change would make it another image."
+          : "An OCI image is content-addressed blobs: the layer tars, a config (how to run it; its sha256 is the image ID) and a manifest listing both. index.json and repositories.json map names to manifests.",
         command: `sha256sum layer.tar config.json manifest.json   # each is stored as ${join(this.paths.oci, 'blobs/sha256/<its sha256>')}`,
       });
 
@@ -426,72 +410,8 @@ export class ImageStore {
       if (!image) throw noSuchImage(configDesc.digest); // removed by another process in between
       return { image: image.record, retagged };
     } finally {
-      await fs.rm(prepared.workDir, { recursive: true, force: true });
+      if (prepared.workDir) await fs.rm(prepared.workDir, { recursive: true, force: true });
     }
-  }
-
-  /**
-   * Store an image pulled from a registry, keeping the registry's manifest and
-   * config bytes exactly as they came (their digests are what the registry and
-   * every other client know the image by, so push, save and a later pull give
-   * the same digests). Layers already in the store are reused; new ones are
-   * moved in from the pull's scratch directory. Names it `tag` (if any) and
-   * records `repoDigest` ("name@sha256:..."). Returns the image and the
-   * manifest `tag` pointed to before (to tell "up to date" from "newer").
-   */
-  async installPulled(pulled: PulledImage): Promise<{ record: ImageRecord; previous?: string }> {
-    let previous: string | undefined;
-    await this.locked(async () => {
-      const added: string[] = [];
-      try {
-        for (const layer of pulled.layers) {
-          const blob = this.paths.blob(layer.digest);
-          const tree = this.paths.layer(hexOf(layer.diffId));
-          if (!(await exists(blob))) {
-            if (!layer.blobPath) throw layerGone(layer.digest);
-            await fs.rename(layer.blobPath, blob);
-            added.push(blob);
-          }
-          if (!(await exists(tree))) {
-            if (!layer.treePath) throw layerGone(layer.digest);
-            await fs.rename(layer.treePath, tree);
-            added.push(tree);
-            report(this.trace, {
-              title: `Keep layer ${layer.digest.slice(7, 19)} as a layer directory (an overlay lowerdir)`,
-              why: 'Containers of this image stack this directory, read-only, under their own writable layer with overlayfs (lowerdir=...); it is named by the diff_id, the sha256 of the uncompressed tar, so it is unpacked once however many images share it.',
-              command: `mv ${layer.treePath} ${tree}`,
-            });
-          }
-        }
-        for (const [digest, bytes] of [[pulled.configDigest, pulled.configBytes], [pulled.manifestDigest, pulled.manifestBytes]] as const) {
-          const put = await putBlob(this.paths, bytes);
-          if (put.digest !== digest) throw new GlassError('DIGEST_MISMATCH', `content of ${digest} changed while pulling (it hashes to ${put.digest})`);
-          if (put.created) added.push(this.paths.blob(put.digest));
-        }
-        const catalog = await loadCatalog(this.paths);
-        const known = catalog.manifests.find((m) => m.digest === pulled.manifestDigest);
-        if (known) known.mediaType = pulled.manifestMediaType;
-        else catalog.manifests.push({ mediaType: pulled.manifestMediaType, digest: pulled.manifestDigest, size: pulled.manifestBytes.length });
-        if (pulled.tag) {
-          previous = catalog.tags.get(pulled.tag);
-          catalog.tags.set(pulled.tag, pulled.manifestDigest);
-        }
-        catalog.tags.set(pulled.repoDigest, pulled.manifestDigest);
-        await saveCatalog(this.paths, catalog);
-      } catch (e) {
-        for (const path of added) await fs.rm(path, { recursive: true, force: true });
-        throw e;
-      }
-    });
-    report(this.trace, {
-      title: `Store image ${shortId(pulled.configDigest)} as ${[pulled.tag, pulled.repoDigest].filter(Boolean).join(' and ')}`,
-      why: "The manifest and config are kept byte for byte as the registry sent them: their sha256 digests are the image's identity (the config's is the image ID, the manifest's the digest `docker pull NAME@sha256:...` asks for), so any change would make it another image.",
-      command: `curl -o ${this.paths.blob(pulled.manifestDigest)} .../manifests/${pulled.manifestDigest}   # and the config likewise, each under its sha256`,
-    });
-    const { images } = await this.snapshot();
-    const image = images.find((i) => i.record.id === pulled.configDigest);
-    if (!image) throw noSuchImage(pulled.configDigest); // removed by another process in between
-    return { record: image.record, previous };
   }
 
   /** Whether a blob is in the store. */
@@ -591,7 +511,7 @@ export class ImageStore {
 }
 
 function layerGone(digest: string): GlassError {
-  return new GlassError('REGISTRY_ERROR', `layer ${digest.slice(7, 19)} was removed from the store while the pull ran (an rmi at the same time?): pull again`);
+  return new GlassError('NO_SUCH_IMAGE', `layer ${digest.slice(7, 19)} left the store while this image was being stored (an rmi at the same time?): run the command again`);
 }
 
 /** The manifest a source name (name:tag or name@digest) points to, if it is a name the catalog has. */

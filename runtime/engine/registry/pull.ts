@@ -8,8 +8,8 @@ import { shellJoin, unpackArchive } from '../../kernel/archive.js';
 import { report, silentTracer, step, type Tracer } from '../../kernel/step.js';
 import { convertWhiteouts } from '../../kernel/whiteouts.js';
 import { GlassError, isGlassError } from '../errors.js';
-import { hexOf, sha256, type Descriptor } from '../images/oci.js';
-import type { ImageStore, PulledImage } from '../images/store.js';
+import { hexOf, sha256, type Descriptor, type PreparedLayer } from '../images/oci.js';
+import type { ImageStore } from '../images/store.js';
 import type { OciImageConfig } from '../images/types.js';
 import { makeScratchDir } from '../state/scratch.js';
 import type { RegistryAuth } from './auth.js';
@@ -104,11 +104,10 @@ export async function pullImage(store: ImageStore, ref: string, opts: PullOption
     signal: opts.signal,
   });
 
-  progress({ id: name.digest ?? name.tag, status: `Pulling from ${name.path}` });
-
   try {
-    // 1. The manifest (through the index, if the tag names one).
+    // 1. The manifest (through the index, if the tag names one). Docker says "Pulling from" once the registry has answered with one.
     const top = await fetchManifest(client, name, manifestReference(name), name.digest, trace);
+    progress({ id: name.digest ?? name.tag, status: `Pulling from ${name.path}` });
     let manifestBytes = top.bytes;
     let manifestDigest = top.digest;
     let manifestMediaType = top.doc.mediaType;
@@ -150,15 +149,18 @@ export async function pullImage(store: ImageStore, ref: string, opts: PullOption
 
     // Already here under this name: nothing to fetch, nothing to say per layer.
     const current = await store.manifestOf(tag ?? repoDigest);
-    const layers: PulledImage['layers'] = [];
+    const layers: PreparedLayer[] = [];
     const needs: { index: number; blob: boolean; tree: boolean }[] = [];
     for (const [i, l] of manifest.layers.entries()) {
       const blob = !(await store.hasBlob(l.digest));
       const tree = !(await store.hasLayer(diffIds[i]!));
-      layers.push({ digest: l.digest, diffId: diffIds[i]! });
+      layers.push({ descriptor: { mediaType: l.mediaType, digest: l.digest, size: l.size }, diffId: diffIds[i]! });
       if (blob || tree) needs.push({ index: i, blob, tree });
     }
     const upToDate = current === manifestDigest && needs.length === 0;
+    // 5. Into the store: the manifest and config bytes exactly as they came, named by the tag and the repository digest.
+    const install = () =>
+      store.installPrepared({ config, configBytes, manifestBytes, manifestMediaType, layers }, [...(tag ? [tag] : []), repoDigest]);
     if (!upToDate) {
       for (const [i, l] of manifest.layers.entries()) {
         if (!needs.some((n) => n.index === i)) progress({ id: shortDigest(l.digest), status: 'Already exists' });
@@ -213,14 +215,13 @@ export async function pullImage(store: ImageStore, ref: string, opts: PullOption
           if (opts.signal?.aborted) throw new GlassError('REGISTRY_ERROR', `the pull of ${shownRef} was cancelled; nothing was stored`);
           throw cause;
         }
-        // 5. Into the store.
-        await installAll(store, { manifestBytes, manifestDigest, manifestMediaType, configBytes, configDigest: manifest.config.digest, layers, tag, repoDigest });
+        await install();
       } finally {
         opts.signal?.removeEventListener('abort', onAbort);
         await fs.rm(workDir, { recursive: true, force: true });
       }
     } else {
-      await installAll(store, { manifestBytes, manifestDigest, manifestMediaType, configBytes, configDigest: manifest.config.digest, layers, tag, repoDigest });
+      await install();
     }
 
     const shown = tag ?? repoDigest;
@@ -231,10 +232,6 @@ export async function pullImage(store: ImageStore, ref: string, opts: PullOption
   } catch (e) {
     throw describePullError(e, name, opts);
   }
-}
-
-async function installAll(store: ImageStore, pulled: PulledImage): Promise<void> {
-  await store.installPulled(pulled);
 }
 
 const shortDigest = (digest: string) => hexOf(digest).slice(0, 12);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KernelError } from '../errors.js';
 import { report, stepSync, type Tracer } from '../step.js';
 import type { ContainerCgroup } from './driver.js';
 import type { CgroupFs } from './fs.js';
@@ -91,14 +92,17 @@ export function removeEmptyParent(fs: CgroupFs, trace: Tracer, dirs: string[]): 
 /**
  * Run `make` (which mkdirs the parent if missing, then the container's
  * cgroup), again if another process removed the empty parent in between:
- * mkdir of the child then fails with ENOENT.
+ * a mkdir of the child, or a write into the parent (its cpuset, its
+ * subtree_control), then fails with ENOENT. Once the container's own
+ * directory is in the parent, no one can remove it.
  */
 export function withParent<T>(make: () => T): T {
   for (let attempt = 0; ; attempt++) {
     try {
       return make();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw e;
+      const errno = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e instanceof KernelError && e.errno === 'ENOENT');
+      if (!errno || attempt >= 20) throw e;
     }
   }
 }

@@ -25,7 +25,8 @@ export function writeFile(ctx: ControllerContext, dir: string, file: string, val
       ctx.fs.write(path, text);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new KernelError('KERNEL', `the kernel refused ${text} for ${path} (${code}): ${refusalHint(file, code)}`);
+      // The errno stays on the error: a create racing the removal of glass's parent cgroup retries on ENOENT (common.ts withParent).
+      throw new KernelError('KERNEL', `the kernel refused ${text} for ${path} (${code}): ${refusalHint(file, code)}`, 125, code);
     }
   });
 }
