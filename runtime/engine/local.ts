@@ -71,6 +71,7 @@ export class LocalEngine implements Engine {
       cgroups: () => (driver ??= cgroupDriver()),
       ready,
       removeCommand: opts.removeCommand ?? defaultRemoveCommand(this.paths.root),
+      reconcileCommand: opts.removeCommand ? undefined : defaultReconcileCommand(this.paths.root),
       volumeStore,
       volumes: () => this.volumes,
       userNetworks: () => this.networks,
@@ -142,6 +143,12 @@ export class LocalEngine implements Engine {
 }
 
 /** The installed CLI removes a detached --rm container when its shim says it exited. */
+/** `glass ps -q`: the cheapest glass command, run for what every command does first (reconcile exited containers). */
+function defaultReconcileCommand(root: string): string[] | undefined {
+  const rm = defaultRemoveCommand(root);
+  return rm ? [...rm.slice(0, 3), 'ps', '-q'] : undefined;
+}
+
 function defaultRemoveCommand(root: string): string[] | undefined {
   try {
     const cli = join(installRoot(), 'bin', 'glass');

@@ -15,17 +15,45 @@ import {
  * test (test/integration/net-kernel.test.ts) runs them for real.
  */
 function fake(answer: (argv: string[]) => Partial<RunResult> | undefined = () => undefined) {
+  /** Every command as a learner would type it (a batch's lines each on their own). */
   const calls: string[] = [];
+  /** The processes really started (a batch is one). */
+  const processes: string[] = [];
   const steps: Step[] = [];
+  const one = (argv: string[]): RunResult => {
+    calls.push(shellCommand(argv));
+    return { stdout: '', stderr: '', exitCode: 0, ...answer(argv) };
+  };
   const ctx: NetContext = {
     trace: (s) => steps.push(s),
-    run: async (argv) => {
-      calls.push(shellCommand(argv));
-      return { stdout: '', stderr: '', exitCode: 0, ...answer([...argv]) };
+    run: async (argv, input) => {
+      processes.push(shellCommand(argv));
+      const lines = (input ?? '').split('\n').filter(Boolean);
+      if (argv.includes('-batch')) {
+        // ip -force -batch -: each line is `ip <line>` (in the same namespace); failures are reported by line number.
+        const prefix = argv.slice(0, argv.indexOf('ip'));
+        let stderr = '';
+        lines.forEach((l, i) => {
+          const r = one([...prefix, 'ip', ...l.split(' ')]);
+          if (r.exitCode !== 0) stderr += `${r.stderr.trim()}\nCommand failed -:${i + 1}\n`;
+        });
+        return { stdout: '', stderr, exitCode: stderr ? 1 : 0 };
+      }
+      if (argv[0] === 'iptables-restore') {
+        // One transaction: every line as the iptables command it stands for; any failure refuses the whole batch.
+        let table = '';
+        let failed = false;
+        for (const l of lines) {
+          if (l.startsWith('*')) table = l.slice(1);
+          else if (l !== 'COMMIT') failed = one(['iptables', '-w', '-t', table, ...tokenize(l)]).exitCode !== 0 || failed;
+        }
+        return { stdout: '', stderr: failed ? 'iptables-restore: line 2 failed\n' : '', exitCode: failed ? 1 : 0 };
+      }
+      return one([...argv]);
     },
   };
   const done = () => steps.filter((s) => s.phase === 'done').map((s) => s.command);
-  return { ctx, calls, steps, done };
+  return { ctx, calls, processes, steps, done };
 }
 
 const ROUTES = JSON.stringify([
@@ -94,6 +122,8 @@ describe('links', () => {
       `${ns} ip route add default via 172.18.0.1 dev eth0`,
     ]);
     expect(f.done()).toEqual(f.calls); // every command is a Step a learner sees
+    // ...and they ran as three processes: the bridge, the host end of the veth, the container's end.
+    expect(f.processes).toEqual(['ip -force -batch -', 'ip -force -batch -', `${ns} ip -force -batch -`]);
     for (const s of f.steps) expect(s.title.length && s.why.length).toBeTruthy();
   });
 
@@ -199,11 +229,27 @@ describe('iptables', () => {
     expect(ruleArgv('-I', { ...masq, position: 1 }).slice(4, 7)).toEqual(['-I', 'GLASS-POSTROUTING', '1']);
   });
 
-  it('with the chains and jumps there and the rule too: adds nothing (-C before -A)', async () => {
+  it('with the chains and jumps there and the rule too (as iptables-save spells it): adds nothing, one process', async () => {
     const f = fake((argv) => (argv[0] === 'iptables-save' ? { stdout: GLASS_SAVE } : undefined));
-    await addRules(f.ctx, [{ table: 'nat', chain: 'GLASS-POSTROUTING', args: ['-s', '172.18.0.0/16', '!', '-o', 'gl0a1b2c', '-j', 'MASQUERADE'], tag: '0a1b2c', title: 't', why: 'w' }]);
-    expect(f.calls).toEqual(['iptables-save', "iptables -w -t nat -C GLASS-POSTROUTING -s 172.18.0.0/16 '!' -o gl0a1b2c -j MASQUERADE -m comment --comment glass:0a1b2c"]);
+    await addRules(f.ctx, [
+      { table: 'nat', chain: 'GLASS-POSTROUTING', args: ['-s', '172.18.0.0/16', '!', '-o', 'gl0a1b2c', '-j', 'MASQUERADE'], tag: '0a1b2c', title: 't', why: 'w' },
+      { table: 'nat', chain: 'GLASS-DNAT', args: ['-d', '127.0.0.1', '-p', 'tcp', '--dport', '8080', '-j', 'DNAT', '--to-destination', '172.18.0.2:80'], tag: '0a1b2c:4f1e2d3c4b5a', title: 't', why: 'w' },
+    ]);
+    expect(f.processes).toEqual(['iptables-save']);
     expect(f.done()).toEqual([]);
+  });
+
+  it('adds what is missing in one iptables-restore; a refused batch is retried rule by rule, so the failing one is named', async () => {
+    const f = fake((argv) => (argv[0] === 'iptables-save' ? { stdout: GLASS_SAVE } : undefined));
+    await addRules(f.ctx, [{ table: 'nat', chain: 'GLASS-POSTROUTING', args: ['-s', '172.20.0.0/16', '!', '-o', 'gl0a1b2d', '-j', 'MASQUERADE'], tag: '0a1b2c', title: 't', why: 'w' }]);
+    expect(f.processes).toEqual(['iptables-save', 'iptables-restore -w --noflush']);
+    expect(f.done()).toEqual(["iptables -w -t nat -A GLASS-POSTROUTING -s 172.20.0.0/16 '!' -o gl0a1b2d -j MASQUERADE -m comment --comment glass:0a1b2c"]);
+    const bad = fake((argv) => (argv[0] === 'iptables-save' ? { stdout: GLASS_SAVE } : argv.includes('NOPE') ? { exitCode: 2, stderr: "iptables v1.8.9 (nf_tables): Couldn't load target `NOPE'\n" } : undefined));
+    await expect(addRules(bad.ctx, [
+      { table: 'filter', chain: 'GLASS-FORWARD', args: ['-i', 'gl0a1b2c', '-j', 'ACCEPT'], tag: '0a1b2c', title: 'ok', why: 'w' },
+      { table: 'filter', chain: 'GLASS-FORWARD', args: ['-i', 'gl0a1b2c', '-j', 'NOPE'], tag: '0a1b2c', title: 'bad', why: 'w' },
+    ])).rejects.toThrow("Couldn't load target `NOPE'");
+    expect(bad.steps.filter((s) => s.phase === 'failed').map((s) => s.title)).toEqual(['bad']);
   });
 
   it('removes a container\'s rules by tag, exactly as listed; the chains stay while another root has rules', async () => {

@@ -57,7 +57,7 @@ import type { VolumeStore } from '../volumes/store.js';
 import type { VolumeService } from '../volumes/service.js';
 import { checkSources, makeMounts, mountFor, mountSpecPairs, planMounts, type ContainerMount } from '../volumes/mounts.js';
 import { prefillVolumes } from '../../shim/prefill.js';
-import { NetworkStore } from '../networks/store.js';
+import { DEFAULT_NETWORK, NetworkStore } from '../networks/store.js';
 import { parseNetworkOptions, isBuiltinMode } from '../networks/config.js';
 import { modeOf, networkStage, releaseContainerNetworks } from '../networks/stage.js';
 import type { NetworkService } from '../networks/service.js';
@@ -80,6 +80,8 @@ export interface ContainerDeps {
   ready: (op: Operation) => Promise<void>;
   /** argv (without the id) the shim runs to remove a detached --rm container when it exits. */
   removeCommand?: string[];
+  /** Any glass command on this root (it reconciles first): the exit hook of a container with published ports or on a user network. */
+  reconcileCommand?: string[];
   /** Volumes: the store (create makes them) and the service (rm -v removes anonymous ones). */
   volumeStore: VolumeStore;
   volumes: () => VolumeService;
@@ -376,7 +378,10 @@ export class ContainerService implements ContainersApi {
     // An --rm container is removed by its shim's exit hook, unless an attached
     // caller promises to remove it itself once it has the exit code (and is
     // still there to keep that promise when the container exits).
-    const hook = c.autoRemove && this.d.removeCommand ? [...this.d.removeCommand, id] : undefined;
+    // Otherwise, a container whose exit the host must answer at once (its
+    // published ports' rules, its user-network peers' /etc/hosts) gets a hook
+    // that runs any glass command: every command first reconciles what exited.
+    const hook = c.autoRemove && this.d.removeCommand ? [...this.d.removeCommand, id] : needsExitCleanup(c) ? this.d.reconcileCommand : undefined;
     let attachment: Attachment | undefined;
     // --link: the sources must be running; their variables go into this start's environment (Docker's order).
     const linked = c.links?.length && this.d.userNetworks ? { ...c, env: await this.d.userNetworks().envWithLinks(c) } : c;
@@ -1231,3 +1236,12 @@ export class ContainerService implements ContainersApi {
 }
 
 export type { ContainerFilters };
+
+/** Does the host need to act when this container exits on its own: published ports to unpublish, or user-network peers to tell? */
+export function needsExitCleanup(c: ContainerConfig): boolean {
+  const p = c.ports;
+  const publishes = !!p && (p.publishAll || Object.values(p.portBindings ?? {}).some((b) => b?.length));
+  const mode = modeOf(c);
+  const userNetwork = !['none', 'host', DEFAULT_NETWORK].includes(mode) && !mode.startsWith('container:');
+  return publishes || userNetwork;
+}

@@ -1,5 +1,5 @@
 import { KernelError } from '../errors.js';
-import { exec, execStep, type NetContext } from './run.js';
+import { exec, ipBatch, type BatchCommand, type NetContext } from './run.js';
 import { inNetns, nsWords, type NetnsRef } from './netns.js';
 
 /**
@@ -105,16 +105,17 @@ export async function listAddresses(ctx: NetContext, ns?: NetnsRef): Promise<Int
  * fine). `brd +` sets the subnet's broadcast address (172.18.255.255), as
  * Docker's interfaces have; without it `ip addr` inside shows none.
  */
+export function addAddressCommand(dev: string, cidr: string, ns?: NetnsRef): BatchCommand {
+  return {
+    title: `Give ${dev} the address ${cidr} ${nsWords(ns)}`,
+    why: ns
+      ? 'The container\'s interface needs an address on the bridge\'s subnet so the bridge and the other containers can reach it; the prefix length also gives it the route to that subnet.'
+      : 'The bridge\'s address is the gateway of its subnet: containers send everything that is not on their subnet to it, and the host reaches the containers through it.',
+    argv: ['ip', 'addr', 'add', cidr, ...(parseCidr(cidr).bits < 31 ? ['brd', '+'] : []), 'dev', dev],
+    okIf: /File exists|Address already assigned/,
+  };
+}
+
 export async function addAddress(ctx: NetContext, dev: string, cidr: string, ns?: NetnsRef): Promise<void> {
-  await execStep(
-    ctx,
-    {
-      title: `Give ${dev} the address ${cidr} ${nsWords(ns)}`,
-      why: ns
-        ? 'The container\'s interface needs an address on the bridge\'s subnet so the bridge and the other containers can reach it; the prefix length also gives it the route to that subnet.'
-        : 'The bridge\'s address is the gateway of its subnet: containers send everything that is not on their subnet to it, and the host reaches the containers through it.',
-    },
-    inNetns(ns, ['ip', 'addr', 'add', cidr, ...(parseCidr(cidr).bits < 31 ? ['brd', '+'] : []), 'dev', dev]),
-    { okIf: /File exists|Address already assigned/ },
-  );
+  await ipBatch(ctx, inNetns(ns, []), [addAddressCommand(dev, cidr, ns)]);
 }

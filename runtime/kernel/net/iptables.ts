@@ -1,4 +1,4 @@
-import { exec, execStep, shellCommand, tryExec, withHostLock, type NetContext } from './run.js';
+import { exec, execStep, hostRunner, reportBatch, shellCommand, withHostLock, type BatchCommand, type NetContext } from './run.js';
 
 /**
  * iptables: NAT and filtering for glass's bridges. Everything glass adds is
@@ -182,49 +182,115 @@ export async function listGlassRules(ctx: NetContext, filter?: { tag: string; ex
   return glassRulesIn(await save(ctx), filter);
 }
 
-const sameArgs = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+/**
+ * A rule's words as iptables-save would list them, for telling whether a rule
+ * is already there without asking iptables once per rule (`-C`): save adds the
+ * implied protocol match (`-p tcp -m tcp`) and a host's /32, and moves the
+ * comment; the order of the other words does not matter for the comparison.
+ */
+export function ruleKey(args: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-m' && ['tcp', 'udp', 'sctp', 'comment'].includes(args[i + 1] ?? '')) {
+      i++;
+      continue;
+    }
+    if (a === '--comment') {
+      i++;
+      continue;
+    }
+    if ((a === '-s' || a === '-d') && args[i + 1] && /^\d+\.\d+\.\d+\.\d+$/.test(args[i + 1]!)) {
+      out.push(a, `${args[++i]}/32`);
+      continue;
+    }
+    out.push(a);
+  }
+  return out.sort().join(' ');
+}
 
-async function ensureChainsLocked(ctx: NetContext): Promise<void> {
-  const saved = await save(ctx);
+/** A line of iptables-restore input: words as a shell would split them, quoted where needed. */
+const restoreWords = (words: readonly string[]) => words.map((w) => (/^[A-Za-z0-9_@%+=:,./!\-[\]]+$/.test(w) ? w : `"${w.replace(/(["\\])/g, '\\$1')}"`)).join(' ');
+
+/** One change of a restore batch: its table, its words after the table (`-A CHAIN …`, `-N CHAIN`), and its Step. */
+interface TableChange {
+  table: Table;
+  words: string[];
+  title: string;
+  why: string;
+  /** A failure whose message matches is fine (run alone, after a failed batch). */
+  okIf?: RegExp;
+}
+
+const learnerArgv = (c: TableChange) => ['iptables', '-w', '-t', c.table, ...c.words];
+const GONE = /Bad rule|does a matching rule exist|No chain\/target\/match/;
+
+/**
+ * Apply changes to several tables in ONE process: `iptables-restore --noflush`
+ * reads them as `*table` / rule lines / `COMMIT` (the format iptables-save
+ * prints) and commits each table at once, instead of one `iptables` process
+ * (which reads the whole ruleset) per rule. Each change is still its own
+ * Step, with the single `iptables` command a learner could type. If the
+ * batch is refused, the changes are made one by one, so the trace names the
+ * one that failed and says nothing that did not happen.
+ */
+async function restore(ctx: NetContext, changes: readonly TableChange[]): Promise<void> {
+  if (!changes.length) return;
+  const input: string[] = [];
+  for (const table of [...new Set(changes.map((c) => c.table))]) {
+    input.push(`*${table}`, ...changes.filter((c) => c.table === table).map((c) => restoreWords(c.words)), 'COMMIT');
+  }
+  const r = await (ctx.run ?? hostRunner)(['iptables-restore', '-w', '--noflush'], `${input.join('\n')}\n`);
+  const cmds: BatchCommand[] = changes.map((c) => ({ title: c.title, why: c.why, argv: learnerArgv(c), ...(c.okIf ? { okIf: c.okIf } : {}) }));
+  if (r.exitCode === 0) return reportBatch(ctx, cmds, new Map());
+  for (const c of cmds) await execStep(ctx, { title: c.title, why: c.why }, c.argv, c.okIf ? { okIf: c.okIf } : {});
+}
+
+/** The chains and jumps glass's rules need that `saved` lacks. */
+function missingChains(saved: SavedTables): TableChange[] {
+  const out: TableChange[] = [];
   for (const c of GLASS_CHAINS) {
     if (saved.chains.get(c.table)?.has(c.chain)) continue;
-    await execStep(
-      ctx,
-      { title: `Create iptables chain ${c.chain} (${c.table} table)`, why: 'Glass keeps its rules in chains of its own, so they can be listed (`iptables-save | grep GLASS`) and removed as a whole without touching anyone else\'s.' },
-      ['iptables', '-w', '-t', c.table, '-N', c.chain],
-      { okIf: /Chain already exists/ },
-    );
+    out.push({
+      table: c.table, words: ['-N', c.chain], okIf: /Chain already exists/,
+      title: `Create iptables chain ${c.chain} (${c.table} table)`,
+      why: 'Glass keeps its rules in chains of its own, so they can be listed (`iptables-save | grep GLASS`) and removed as a whole without touching anyone else\'s.',
+    });
   }
   for (const j of GLASS_JUMPS) {
-    if (saved.rules.some((r) => r.table === j.table && r.chain === j.chain && sameArgs(r.args, j.args))) continue;
-    // iptables-save may spell it differently: ask iptables itself before adding a second one.
-    const check = await tryExec(ctx, ['iptables', '-w', '-t', j.table, '-C', j.chain, ...j.args]);
-    if (check.exitCode === 0) continue;
-    const argv = j.position
-      ? ['iptables', '-w', '-t', j.table, '-I', j.chain, String(j.position), ...j.args]
-      : ['iptables', '-w', '-t', j.table, '-A', j.chain, ...j.args];
-    await execStep(ctx, { title: `Jump from ${j.chain} to ${j.args.at(-1)} (${j.table} table)`, why: j.why }, argv);
+    if (saved.rules.some((r) => r.table === j.table && r.chain === j.chain && ruleKey(r.args) === ruleKey(j.args))) continue;
+    out.push({
+      table: j.table, words: j.position ? ['-I', j.chain, String(j.position), ...j.args] : ['-A', j.chain, ...j.args],
+      title: `Jump from ${j.chain} to ${j.args.at(-1)} (${j.table} table)`, why: j.why,
+    });
   }
+  return out;
 }
 
 /** Make glass's chains and the jumps to them, where missing (under the host lock). */
 export async function ensureChains(ctx: NetContext): Promise<void> {
-  await withHostLock('iptables', () => ensureChainsLocked(ctx));
+  await withHostLock('iptables', async () => restore(ctx, missingChains(await save(ctx))));
 }
 
 /**
  * Add rules (each one Step with its own title and why), making glass's chains
- * and jumps first if needed; a rule already there (`-C`) is not added twice.
- * Under the host lock, so no other process removes the chains meanwhile.
+ * and jumps first if needed; a rule already listed (same table, chain, tag and
+ * words) is not added twice. One `iptables-save` and one `iptables-restore`,
+ * under the host lock, so no other glass process removes the chains meanwhile.
  */
 export async function addRules(ctx: NetContext, rules: ReadonlyArray<GlassRule & { title: string; why: string }>): Promise<void> {
   await withHostLock('iptables', async () => {
-    await ensureChainsLocked(ctx);
+    const saved = await save(ctx);
+    const have = new Set(saved.rules.map((r) => `${r.table} ${r.chain} ${glassTagOf(r.args) ?? ''} ${ruleKey(r.args)}`));
+    const changes = missingChains(saved);
     for (const r of rules) {
-      const check = await tryExec(ctx, ruleArgv('-C', r));
-      if (check.exitCode === 0) continue;
-      await execStep(ctx, { title: r.title, why: r.why }, ruleArgv(r.position ? '-I' : '-A', r));
+      const key = `${r.table} ${r.chain} ${r.tag} ${ruleKey(r.args)}`;
+      if (have.has(key)) continue;
+      have.add(key);
+      const argv = ruleArgv(r.position ? '-I' : '-A', r);
+      changes.push({ table: r.table, words: argv.slice(4), title: r.title, why: r.why });
     }
+    await restore(ctx, changes);
   });
 }
 
@@ -239,55 +305,54 @@ export async function deleteRule(ctx: NetContext, rule: GlassRule, info?: { titl
     ctx,
     { title: info?.title ?? `Delete iptables rule from ${rule.chain}`, why: info?.why ?? 'What glass set up for a container goes with it.' },
     ruleArgv('-D', rule),
-    { okIf: /Bad rule|does a matching rule exist|No chain\/target\/match/ },
+    { okIf: GONE },
   );
 }
 
-/**
- * Delete every glass rule under a tag (a root's: "<rootHash>", or one
- * container's: "<rootHash>:<id>"), as listed by iptables-save; then remove
- * glass's chains if no rule of any root is left. Returns the rules deleted.
- */
-export async function removeRulesTagged(ctx: NetContext, tag: string, opts: { exact?: boolean; why?: string } = {}): Promise<ListedRule[]> {
-  return withHostLock('iptables', async () => {
-    const rules = await listGlassRules(ctx, { tag, exact: opts.exact });
-    for (const r of rules) {
-      await execStep(
-        ctx,
-        { title: `Delete iptables rule ${r.chain} (${r.table} table) tagged glass:${r.tag}`, why: opts.why ?? 'Every rule glass adds carries a comment naming its state root and container, so clean-up finds exactly its own rules and no one else\'s.' },
-        ['iptables', '-w', '-t', r.table, '-D', r.chain, ...r.args],
-        { okIf: /Bad rule|does a matching rule exist|No chain\/target\/match/ },
-      );
-    }
-    await deleteChainsIfUnusedLocked(ctx);
-    return rules;
-  });
-}
-
-async function deleteChainsIfUnusedLocked(ctx: NetContext): Promise<boolean> {
-  const saved = await save(ctx);
+/** When no glass rule of any root is left after `deleting`: the jumps, then the chains. */
+function chainRemoval(saved: SavedTables, deleting: ReadonlySet<string>): TableChange[] {
   const ours = new Set<string>(GLASS_CHAINS.map((c) => c.chain));
-  if (saved.rules.some((r) => ours.has(r.chain)) || glassRulesIn(saved).length) return false;
+  const left = saved.rules.filter((r) => !deleting.has(r.line));
+  if (left.some((r) => ours.has(r.chain) || glassTagOf(r.args) !== undefined)) return [];
+  const out: TableChange[] = [];
   for (const j of GLASS_JUMPS) {
-    for (let n = 0; n < 10 && (await tryExec(ctx, ['iptables', '-w', '-t', j.table, '-C', j.chain, ...j.args])).exitCode === 0; n++) {
-      await execStep(
-        ctx,
-        { title: `Remove the jump from ${j.chain} to ${j.args.at(-1)} (${j.table} table)`, why: 'No glass rule is left on this host (in any state root): the jumps into glass\'s chains go, then the chains.' },
-        ['iptables', '-w', '-t', j.table, '-D', j.chain, ...j.args],
-        { okIf: /Bad rule|does a matching rule exist|No chain\/target\/match/ },
-      );
+    for (const r of left.filter((l) => l.table === j.table && l.chain === j.chain && ruleKey(l.args) === ruleKey(j.args))) {
+      out.push({
+        table: r.table, words: ['-D', r.chain, ...r.args], okIf: GONE,
+        title: `Remove the jump from ${r.chain} to ${j.args.at(-1)} (${r.table} table)`,
+        why: 'No glass rule is left on this host (in any state root): the jumps into glass\'s chains go, then the chains.',
+      });
     }
   }
   for (const c of GLASS_CHAINS) {
     if (!saved.chains.get(c.table)?.has(c.chain)) continue;
-    await execStep(
-      ctx,
-      { title: `Delete iptables chain ${c.chain} (${c.table} table)`, why: 'Empty and no longer jumped to: nothing of glass\'s is left in iptables.' },
-      ['iptables', '-w', '-t', c.table, '-X', c.chain],
-      { okIf: /No chain\/target\/match/ },
-    );
+    out.push({
+      table: c.table, words: ['-X', c.chain], okIf: /No chain\/target\/match/,
+      title: `Delete iptables chain ${c.chain} (${c.table} table)`,
+      why: 'Empty and no longer jumped to: nothing of glass\'s is left in iptables.',
+    });
   }
-  return true;
+  return out;
+}
+
+/**
+ * Delete every glass rule under a tag (a root's: "<rootHash>", or one
+ * container's: "<rootHash>:<id>"), exactly as iptables-save lists them; then
+ * glass's jumps and chains if no rule of any root is left. One save, one
+ * restore. Returns the rules deleted.
+ */
+export async function removeRulesTagged(ctx: NetContext, tag: string, opts: { exact?: boolean; why?: string } = {}): Promise<ListedRule[]> {
+  return withHostLock('iptables', async () => {
+    const saved = await save(ctx);
+    const rules = glassRulesIn(saved, { tag, exact: opts.exact });
+    const changes: TableChange[] = rules.map((r) => ({
+      table: r.table, words: ['-D', r.chain, ...r.args], okIf: GONE,
+      title: `Delete iptables rule ${r.chain} (${r.table} table) tagged glass:${r.tag}`,
+      why: opts.why ?? 'Every rule glass adds carries a comment naming its state root and container, so clean-up finds exactly its own rules and no one else\'s.',
+    }));
+    await restore(ctx, [...changes, ...chainRemoval(saved, new Set(rules.map((r) => r.line)))]);
+    return rules;
+  });
 }
 
 /**
@@ -295,7 +360,11 @@ async function deleteChainsIfUnusedLocked(ctx: NetContext): Promise<boolean> {
  * returns whether it did. Safe to call after any clean-up.
  */
 export async function deleteChainsIfUnused(ctx: NetContext): Promise<boolean> {
-  return withHostLock('iptables', () => deleteChainsIfUnusedLocked(ctx));
+  return withHostLock('iptables', async () => {
+    const changes = chainRemoval(await save(ctx), new Set());
+    await restore(ctx, changes);
+    return changes.length > 0;
+  });
 }
 
 /** For a Step's command line: the rule as a learner would type it. */

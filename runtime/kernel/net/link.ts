@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { KernelError } from '../errors.js';
-import { exec, execStep, type NetContext } from './run.js';
+import { exec, ipBatch, type BatchCommand, type NetContext } from './run.js';
 import { inNetns, nsWords, type NetnsRef } from './netns.js';
-import { addAddress, macFromIp } from './addr.js';
-import { addDefaultRoute } from './route.js';
+import { addAddressCommand, macFromIp } from './addr.js';
+import { defaultRouteCommand } from './route.js';
 
 /**
  * Network interfaces ("links"): the bridge on the host that a network's
@@ -18,23 +18,30 @@ export function checkIfName(name: string): void {
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name)) throw new KernelError('INVALID_ARGUMENT', `invalid interface name "${name}": 1 to ${MAX_IFNAME} letters, digits, '_', '.' or '-'`);
 }
 
+/** `nsenter --net=…` for a namespace, nothing for the host: what goes before `ip` (netns.ts's inNetns). */
+export const nsPrefix = (ns?: NetnsRef): string[] => inNetns(ns, []);
+
+/** Run `ip` commands of one namespace as one batch (run.ts ipBatch): each still its own Step. */
+export const ipSteps = (ctx: NetContext, ns: NetnsRef | undefined, cmds: BatchCommand[]): Promise<void> => ipBatch(ctx, nsPrefix(ns), cmds);
+
 /** Does an interface of this name exist in the host's namespace? (/sys/class/net lists them.) */
 export function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`);
 }
 
 /** `ip link add name glass0 type bridge` (one already there is fine: two roots' processes may race). */
-export async function addBridge(ctx: NetContext, name: string): Promise<void> {
+export function addBridgeCommand(name: string): BatchCommand {
   checkIfName(name);
-  await execStep(
-    ctx,
-    {
-      title: `Create bridge ${name}`,
-      why: 'A bridge is a virtual switch in the host\'s kernel. Each container\'s veth is plugged into it, so containers on this network reach each other, and the bridge\'s own address is their gateway to the host.',
-    },
-    ['ip', 'link', 'add', 'name', name, 'type', 'bridge'],
-    { okIf: /File exists/ },
-  );
+  return {
+    title: `Create bridge ${name}`,
+    why: 'A bridge is a virtual switch in the host\'s kernel. Each container\'s veth is plugged into it, so containers on this network reach each other, and the bridge\'s own address is their gateway to the host.',
+    argv: ['ip', 'link', 'add', 'name', name, 'type', 'bridge'],
+    okIf: /File exists/,
+  };
+}
+
+export async function addBridge(ctx: NetContext, name: string): Promise<void> {
+  await ipSteps(ctx, undefined, [addBridgeCommand(name)]);
 }
 
 /**
@@ -42,82 +49,103 @@ export async function addBridge(ctx: NetContext, name: string): Promise<void> {
  * its own Step; all are idempotent, so a second root or a retry is harmless.
  */
 export async function ensureBridge(ctx: NetContext, name: string, gatewayCidr: string): Promise<void> {
-  await addBridge(ctx, name);
-  await addAddress(ctx, name, gatewayCidr);
-  await setLinkUp(ctx, name);
+  await ipSteps(ctx, undefined, [addBridgeCommand(name), addAddressCommand(name, gatewayCidr), linkUpCommand(name)]);
 }
 
 /** `ip link set DEV up`, on the host or in a namespace. */
+export function linkUpCommand(dev: string, ns?: NetnsRef): BatchCommand {
+  return {
+    title: `Bring ${dev} up ${nsWords(ns)}`,
+    why: dev === 'lo' ? 'A new network namespace\'s loopback is down: nothing inside could reach 127.0.0.1 until it is up.' : 'An interface carries no packets until it is administratively up.',
+    argv: ['ip', 'link', 'set', dev, 'up'],
+  };
+}
+
 export async function setLinkUp(ctx: NetContext, dev: string, ns?: NetnsRef): Promise<void> {
-  await execStep(
-    ctx,
-    { title: `Bring ${dev} up ${nsWords(ns)}`, why: dev === 'lo' ? 'A new network namespace\'s loopback is down: nothing inside could reach 127.0.0.1 until it is up.' : 'An interface carries no packets until it is administratively up.' },
-    inNetns(ns, ['ip', 'link', 'set', dev, 'up']),
-  );
+  await ipSteps(ctx, ns, [linkUpCommand(dev, ns)]);
 }
 
 /** `ip link delete DEV`; with missingOk, one already gone is fine (a veth goes with its namespace). */
 export async function deleteLink(ctx: NetContext, dev: string, opts: { missingOk?: boolean; why?: string } = {}): Promise<void> {
-  await execStep(
-    ctx,
-    { title: `Delete interface ${dev}`, why: opts.why ?? 'Deleting one end of a veth pair deletes the other; deleting a bridge unplugs whatever was attached to it.' },
-    ['ip', 'link', 'delete', dev],
-    opts.missingOk ? { okIf: /Cannot find device|does not exist/ } : {},
-  );
+  await ipSteps(ctx, undefined, [
+    {
+      title: `Delete interface ${dev}`,
+      why: opts.why ?? 'Deleting one end of a veth pair deletes the other; deleting a bridge unplugs whatever was attached to it.',
+      argv: ['ip', 'link', 'delete', dev],
+      ...(opts.missingOk ? { okIf: /Cannot find device|does not exist/ } : {}),
+    },
+  ]);
 }
 
 /** `ip link add HOST type veth peer name PEER`: a virtual cable, both ends on the host for now. */
-export async function addVethPair(ctx: NetContext, hostEnd: string, peer: string): Promise<void> {
+export function vethPairCommand(hostEnd: string, peer: string): BatchCommand {
   checkIfName(hostEnd);
   checkIfName(peer);
-  await execStep(
-    ctx,
-    {
-      title: `Create veth pair ${hostEnd} <-> ${peer}`,
-      why: 'A veth pair is a virtual Ethernet cable: what goes in one end comes out of the other. One end stays on the host, plugged into the bridge; the other moves into the container and becomes its eth0.',
-    },
-    ['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', peer],
-  );
+  return {
+    title: `Create veth pair ${hostEnd} <-> ${peer}`,
+    why: 'A veth pair is a virtual Ethernet cable: what goes in one end comes out of the other. One end stays on the host, plugged into the bridge; the other moves into the container and becomes its eth0.',
+    argv: ['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', peer],
+  };
+}
+
+export async function addVethPair(ctx: NetContext, hostEnd: string, peer: string): Promise<void> {
+  await ipSteps(ctx, undefined, [vethPairCommand(hostEnd, peer)]);
 }
 
 /** `ip link set DEV master BRIDGE`: plug an interface into a bridge. */
+export function masterCommand(dev: string, bridge: string): BatchCommand {
+  return {
+    title: `Plug ${dev} into bridge ${bridge}`,
+    why: 'Enslaved to the bridge, the veth\'s host end becomes one of the switch\'s ports: frames from the container reach the bridge and everything else on it.',
+    argv: ['ip', 'link', 'set', dev, 'master', bridge],
+  };
+}
+
 export async function setMaster(ctx: NetContext, dev: string, bridge: string): Promise<void> {
-  await execStep(
-    ctx,
-    { title: `Plug ${dev} into bridge ${bridge}`, why: 'Enslaved to the bridge, the veth\'s host end becomes one of the switch\'s ports: frames from the container reach the bridge and everything else on it.' },
-    ['ip', 'link', 'set', dev, 'master', bridge],
-  );
+  await ipSteps(ctx, undefined, [masterCommand(dev, bridge)]);
 }
 
 /** `ip link set DEV netns PID` (or a named namespace): move an interface into another network namespace. */
-export async function moveToNetns(ctx: NetContext, dev: string, ns: NetnsRef): Promise<void> {
+export function moveToNetnsCommand(dev: string, ns: NetnsRef): BatchCommand {
   const target = 'pid' in ns ? String(ns.pid) : 'name' in ns ? ns.name : undefined;
   if (target === undefined) throw new KernelError('INVALID_ARGUMENT', 'moveToNetns needs a pid or a named namespace');
-  await execStep(
-    ctx,
-    { title: `Move ${dev} into ${'pid' in ns ? `the network namespace of pid ${ns.pid}` : `network namespace ${target}`}`, why: 'An interface belongs to exactly one network namespace. Moved in, it disappears from the host\'s `ip link` and is the container\'s own.' },
-    ['ip', 'link', 'set', dev, 'netns', target],
-  );
+  return {
+    title: `Move ${dev} into ${'pid' in ns ? `the network namespace of pid ${ns.pid}` : `network namespace ${target}`}`,
+    why: 'An interface belongs to exactly one network namespace. Moved in, it disappears from the host\'s `ip link` and is the container\'s own.',
+    argv: ['ip', 'link', 'set', dev, 'netns', target],
+  };
+}
+
+export async function moveToNetns(ctx: NetContext, dev: string, ns: NetnsRef): Promise<void> {
+  await ipSteps(ctx, undefined, [moveToNetnsCommand(dev, ns)]);
 }
 
 /** `ip link set DEV name NEW` (the interface must be down: a moved veth end is). */
-export async function renameLink(ctx: NetContext, dev: string, name: string, ns?: NetnsRef): Promise<void> {
+export function renameCommand(dev: string, name: string, ns?: NetnsRef): BatchCommand {
   checkIfName(name);
-  await execStep(
-    ctx,
-    { title: `Rename ${dev} to ${name} ${nsWords(ns)}`, why: 'The peer was created under a temporary name (names must be unique on the host while both ends are there); inside its own namespace it can take the usual name.' },
-    inNetns(ns, ['ip', 'link', 'set', dev, 'name', name]),
-  );
+  return {
+    title: `Rename ${dev} to ${name} ${nsWords(ns)}`,
+    why: 'The peer was created under a temporary name (names must be unique on the host while both ends are there); inside its own namespace it can take the usual name.',
+    argv: ['ip', 'link', 'set', dev, 'name', name],
+  };
+}
+
+export async function renameLink(ctx: NetContext, dev: string, name: string, ns?: NetnsRef): Promise<void> {
+  await ipSteps(ctx, ns, [renameCommand(dev, name, ns)]);
 }
 
 /** `ip link set DEV address MAC`. */
-export async function setMac(ctx: NetContext, dev: string, mac: string, ns?: NetnsRef): Promise<void> {
+export function macCommand(dev: string, mac: string, ns?: NetnsRef): BatchCommand {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new KernelError('INVALID_ARGUMENT', `invalid MAC address: ${mac}`);
-  await execStep(
-    ctx,
-    { title: `Set ${dev}'s MAC address to ${mac} ${nsWords(ns)}`, why: 'As Docker, the MAC is 02:42 followed by the IPv4 address\'s four bytes: locally administered (the 02), unique on the bridge because the IP is, and stable across restarts.' },
-    inNetns(ns, ['ip', 'link', 'set', dev, 'address', mac]),
-  );
+  return {
+    title: `Set ${dev}'s MAC address to ${mac} ${nsWords(ns)}`,
+    why: 'As Docker, the MAC is 02:42 followed by the IPv4 address\'s four bytes: locally administered (the 02), unique on the bridge because the IP is, and stable across restarts.',
+    argv: ['ip', 'link', 'set', dev, 'address', mac],
+  };
+}
+
+export async function setMac(ctx: NetContext, dev: string, mac: string, ns?: NetnsRef): Promise<void> {
+  await ipSteps(ctx, ns, [macCommand(dev, mac, ns)]);
 }
 
 export interface ContainerInterface {
@@ -142,12 +170,14 @@ export interface ContainerInterface {
 export async function configureInterface(ctx: NetContext, c: ContainerInterface): Promise<void> {
   const name = c.name ?? 'eth0';
   const ip = c.address.split('/')[0]!;
-  if (c.dev !== name) await renameLink(ctx, c.dev, name, c.ns);
-  await setMac(ctx, name, c.mac ?? macFromIp(ip), c.ns);
-  await addAddress(ctx, name, c.address, c.ns);
-  await setLinkUp(ctx, name, c.ns);
-  await setLinkUp(ctx, 'lo', c.ns);
-  if (c.gateway) await addDefaultRoute(ctx, c.gateway, c.ns, name);
+  await ipSteps(ctx, c.ns, [
+    ...(c.dev !== name ? [renameCommand(c.dev, name, c.ns)] : []),
+    macCommand(name, c.mac ?? macFromIp(ip), c.ns),
+    addAddressCommand(name, c.address, c.ns),
+    linkUpCommand(name, c.ns),
+    linkUpCommand('lo', c.ns),
+    ...(c.gateway ? [defaultRouteCommand(c.gateway, c.ns, name)] : []),
+  ]);
 }
 
 /**
@@ -160,11 +190,8 @@ export async function attachToBridge(
   a: { bridge: string; hostEnd: string; peer?: string } & Omit<ContainerInterface, 'dev'>,
 ): Promise<void> {
   const peer = a.peer ?? `${a.hostEnd.slice(0, 11)}-tmp`;
-  await addVethPair(ctx, a.hostEnd, peer);
   try {
-    await setMaster(ctx, a.hostEnd, a.bridge);
-    await setLinkUp(ctx, a.hostEnd);
-    await moveToNetns(ctx, peer, a.ns);
+    await ipSteps(ctx, undefined, [vethPairCommand(a.hostEnd, peer), masterCommand(a.hostEnd, a.bridge), linkUpCommand(a.hostEnd), moveToNetnsCommand(peer, a.ns)]);
     await configureInterface(ctx, { ...a, dev: peer });
   } catch (e) {
     await deleteLink(ctx, a.hostEnd, { missingOk: true, why: 'The container\'s network could not be set up: the half-made veth pair goes (deleting the host end deletes the peer too).' }).catch(() => {});

@@ -1,4 +1,4 @@
-import { exec, execStep, type NetContext } from './run.js';
+import { exec, ipBatch, type BatchCommand, type NetContext } from './run.js';
 import { inNetns, nsWords, type NetnsRef } from './netns.js';
 import { listAddresses, parseCidr, cidrsOverlap, formatCidr } from './addr.js';
 
@@ -50,14 +50,15 @@ export function overlapping(cidr: string, used: readonly string[]): string[] {
 }
 
 /** `ip route add default via GATEWAY` inside a namespace (a default route already there is fine). */
+export function defaultRouteCommand(gateway: string, ns?: NetnsRef, dev?: string): BatchCommand {
+  return {
+    title: `Route everything else via ${gateway} ${nsWords(ns)}`,
+    why: 'Packets for addresses outside the subnet go to the gateway, the bridge\'s address on the host, which forwards them on (and masquerades them to the outside world).',
+    argv: ['ip', 'route', 'add', 'default', 'via', gateway, ...(dev ? ['dev', dev] : [])],
+    okIf: /File exists/,
+  };
+}
+
 export async function addDefaultRoute(ctx: NetContext, gateway: string, ns?: NetnsRef, dev?: string): Promise<void> {
-  await execStep(
-    ctx,
-    {
-      title: `Route everything else via ${gateway} ${nsWords(ns)}`,
-      why: 'Packets for addresses outside the subnet go to the gateway, the bridge\'s address on the host, which forwards them on (and masquerades them to the outside world).',
-    },
-    inNetns(ns, ['ip', 'route', 'add', 'default', 'via', gateway, ...(dev ? ['dev', dev] : [])]),
-    { okIf: /File exists/ },
-  );
+  await ipBatch(ctx, inNetns(ns, []), [defaultRouteCommand(gateway, ns, dev)]);
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KernelError } from '../errors.js';
@@ -18,27 +19,41 @@ export interface RunResult {
   exitCode: number;
 }
 
-/** Runs one command (argv[0] is the program); never throws for a non-zero exit. */
-export type NetRunner = (argv: readonly string[]) => Promise<RunResult>;
+/**
+ * Runs one command (argv[0] is the program), with `input` on its stdin if
+ * given (a batch: `ip -batch -`, `iptables-restore`); never throws for a
+ * non-zero exit.
+ */
+export type NetRunner = (argv: readonly string[], input?: string) => Promise<RunResult>;
 
 export interface NetContext {
   trace: Tracer;
-  /** Default: the real host tools through execa. */
+  /** Default: the real host tools (hostRunner). */
   run?: NetRunner;
 }
 
-/** execa is loaded on first use: it costs ~130 ms of start-up that most commands never need. */
-const loadExeca = async () => (await import('execa')).execa;
-
-/** The real runner: LC_ALL=C so error words are the tools' English ones. */
-export const hostRunner: NetRunner = async (argv) => {
-  const execa = await loadExeca();
-  const r = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', env: { LC_ALL: 'C' } });
-  if (r.exitCode === undefined && (r as { code?: string }).code === 'ENOENT') {
-    throw new KernelError('COMMAND_NOT_FOUND', `${argv[0]} not found: glass needs iproute2 (ip), iptables and util-linux (nsenter) for networking`);
-  }
-  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? 1 };
-};
+/**
+ * The real runner: node's own spawn (a container start runs a handful of
+ * these, so no wrapper library's start-up or per-call cost), LC_ALL=C so
+ * error words are the tools' English ones.
+ */
+export const hostRunner: NetRunner = (argv, input) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') reject(new KernelError('COMMAND_NOT_FOUND', `${argv[0]} not found: glass needs iproute2 (ip), iptables and util-linux (nsenter) for networking`));
+      else reject(e);
+    });
+    child.once('close', (code) => resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode: code ?? 1 }));
+    if (input !== undefined) {
+      child.stdin!.on('error', () => {}); // a tool that exits early closes its stdin: its exit status says what went wrong
+      child.stdin!.end(input);
+    }
+  });
 
 /** Quote argv for a shell, only where needed, so a learner can paste the command. */
 export function shellCommand(argv: readonly string[]): string {
@@ -114,4 +129,62 @@ export async function withHostLock<T>(name: string, fn: () => Promise<T>): Promi
   } finally {
     server.close();
   }
+}
+
+/** One command of a batch: its Step, and the argv a learner would type for it. */
+export interface BatchCommand {
+  title: string;
+  why: string;
+  argv: readonly string[];
+  /** A failure whose message matches counts as success (already exists, already gone). */
+  okIf?: RegExp;
+}
+
+/**
+ * Report a batch's commands as Steps, in order, once the one process that
+ * ran them all has answered: `failures` maps a command's index to what the
+ * tool said about it. The first real failure ends the report (and is thrown),
+ * as it would have ended the commands typed one by one.
+ */
+export async function reportBatch(ctx: NetContext, cmds: readonly BatchCommand[], failures: ReadonlyMap<number, string>): Promise<void> {
+  for (const [i, c] of cmds.entries()) {
+    await step(ctx.trace, { title: c.title, why: c.why, command: shellCommand(c.argv) }, () => {
+      const said = failures.get(i);
+      if (said !== undefined && !(c.okIf && c.okIf.test(said))) throw new KernelError('KERNEL', `${shellCommand(c.argv)}: ${said.trim().split('\n').filter(Boolean).at(-1) ?? said}`);
+    });
+  }
+}
+
+/**
+ * Several `ip` commands (each argv ['ip', ...]), on the host or inside a
+ * namespace, in ONE process: `ip -force -batch -` reads them from stdin, one
+ * per line, and goes on after a failure (-force), printing what failed as
+ * "Command failed -:N". A container's network is a dozen such commands;
+ * started one by one they cost a process each. Each is still its own Step,
+ * with the single command a learner could type.
+ */
+export async function ipBatch(ctx: NetContext, nsPrefix: readonly string[], cmds: readonly BatchCommand[]): Promise<void> {
+  if (!cmds.length) return;
+  const lines = cmds.map((c) => {
+    if (c.argv[0] !== 'ip' || c.argv.some((a) => /[\s"'\\#]/.test(a))) throw new KernelError('INVALID_ARGUMENT', `not a batchable ip command: ${shellCommand(c.argv)}`);
+    return c.argv.slice(1).join(' ');
+  });
+  const r = await (ctx.run ?? hostRunner)([...nsPrefix, 'ip', '-force', '-batch', '-'], `${lines.join('\n')}\n`);
+  await reportBatch(ctx, cmds.map((c) => ({ ...c, argv: [...nsPrefix, ...c.argv] })), ipBatchFailures(r));
+}
+
+/** What `ip -batch` said went wrong, by command index: the lines before each "Command failed -:N". */
+export function ipBatchFailures(r: RunResult): Map<number, string> {
+  const failures = new Map<number, string>();
+  let said: string[] = [];
+  for (const line of r.stderr.split('\n')) {
+    const m = /^Command failed -:(\d+)$/.exec(line.trim());
+    if (m) {
+      failures.set(Number(m[1]) - 1, said.join('\n') || `exit status ${r.exitCode}`);
+      said = [];
+    } else if (line.trim()) said.push(line);
+  }
+  // A failure ip could not place (it died, or was not found): the first command carries it.
+  if (r.exitCode !== 0 && failures.size === 0) failures.set(0, said.join('\n') || `exit status ${r.exitCode}`);
+  return failures;
 }
