@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeFarHost, type FarHost } from '../far-host.js';
 import { freePort, glass, isRoot, logsOf, useRoot, waitFor } from '../helpers.js';
 
 /**
@@ -19,13 +19,10 @@ import { freePort, glass, isRoot, logsOf, useRoot, waitFor } from '../helpers.js
  * inside the test's namespace.
  */
 const SLOW_MS = 150_000;
-const hex = randomBytes(3).toString('hex');
-const NETNS = `glass-test-np${hex}`;
-const VETH = `vethp${hex}`;
-const PEER = `vpp${hex}`;
 
 const sh = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (argv: string[]) => sh(['ip', 'netns', 'exec', NETNS, ...argv]);
+let far: FarHost | undefined;
+const inNs = (argv: string[]) => far!.run(argv);
 
 /** The iptables-save lines tagged with a container. */
 const rulesOf = (id: string) => sh(['iptables-save']).split('\n').filter((l) => l.includes(`:${id.slice(0, 12)}:ports`));
@@ -65,33 +62,12 @@ describe.skipIf(!isRoot)('published ports', () => {
 
   beforeAll(() => {
     sh(['gcc', '-static', '-O2', '-o', UDP_ECHO, UDP_ECHO_C]);
-    // A /30 no route of the host uses, for the veth to the test's namespace.
-    const routes = sh(['ip', '-4', 'route', 'show']);
-    for (let third = 0; third < 250 && !hostIp; third++) {
-      const net = `10.${230 + (third % 20)}.${parseInt(hex.slice(0, 2), 16)}.${(third * 4) % 256}`;
-      if (routes.includes(net.split('.').slice(0, 3).join('.'))) continue;
-      const [a, b, c, d] = net.split('.').map(Number);
-      hostIp = `${a}.${b}.${c}.${d! + 1}`;
-      nsIp = `${a}.${b}.${c}.${d! + 2}`;
-    }
-    sh(['ip', 'netns', 'add', NETNS]);
-    sh(['ip', 'link', 'add', VETH, 'type', 'veth', 'peer', 'name', PEER]);
-    sh(['ip', 'link', 'set', PEER, 'netns', NETNS]);
-    sh(['ip', 'addr', 'add', `${hostIp}/30`, 'dev', VETH]);
-    sh(['ip', 'link', 'set', VETH, 'up']);
-    inNs(['ip', 'addr', 'add', `${nsIp}/30`, 'dev', PEER]);
-    inNs(['ip', 'link', 'set', PEER, 'up']);
-    inNs(['ip', 'link', 'set', 'lo', 'up']);
+    far = makeFarHost('np');
+    hostIp = far.hostIp;
+    nsIp = far.nsIp;
   });
 
-  afterAll(() => {
-    try {
-      sh(['ip', 'link', 'del', VETH]);
-    } catch { /* gone with the namespace */ }
-    try {
-      sh(['ip', 'netns', 'del', NETNS]);
-    } catch { /* never made */ }
-  });
+  afterAll(() => far?.remove());
 
   it('-p PORT:80: an HTTP GET on 127.0.0.1 and from another namespace reaches busybox httpd; ps, port, inspect as Docker; rules go on stop and rm', { timeout: SLOW_MS }, async () => {
     const port = await freePort();
