@@ -57,13 +57,13 @@ export function bridgeRules(root: string, net: NetworkRecord): Array<GlassRule &
  * container, or after a reboot); cheap when it is already there. Call under
  * the root's network lock.
  */
-export async function ensureNetworkOnHost(ctx: NetContext, root: string, net: NetworkRecord): Promise<void> {
+export async function ensureNetworkOnHost(ctx: NetContext, root: string, net: NetworkRecord, moreRules: Array<GlassRule & { title: string; why: string }> = []): Promise<void> {
   const dev = bridgeDevice(net);
   if (linkExists(dev)) return;
   const { subnet, gateway } = subnetOf(net);
   await ensureBridge(ctx, dev, `${gateway}/${subnet.split('/')[1]}`);
   await enableIpForward(ctx);
-  await addRules(ctx, bridgeRules(root, net));
+  await addRules(ctx, [...bridgeRules(root, net), ...moreRules]);
 }
 
 /** Remove the network's bridge and its rules (the last container went, or `network rm`). Call under the root's network lock. */

@@ -1,4 +1,4 @@
-import { addRules, type GlassRule, type NetContext } from '../../kernel/net/index.js';
+import { addRules, linkExists, type GlassRule, type NetContext } from '../../kernel/net/index.js';
 import { ensureNetworkOnHost, networkTag } from './bridge.js';
 import { bridgeDevice, type NetworkRecord } from './store.js';
 
@@ -60,6 +60,7 @@ export function isolationRules(root: string, net: NetworkRecord): Array<GlassRul
 
 /** The network's bridge and rules (bridge.ts) and its isolation rules, where missing. Under the root's network lock. */
 export async function ensureIsolatedNetwork(ctx: NetContext, root: string, net: NetworkRecord): Promise<void> {
-  await ensureNetworkOnHost(ctx, root, net);
+  // A new bridge: one iptables batch for all of the network's rules (bridge.ts's and these).
+  if (!linkExists(bridgeDevice(net))) return ensureNetworkOnHost(ctx, root, net, isolationRules(root, net));
   await addRules(ctx, isolationRules(root, net));
 }

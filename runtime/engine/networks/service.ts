@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { addRules, attachToBridge, cidrContains, deleteLink, hostSubnets, linkExists, listLinks, overlapping, parseCidr, formatCidr, type NetContext } from '../../kernel/net/index.js';
+import { attachToBridge, cidrContains, deleteLink, hostSubnets, linkExists, listLinks, overlapping, parseCidr, formatCidr, type NetContext } from '../../kernel/net/index.js';
 import { step, type Tracer } from '../../kernel/step.js';
 import type { CallOptions } from '../api.js';
 import { containerFiles } from '../containers/shim-spec.js';
@@ -12,10 +12,11 @@ import type { Operation, Tracing } from '../trace.js';
 import { removeNetworkFromHost } from './bridge.js';
 import { mergeEntries, peerNames, renderHosts, rewriteInPlace, type HostsEntry } from './hosts.js';
 import { allocate, chooseSubnet, gatewayOf, release } from './ipam.js';
-import { ensureIsolatedNetwork, isolationRules } from './isolation.js';
+import { ensureIsolatedNetwork } from './isolation.js';
 import { linkEnv, linkHostsLine, withLinkEnv } from './links.js';
+import { readNetworkHostView, type NetworkHostView } from './host-view.js';
 import { hostVethName, userBridgeName } from './names.js';
-import { DEFAULT_NETWORK, subnetOf, type Lease, type NetworkRecord, type NetworkStore } from './store.js';
+import { bridgeDevice, DEFAULT_NETWORK, subnetOf, type Lease, type NetworkRecord, type NetworkStore } from './store.js';
 
 /** A network as `network ls` and `network inspect` show it (Docker's NetworkResource). */
 export interface NetworkInspect {
@@ -236,6 +237,31 @@ export class NetworkService {
     return deleted.sort();
   }
 
+  /**
+   * What the host's kernel reports of this root's networks (host-view.ts):
+   * interfaces on the host and inside each running container (`containers`:
+   * refs; default every running one), glass's rules, routes, conntrack.
+   * Read-only: no Step, no event.
+   */
+  async hostView(opts: { containers?: string[] } & CallOptions = {}): Promise<NetworkHostView> {
+    const op = this.begin('network-host-view', opts);
+    await this.d.ready(op);
+    const recs = await this.d.store.list();
+    const ids = opts.containers ? await Promise.all(opts.containers.map((r) => this.d.containers.resolve(r))) : await this.d.containers.ids();
+    const want: Array<{ id: string; name: string; pid: number; ips: string[] }> = [];
+    for (const id of ids) {
+      const info = await this.d.containers.info(id).catch(() => undefined);
+      if (!info?.running || !info.pid) continue;
+      const ips: string[] = [];
+      for (const r of recs) {
+        const lease = (await this.d.store.leases(r.Id))[id];
+        if (lease) ips.push(lease.ip);
+      }
+      want.push({ id, name: info.config.name, pid: info.pid, ips });
+    }
+    return readNetworkHostView(this.net(op.trace), this.d.root, { containers: want, bridges: recs.map(bridgeDevice), subnets: recs.map((r) => subnetOf(r).subnet) });
+  }
+
   private async container(ref: string): Promise<ContainerInfo> {
     const id = await this.d.containers.resolve(ref);
     const info = await this.d.containers.info(id);
@@ -315,9 +341,10 @@ export class NetworkService {
   // ---- what a start needs: extra networks, link variables, live /etc/hosts ------------------
 
   /**
-   * At start, once eth0 is up (the network stage): the isolation rules of its
-   * first network, the other networks it was connected to, then /etc/hosts,
-   * its own and its peers', before its command runs.
+   * At start, once eth0 is up (the network stage, which also made its first
+   * network's bridge and rules, isolation included): the other networks it
+   * was connected to, then /etc/hosts, its own and its peers', before its
+   * command runs.
    */
   async atStart(trace: Tracer, c: ContainerConfig, pid: number): Promise<void> {
     const mode = c.network?.mode === 'default' ? DEFAULT_NETWORK : c.network?.mode;
@@ -325,7 +352,6 @@ export class NetworkService {
       const lease = (await this.d.store.leases(rec.Id))[c.id];
       if (!lease) continue;
       if (rec.Name === mode || rec.Id === mode) {
-        await addRules(this.net(trace), isolationRules(this.d.root, rec));
         if (c.networkAliases?.length && rec.Name !== DEFAULT_NETWORK) await this.setAliases(rec, c.id, c.networkAliases);
         continue;
       }

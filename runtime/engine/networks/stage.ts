@@ -6,7 +6,8 @@ import type { Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import type { StartStage, StageContext } from '../containers/pipeline.js';
 import type { ContainerConfig } from '../containers/types.js';
-import { ensureNetworkOnHost, removeNetworkFromHost } from './bridge.js';
+import { removeNetworkFromHost } from './bridge.js';
+import { ensureIsolatedNetwork } from './isolation.js';
 import { hostsFile, resolvConf } from './etc.js';
 import { allocate, chooseSubnet, gatewayOf, release } from './ipam.js';
 import { hostVethName } from './names.js';
@@ -56,13 +57,13 @@ export function modeOf(c: ContainerConfig): string {
  * with a subnet that overlaps no host route (`ip route`) and no other glass
  * network of the root. Call under the store's lock.
  */
-export async function defaultNetwork(store: NetworkStore, ctx: NetContext): Promise<NetworkRecord> {
+export async function defaultNetwork(store: NetworkStore, ctx: NetContext): Promise<NetworkRecord & { justChosen?: boolean }> {
   const existing = await store.defaultBridge();
   if (existing) return existing;
   const subnet = await freeSubnet(store, ctx);
   const rec = store.newRecord(DEFAULT_NETWORK, subnet, gatewayOf(subnet), store.defaultDevice(), { isDefault: true });
   await store.write(rec);
-  return rec;
+  return { ...rec, justChosen: true };
 }
 
 async function freeSubnet(store: NetworkStore, ctx: NetContext, except?: string): Promise<string> {
@@ -78,17 +79,20 @@ async function freeSubnet(store: NetworkStore, ctx: NetContext, except?: string)
  * took meanwhile (another state root's bridge) moves to a free one first.
  * Under a host-wide lock: two roots never pick the same subnet at once.
  */
-async function bringUp(store: NetworkStore, ctx: NetContext, root: string, net: NetworkRecord): Promise<NetworkRecord> {
+async function bringUp(store: NetworkStore, ctx: NetContext, root: string, net: NetworkRecord & { justChosen?: boolean }): Promise<NetworkRecord> {
+  const { justChosen, ...record } = net;
+  net = record;
   if (linkExists(bridgeDevice(net))) return net;
   return withHostLock('subnets', async () => {
     if (linkExists(bridgeDevice(net))) return net;
     const leases = await store.leases(net.Id);
-    if (!Object.keys(leases).length && net.Name === DEFAULT_NETWORK && overlapping(subnetOf(net).subnet, await hostSubnets(ctx)).length) {
+    // (A subnet chosen just now was checked against the host's routes already.)
+    if (!justChosen && !Object.keys(leases).length && net.Name === DEFAULT_NETWORK && overlapping(subnetOf(net).subnet, await hostSubnets(ctx)).length) {
       const subnet = await freeSubnet(store, ctx, net.Id);
       net = { ...net, IPAM: { ...net.IPAM, Config: [{ Subnet: subnet, Gateway: gatewayOf(subnet) }] } };
       await store.write(net);
     }
-    await ensureNetworkOnHost(ctx, root, net);
+    await ensureIsolatedNetwork(ctx, root, net);
     return net;
   });
 }
