@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { get } from 'node:http';
+import { cidrsOverlap } from '../../runtime/kernel/net/index.js';
 import { makeFarHost, type FarHost } from '../far-host.js';
 import { freePort, glass, isRoot, removeContainersAfterEach, useRoot, waitFor } from '../helpers.js';
 
@@ -48,10 +49,12 @@ function httpGet(url: string): Promise<string> {
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo served beside docker > /www/index.html && exec httpd -f -p 80 -h /www'];
 
 /** The checks: out through MASQUERADE to another host; in through a published port from loopback and from that host. */
-function coexistenceChecks(root: string, far: () => FarHost) {
+function coexistenceChecks(root: string, far: () => FarHost, expectPolicy?: string) {
   it('a container gets out (MASQUERADE) and its published port answers on 127.0.0.1 and from another host', { timeout: SLOW_MS }, async () => {
     const f = far();
-    expect(sh(['iptables', '-S', 'FORWARD']).split('\n')[0]).toBe('-P FORWARD DROP');
+    // (dockerd sets DROP only when it had to turn ip_forward on itself.)
+    if (expectPolicy) expect(sh(['iptables', '-S', 'FORWARD']).split('\n')[0]).toBe(`-P FORWARD ${expectPolicy}`);
+    expect(sh(['iptables', '-S', 'FORWARD'])).toContain('-j DOCKER-USER');
 
     const out = await glass(root, ['run', '--rm', 'busybox', 'nc', '-w', '5', f.nsIp, '8080']);
     expect(out.stderr).toBe('');
@@ -83,6 +86,14 @@ describe.skipIf(!isRoot)('glass beside Docker', () => {
     });
     afterAll(() => far?.remove());
     coexistenceChecks(root, () => far!);
+    it('Docker\'s own bridge is untouched: glass chose a subnet clear of docker0\'s', { timeout: SLOW_MS }, async () => {
+      const run = await glass(root, ['run', '-d', '--name', 'sub', 'busybox', 'sleep', '30']);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const config = JSON.parse((await glass(root, ['network', 'inspect', 'bridge', '--format', '{{json .IPAM.Config}}'])).stdout) as Array<{ Subnet: string }>;
+      const docker0 = JSON.parse(sh(['ip', '-j', 'addr', 'show', 'docker0'])) as Array<{ addr_info: Array<{ family: string; local: string; prefixlen: number }> }>;
+      const theirs = docker0[0]!.addr_info.find((a) => a.family === 'inet')!;
+      expect(cidrsOverlap(config[0]!.Subnet, `${theirs.local}/${theirs.prefixlen}`)).toBe(false);
+    });
   });
 
   describe("with the iptables state dockerd leaves (FORWARD policy DROP, DOCKER-USER first in FORWARD)", () => {
@@ -113,6 +124,6 @@ describe.skipIf(!isRoot)('glass beside Docker', () => {
         sh(['iptables', '-X', 'DOCKER-USER']);
       }
     });
-    coexistenceChecks(root, () => far!);
+    coexistenceChecks(root, () => far!, 'DROP');
   });
 });
