@@ -20,7 +20,7 @@ export function networkSettings(c: ContainerConfig, dir: string, running: boolea
   const endpoint = {
     IPAMConfig: c.network?.ip ? { IPv4Address: c.network.ip } : null,
     Links: c.links?.length ? c.links.map((l) => `/${l.name}:/${c.name}/${l.alias}`) : null,
-    Aliases: mode !== 'bridge' && att ? [c.id.slice(0, 12), ...(c.networkAliases ?? [])] : null,
+    Aliases: mode !== 'bridge' && att ? [...(c.networkAliases ?? []), c.id.slice(0, 12)] : null,
     NetworkID: att?.networkId ?? '',
     EndpointID: att?.endpointId ?? '',
     Gateway: att?.gateway ?? '',
