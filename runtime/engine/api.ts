@@ -28,6 +28,7 @@ import type { XrayReport } from './containers/xray.js';
 import type { ContainerPathStat, CopyOptions } from './containers/copy.js';
 import type { DiskUsage } from './disk-usage.js';
 import type { NetworkCreateOptions, NetworkInspect } from './networks/service.js';
+import type { NetworkHostView } from './networks/host-view.js';
 export type { NetworkCreateOptions, NetworkInspect };
 
 /**
@@ -349,6 +350,14 @@ export interface NetworksApi {
   prune(call?: CallOptions & { filters?: string[] }): Promise<string[]>;
   connect(network: string, container: string, opts?: { aliases?: string[]; ip?: string } & CallOptions): Promise<void>;
   disconnect(network: string, container: string, opts?: { force?: boolean } & CallOptions): Promise<void>;
+  /**
+   * Read-only, for pictures (the notebooks): what the host's kernel reports of
+   * this root's networks: interfaces on the host and in each running container
+   * (`containers`: refs; default every running one), the root's iptables rules
+   * and the jumps into glass's chains, routes to the containers, conntrack.
+   * No Step, no event. Errors: NO_SUCH_CONTAINER.
+   */
+  hostView(opts?: { containers?: string[] } & CallOptions): Promise<NetworkHostView>;
 }
 
 export interface EventsApi {

@@ -17,6 +17,8 @@ export type { EngineEvent, EventType, ReadEventsOptions } from './events.js';
 export type { ImageInspect } from './images/inspect.js';
 export type { Step, StepPhase } from '../kernel/step.js';
 export type { Attachment } from '../shim/attach.js';
+export type { NetworkHostView } from './networks/host-view.js';
+export type { ConntrackEntry, ConntrackTuple, InterfaceAddresses, ListedRule, Route } from '../kernel/net/index.js';
 /** /proc/<pid>/mountinfo parsed (for clients that show a container's mounts: the notebooks). */
 export { parseMountinfo, type MountEntry } from '../kernel/mountinfo.js';
 export { GlassError, KernelError, isGlassError, type ErrorCode } from './errors.js';

@@ -21,6 +21,7 @@ export { stepsTable, shorten } from './steps.js';
 export { table, picture, tableHtml, tableText, type Cell, type Picture, type Table } from './table.js';
 export { pids, compare, cgroup, mounts, upperdir, processesOf, containerProcess, layerDirs, walkUpper, type ContainerProcess, type LayerDirs, type UpperEntry } from './views.js';
 export { processTree, overlayStack } from './pictures.js';
+export { topology, joinTopology, networkTopology, natRules, packetPath, conntrackTable, type TopologyData, type TopologyNetwork, type TopologyContainer, type TopologyPort } from './network.js';
 export { chart, sample, type ChartOptions, type Row, type SampleOptions } from './chart.js';
 export { xray, stats, type StatsEntry, type XrayReport } from './xray.js';
 export { NotebookError } from './errors.js';

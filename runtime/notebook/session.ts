@@ -73,7 +73,8 @@ export function currentSession(): Session | undefined {
 
 /**
  * Remove every container this notebook made (those with its label), running
- * or not. Returns how many were removed.
+ * or not, then its networks (made with nb.labels). Returns how many
+ * containers were removed.
  */
 export async function cleanup(): Promise<number> {
   const s = current;
@@ -111,15 +112,17 @@ function oneLineEngine(engine: Engine): Engine {
   };
 }
 
+/** Remove the containers with the label, then the networks with it (a network goes once no container is on it); returns how many containers. */
 async function removeLabelled(engine: Engine, label: string): Promise<number> {
   const mine = await engine.containers.list({ all: true, filters: { label: [label] } });
   for (const c of mine) await engine.containers.remove(c.Id, { force: true });
+  await engine.networks.prune({ filters: [`label=${label}`] });
   return mine.length;
 }
 
 /**
  * When the kernel exits (shut down, restarted, SIGTERM), remove this
- * notebook's containers. An exit handler cannot wait for promises, so this
+ * notebook's containers and networks. An exit handler cannot wait for promises, so this
  * runs the CLI synchronously. A kernel killed with SIGKILL runs nothing: the
  * next glass.notebook() of the same name, or glass.cleanup(), removes them.
  */
@@ -138,7 +141,9 @@ function hookExit(): void {
 function cleanupNow(): void {
   const s = current;
   if (!s) return;
-  const script = 'ids=$("$0" --root "$1" ps -aq --no-trunc --filter "label=$2") && if [ -n "$ids" ]; then "$0" --root "$1" rm -f $ids >/dev/null; fi';
+  const script =
+    'ids=$("$0" --root "$1" ps -aq --no-trunc --filter "label=$2") && if [ -n "$ids" ]; then "$0" --root "$1" rm -f $ids >/dev/null; fi; ' +
+    '"$0" --root "$1" network prune -f --filter "label=$2" >/dev/null';
   try {
     execFileSync('sh', ['-c', script, glassBin(), s.root, s.label], { stdio: 'ignore', timeout: 30_000 });
   } catch {

@@ -102,7 +102,7 @@ describe.skipIf(!existsSync(TSLAB_TS))("the notebook library under tslab's TypeS
   });
 
   it('every notebook: every cell, in order, type-checks', () => {
-    expect(notebooks).toHaveLength(5);
+    expect(notebooks).toHaveLength(6);
     for (const f of notebooks) expect(result[f], f).toEqual([]);
   });
 });

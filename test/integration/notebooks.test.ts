@@ -73,7 +73,7 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
   const runs = new Map<string, { exitCode: number; stderr: string; ms: number }>();
 
   beforeAll(async () => {
-    // All four at once, as four kernels: each must finish well inside a minute.
+    // All six at once, as six kernels: each must finish well inside a minute.
     await Promise.all(
       files.map(async (f) => {
         const started = Date.now();
@@ -88,12 +88,12 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
     return () => rmSync(out, { recursive: true, force: true });
   }, NB_MS);
 
-  it('there are the four notebooks, and every one ran top to bottom without a failing cell', () => {
-    expect(files).toEqual(['01-first-container.ipynb', '02-namespaces.ipynb', '03-union-fs.ipynb', '04-kernel-layer.ipynb', '05-limits.ipynb']);
+  it('there are the six notebooks, and every one ran top to bottom without a failing cell', () => {
+    expect(files).toEqual(['01-first-container.ipynb', '02-namespaces.ipynb', '03-union-fs.ipynb', '04-kernel-layer.ipynb', '05-limits.ipynb', '06-networking.ipynb']);
     for (const f of files) {
       const r = runs.get(f)!;
       expect(r.exitCode, `${f}: ${r.stderr.slice(-2000)}`).toBe(0);
-      expect(r.ms, `${f} took ${r.ms} ms`).toBeLessThan(60_000 * 2); // under a minute each alone; four at once share the CPU
+      expect(r.ms, `${f} took ${r.ms} ms`).toBeLessThan(60_000 * 3); // under a minute each alone; six at once share the CPU
       for (const c of codeCells(join(out, f))) expect(c.stderr, `${f}: ${c.source.slice(0, 80)}`).toBe('');
     }
     // They removed what they made.
@@ -188,6 +188,43 @@ describe.skipIf(!isRoot)('notebooks, executed headless with the tslab kernel', (
     // A cap: never above it (the last interval may catch a little of the next period's quota).
     expect(Number(/mean (\d+\.\d)%/.exec(cpu.stdout)![1])).toBeLessThan(60);
     expect(cpu.svg).toContain('CPU of nb5-busy under --cpus 0.5');
+  });
+
+  it('6: the topology drawn from the kernel, the rules and a packet\'s walk, a real fetch through the published port, and nothing left', () => {
+    const cells = codeCells(join(out, '06-networking.ipynb'));
+    const started = cell(cells, 'networks.create(').stdout;
+    const [, subnet, bridge] = /^network nb6-net: (\d+\.\d+\.\d+\.\d+\/\d+), bridge (glb-[0-9a-f]{6})\n/.exec(started) ?? [];
+    expect(bridge).toBeDefined();
+    const port = /^nb6-web publishes 80\/tcp on 127\.0\.0\.1:(\d+)$/m.exec(started)?.[1];
+    expect(Number(port)).toBeGreaterThan(1023);
+    const net16 = subnet!.split('.').slice(0, 2).join('.'); // nb6-web's address starts so ("172.18")
+    const net16re = net16.replace('.', '\\.');
+    // The picture: both bridges, three veth pairs (host end and eth0, paired by the kernel's indexes), the published port.
+    const svg = cell(cells, 'glass.networkTopology(').svg;
+    expect(svg).toMatch(/^<svg /);
+    expect(svg).toContain(`bridge ${bridge} (if`);
+    expect(svg).toMatch(/bridge gl[0-9a-f]{6} \(if\d+\) UP<\/text><text [^>]*>network bridge · gateway \d+\.\d+\.\d+\.1\/\d+</);
+    expect(svg.match(/veth[0-9a-f]{7}@if\d+ \(if\d+\) UP/g)).toHaveLength(3);
+    expect(svg.match(/eth0@if\d+ \(if\d+\) UP/g)).toHaveLength(3);
+    expect(svg).not.toContain('not found');
+    for (const n of ['nb6-web', 'nb6-client', 'nb6-solo']) expect(svg).toMatch(new RegExp(`${n}: net:\\[\\d+\\], pid \\d+`));
+    expect(svg).toContain(`127.0.0.1:${port} → nb6-web ${net16}.`);
+    // The rules from iptables-save and the walk through them.
+    const rules = cell(cells, 'glass.natRules(').html;
+    expect(rules).toContain(`--dport ${port} -j DNAT --to-destination ${net16}.`);
+    expect(rules).toContain('-m addrtype --dst-type LOCAL -j GLASS-DNAT');
+    const walk = cell(cells, 'glass.packetPath(').html;
+    expect(walk).toContain('-A OUTPUT -m addrtype --dst-type LOCAL -j GLASS-DNAT');
+    expect(walk).toMatch(new RegExp(`-A GLASS-DNAT -d 127\\.0\\.0\\.1/32 ! -i ${bridge} -p tcp -m tcp --dport ${port} -j DNAT --to-destination ${net16re}\\.`));
+    expect(walk).toContain(`-A GLASS-POSTROUTING -s 127.0.0.0/8 -o ${bridge} -j MASQUERADE`);
+    expect(walk).toMatch(new RegExp(`ip route get ${net16re}\\.[\\d.]+ → dev ${bridge} src ${subnet!.replace(/0\/\d+$/, '1')}`));
+    expect(walk).not.toContain('not found');
+    // The real fetch, and conntrack's entry for it: the reply tuple comes from the container's address.
+    const fetched = cell(cells, 'http.get(');
+    expect(fetched.stdout).toBe(`GET http://127.0.0.1:${port}/ -> 200: hello from nb6-web\n`);
+    expect(tableRow(fetched.html, 'tcp')[2]).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+ → 127\\.0\\.0\\.1:${port}$`));
+    expect(tableRow(fetched.html, 'tcp')[3]).toMatch(new RegExp(`^${net16re}\\.[\\d.]+:80 → ${net16re}\\.[\\d.]+:\\d+$`));
+    expect(cell(cells, 'glass.cleanup()').stdout).toBe(`containers removed: 3; networks of this notebook left: 0\nrules of these containers and nb6-net left: 0; bridge ${bridge} left: false\n`);
   });
 
   it('4: a container from the kernel layer, step by step, ending in a shell command run inside', () => {

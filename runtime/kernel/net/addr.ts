@@ -78,6 +78,10 @@ export interface InterfaceAddresses {
   ipv4: string[];
   /** The bridge or bond it is enslaved to. */
   master?: string;
+  /** What kind of device (`ip -d`: linkinfo.info_kind): "bridge", "veth"...; absent for lo and physical ones. */
+  kind?: string;
+  /** A veth's other end: its ifindex (link_index), in the namespace the other end lives in ("eth0@if12"). */
+  peerIfindex?: number;
 }
 
 /** Parse `ip -j addr` (iproute2's JSON: [{ifindex, ifname, flags, address, addr_info: [{family, local, prefixlen}]}]). */
@@ -89,15 +93,20 @@ export function parseAddresses(json: string): InterfaceAddresses[] {
     flags: Array.isArray(r.flags) ? (r.flags as string[]) : [],
     ...(typeof r.address === 'string' ? { mac: r.address } : {}),
     ...(typeof r.master === 'string' ? { master: r.master } : {}),
+    ...(typeof (r.linkinfo as { info_kind?: unknown } | undefined)?.info_kind === 'string' ? { kind: (r.linkinfo as { info_kind: string }).info_kind } : {}),
+    ...(typeof r.link_index === 'number' ? { peerIfindex: r.link_index } : {}),
     ipv4: ((r.addr_info as Array<Record<string, unknown>> | undefined) ?? [])
       .filter((a) => a.family === 'inet')
       .map((a) => `${a.local}/${a.prefixlen}`),
   }));
 }
 
-/** The interfaces and their addresses (`ip -j addr`), on the host or in a namespace. */
-export async function listAddresses(ctx: NetContext, ns?: NetnsRef): Promise<InterfaceAddresses[]> {
-  return parseAddresses((await exec(ctx, inNetns(ns, ['ip', '-j', 'addr', 'show']))).stdout);
+/**
+ * The interfaces and their addresses (`ip -j addr`), on the host or in a
+ * namespace; with details (`ip -d`), each one's kind and a veth's peer.
+ */
+export async function listAddresses(ctx: NetContext, ns?: NetnsRef, opts: { details?: boolean } = {}): Promise<InterfaceAddresses[]> {
+  return parseAddresses((await exec(ctx, inNetns(ns, ['ip', '-j', ...(opts.details ? ['-d'] : []), 'addr', 'show']))).stdout);
 }
 
 /**

@@ -12,3 +12,4 @@ export * from './link.js';
 export * from './sysctl.js';
 export * from './iptables.js';
 export * from './ports-probe.js';
+export * from './conntrack.js';

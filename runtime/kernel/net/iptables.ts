@@ -173,6 +173,12 @@ export function glassRulesIn(saved: SavedTables, filter?: { tag: string; exact?:
   return out;
 }
 
+/** The rules of the built-in chains that jump into glass's (PREROUTING, OUTPUT, POSTROUTING, FORWARD → GLASS-…). */
+export function glassJumpsIn(saved: SavedTables): SavedTables['rules'] {
+  const ours = new Set<string>(GLASS_CHAINS.map((c) => c.chain));
+  return saved.rules.filter((r) => !ours.has(r.chain) && ours.has(r.args[r.args.indexOf('-j') + 1] ?? ''));
+}
+
 async function save(ctx: NetContext): Promise<SavedTables> {
   return parseSave((await exec(ctx, ['iptables-save'])).stdout);
 }
@@ -180,6 +186,12 @@ async function save(ctx: NetContext): Promise<SavedTables> {
 /** Glass's rules on the host (`iptables-save`), all of them or those under a tag. */
 export async function listGlassRules(ctx: NetContext, filter?: { tag: string; exact?: boolean }): Promise<ListedRule[]> {
   return glassRulesIn(await save(ctx), filter);
+}
+
+/** One `iptables-save`, read for a picture: glass's rules (all, or under a tag) and the jumps into its chains. */
+export async function readGlassRuleset(ctx: NetContext, filter?: { tag: string; exact?: boolean }): Promise<{ rules: ListedRule[]; jumps: SavedTables['rules'] }> {
+  const saved = await save(ctx);
+  return { rules: glassRulesIn(saved, filter), jumps: glassJumpsIn(saved) };
 }
 
 /**

@@ -31,6 +31,12 @@ export async function listRoutes(ctx: NetContext, ns?: NetnsRef): Promise<Route[
   return parseRoutes((await exec(ctx, inNetns(ns, ['ip', '-j', 'route', 'show']))).stdout);
 }
 
+/** The route the kernel would pick for a packet to `ip` (`ip -j route get IP`): its device and source address. */
+export async function routeTo(ctx: NetContext, ip: string, ns?: NetnsRef): Promise<Route> {
+  const [r] = parseRoutes((await exec(ctx, inNetns(ns, ['ip', '-j', 'route', 'get', ip]))).stdout);
+  return r ?? { dst: `${ip}/32` };
+}
+
 /**
  * The IPv4 subnets the host already uses: every route's destination but the
  * default, and the subnet of every address (an interface may be down and have
