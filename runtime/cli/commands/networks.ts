@@ -1,7 +1,8 @@
-import { describeHostError, isGlassError, type NetworkInspect } from '../../engine/index.js';
+import { isGlassError, type NetworkInspect } from '../../engine/index.js';
 import { bool, list, str, type Ctx, type Handler } from '../context.js';
 import { table } from '../format.js';
 import { parseTemplate, render } from '../template.js';
+import { inspectObjects, objectError } from './inspect-objects.js';
 import { confirm } from './volumes.js';
 
 /**
@@ -18,11 +19,8 @@ function labelMap(values: string[]): Record<string, string> {
   return out;
 }
 
-function daemonError(ctx: Ctx, e: unknown): void {
-  if (isGlassError(e) && /^No such network: /.test(e.message)) ctx.err(`Error: ${e.message}\n`);
-  else if (isGlassError(e)) ctx.err(`Error response from daemon: ${e.message}\n`);
-  else ctx.err(`Error: ${describeHostError(e, ctx.engine.root) ?? (e as Error).message}\n`);
-}
+const notFound = (_code: string, message: string) => /^No such network: /.test(message);
+const daemonError = (ctx: Ctx, e: unknown) => objectError(ctx, e, notFound);
 
 export const create: Handler = async (ctx) => {
   const subnets = list(ctx.flags.subnet);
@@ -105,26 +103,7 @@ export const ls: Handler = async (ctx) => {
   return 0;
 };
 
-export const inspect: Handler = async (ctx) => {
-  const found: NetworkInspect[] = [];
-  let failed = 0;
-  for (const ref of ctx.args) {
-    try {
-      found.push(await ctx.engine.networks.inspect(ref));
-    } catch (e) {
-      failed++;
-      daemonError(ctx, e);
-    }
-  }
-  const format = str(ctx.flags.format);
-  if (format) {
-    const parts = parseTemplate(format);
-    ctx.out(found.map((n) => render(parts, n) + '\n').join(''));
-  } else if (found.length || !failed) {
-    ctx.out(JSON.stringify(found, null, 4) + '\n');
-  }
-  return failed ? 1 : 0;
-};
+export const inspect: Handler = (ctx) => inspectObjects(ctx, (ref) => ctx.engine.networks.inspect(ref), notFound, false);
 
 export const rm: Handler = async (ctx) => {
   let failed = 0;

@@ -1,7 +1,8 @@
-import { describeHostError, isGlassError, type VolumeInspect } from '../../engine/index.js';
+import { type VolumeInspect } from '../../engine/index.js';
 import { bool, list, str, type Ctx, type Handler } from '../context.js';
 import { humanSize, table } from '../format.js';
 import { parseTemplate, render } from '../template.js';
+import { inspectObjects, objectError } from './inspect-objects.js';
 
 /**
  * `glass volume create|ls|inspect|rm|prune`, printed as Docker 20.10 prints
@@ -30,11 +31,8 @@ function filterMap(values: string[]): Record<string, string[]> {
 }
 
 /** The one line Docker prints for a daemon-side failure of a volume command. */
-function daemonError(ctx: Ctx, e: unknown): void {
-  if (isGlassError(e) && e.code === 'NO_SUCH_VOLUME') ctx.err(`Error: ${e.message}\n`);
-  else if (isGlassError(e)) ctx.err(`Error response from daemon: ${e.message}\n`);
-  else ctx.err(`Error: ${describeHostError(e, ctx.engine.root) ?? (e as Error).message}\n`);
-}
+const notFound = (code: string) => code === 'NO_SUCH_VOLUME';
+const daemonError = (ctx: Ctx, e: unknown) => objectError(ctx, e, notFound);
 
 export const create: Handler = async (ctx) => {
   const driver = str(ctx.flags.driver) ?? 'local';
@@ -73,26 +71,7 @@ export const ls: Handler = async (ctx) => {
   return 0;
 };
 
-export const inspect: Handler = async (ctx) => {
-  const found: VolumeInspect[] = [];
-  let failed = 0;
-  for (const name of ctx.args) {
-    try {
-      found.push(await ctx.engine.volumes.inspect(name));
-    } catch (e) {
-      failed++;
-      daemonError(ctx, e);
-    }
-  }
-  const format = str(ctx.flags.format);
-  if (format) {
-    const parts = parseTemplate(format);
-    ctx.out(found.map((v) => render(parts, v) + '\n').join(''));
-  } else {
-    ctx.out(JSON.stringify(found, null, 4) + '\n');
-  }
-  return failed ? 1 : 0;
-};
+export const inspect: Handler = (ctx) => inspectObjects(ctx, (name) => ctx.engine.volumes.inspect(name), notFound, true);
 
 export const rm: Handler = async (ctx) => {
   let failed = 0;
