@@ -222,7 +222,7 @@ export function networkTopology(t: TopologyData): Picture {
       for (const [from, to] of [[portsY + portsH, bridgeY], [bridgeY + 52, vethY], [vethY + 40, nsY + 34]] as const) {
         parts.push(`<path d="M ${rx} ${from} V ${to}" fill="none" stroke="#b00040" stroke-width="2" stroke-dasharray="5 3" marker-end="url(#red)"/>`);
       }
-      parts.push(`<text x="${rx - 6}" y="${bridgeY - 8}" ${FONT} font-size="10.5" fill="#b00040" text-anchor="end">DNAT → ${esc(c.ip)}:${esc(c.ports[0]!.containerPort.split('/')[0]!)}</text>`);
+      parts.push(`<text x="${rx - 10}" y="${bridgeY - 8}" ${FONT} font-size="10.5" fill="#b00040" text-anchor="end">DNAT → ${esc(c.ip)}:${esc(c.ports[0]!.containerPort.split('/')[0]!)}</text>`);
     }
   });
   const svg = [
@@ -316,8 +316,8 @@ export function packetPath(t: TopologyData, ref: string, hostPort?: string): Tab
     ['4', 'routing', `${src} → ${c.ip}:${port}`, `rerouted after the NAT: ${c.ip} is on the bridge's subnet${net?.routeLocalnet === '1' ? ', and route_localnet=1 on the bridge lets a 127.x source leave by it' : ''}`, route ? { text: `ip route get ${c.ip} → dev ${route.dev ?? '?'} src ${route.prefsrc ?? '?'}`, code: true } : missing('the route')],
     ['5', 'filter FORWARD', `${src} → ${c.ip}:${port}`, `not crossed: FORWARD is for packets routed through the host; this one was made on it. From another host or namespace the packet would pass PREROUTING (same DNAT) and then this rule`, rule(forward, 'the FORWARD accept')],
     ['6', 'nat POSTROUTING → GLASS-POSTROUTING', { text: `${gw}:<ephemeral> → ${c.ip}:${port}`, strong: true }, `MASQUERADE: a 127.0.0.1 source would make the container answer itself; the bridge's address (${gw}) replaces it`, { text: `${postJump ? `-A ${postJump.chain} ${withoutComment(postJump.args)}; ` : ''}${masq ? `-A ${masq.chain} ${withoutComment(masq.args)}` : 'the loopback MASQUERADE: not found'}`, code: true }],
-    ['7', `bridge ${net?.bridge ?? '?'}`, `${gw} → ${c.ip}:${port}`, `the switch sends the frame to the port that learned ${c.mac}`, { text: `${net?.bridge ?? '?'} (if${net?.iface?.ifindex ?? '?'}) ${v4(net?.iface)}`, code: true }],
-    ['8', `veth ${c.hostEnd?.ifname ?? '?'}`, `${gw} → ${c.ip}:${port}`, 'into the host end of the cable, out of the other end in the container\'s namespace', { text: `${c.hostEnd?.ifname ?? '?'}@if${c.hostEnd?.peerIfindex ?? '?'} ↔ ${c.eth0?.ifname ?? '?'}@if${c.eth0?.peerIfindex ?? '?'}`, code: true }],
+    ['7', `bridge ${net?.bridge ?? '?'}`, `${gw}:<ephemeral> → ${c.ip}:${port}`, `the switch sends the frame to the port that learned ${c.mac}`, { text: `${net?.bridge ?? '?'} (if${net?.iface?.ifindex ?? '?'}) ${v4(net?.iface)}`, code: true }],
+    ['8', `veth ${c.hostEnd?.ifname ?? '?'}`, `${gw}:<ephemeral> → ${c.ip}:${port}`, 'into the host end of the cable, out of the other end in the container\'s namespace', { text: `${c.hostEnd?.ifname ?? '?'}@if${c.hostEnd?.peerIfindex ?? '?'} ↔ ${c.eth0?.ifname ?? '?'}@if${c.eth0?.peerIfindex ?? '?'}`, code: true }],
     ['9', `${c.name}: eth0`, `${gw}:<ephemeral> → ${c.ip}:${port}`, `arrives in net:[${c.netnsInode ?? '?'}]; the server on :${port}/${proto} accepts a connection from ${gw}`, { text: `${c.eth0?.ifname ?? '?'} ${v4(c.eth0)} ${c.eth0?.mac ?? ''}`, code: true }],
     ['10', 'the reply', { text: `${c.ip}:${port} → ${gw}:<ephemeral>  ⇒  ${hostIp}:${p.hostPort} → ${src}`, strong: true }, `goes back by the default route to ${gw}; conntrack matches it to the connection's reply tuple and undoes both NATs, so the program sees an answer from ${hostIp}:${p.hostPort}`, { text: 'conntrack -L (see the entry after a fetch)', code: true }],
   ];
