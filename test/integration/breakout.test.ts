@@ -468,13 +468,18 @@ describe.skipIf(!isRoot)('breakout suite: classic container escapes', () => {
   });
 
   it('raw sockets: kept (CAP_NET_RAW, as Docker keeps it) but only in the container\'s network namespace; --cap-drop NET_RAW takes them away', async () => {
-    // glass has no container networking yet: a default container's network namespace holds only lo, so the host's
-    // own address is unreachable from it. (Once networking lands, this is where the bridge's isolation is asserted.)
-    const hostIp = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
-    const a = await attempt(`ping -c 1 -W 1 127.0.0.1 | grep -o "1 packets received"; ip -o link | cut -d: -f2; ${hostIp ? `ping -c 1 -W 1 ${hostIp}; echo "exit=$?"` : ''}`);
-    expect(a.out).toBe(`1 packets received\n lo\n${hostIp ? 'PING ' + hostIp + ' (' + hostIp + '): 56 data bytes\nping: sendto: Network is unreachable\nexit=1\n' : ''}`);
+    // The raw socket is the container's network namespace's: ping works there, on lo and to its gateway (the
+    // bridge's address on the host, through its own eth0); with --network none there is only lo, and the host's
+    // own address is unreachable.
+    const a = await attempt('ping -c 1 -W 1 127.0.0.1 | grep -o "1 packets received"; ip -o link | cut -d: -f2 | cut -d@ -f1; gw=$(ip route | awk \'/^default/ {print $3}\'); ping -c 1 -W 2 "$gw" | grep -o "1 packets received"');
+    expect(a.out).toBe('1 packets received\n lo\n eth0\n1 packets received\n');
     expect(a.trace.find((t) => /capabilit/i.test(t.title))?.command).toMatch(/# keep .*NET_RAW/);
     expectNamespaces(a, 'NEWNET');
+    const hostIp = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (hostIp) {
+      const n = await attempt(`ip -o link | cut -d: -f2; ping -c 1 -W 1 ${hostIp}; echo "exit=$?"`, ['--network', 'none']);
+      expect(n.out).toBe(` lo\nPING ${hostIp} (${hostIp}): 56 data bytes\nping: sendto: Network is unreachable\nexit=1\n`);
+    }
 
     const d = await attempt('ping -c 1 -W 1 127.0.0.1; echo "exit=$?"', ['--cap-drop', 'NET_RAW']);
     expect(d.out).toBe('PING 127.0.0.1 (127.0.0.1): 56 data bytes\nping: permission denied (are you root?)\nexit=1\n');

@@ -59,7 +59,7 @@ describe.skipIf(!isRoot)('kernel/net on the real kernel', () => {
     expect(subnet).not.toBe('');
   });
 
-  it('a bridge, a veth into a test namespace; ping across both ways', { timeout: 60_000 }, async () => {
+  it('a bridge, a veth into a test namespace; ping across both ways', { timeout: 180_000 }, async () => {
     const gw = nthAddress(subnet, 1);
     const ip = nthAddress(subnet, 2);
     await ensureBridge(ctx, BRIDGE, `${gw}/24`);
@@ -83,7 +83,7 @@ describe.skipIf(!isRoot)('kernel/net on the real kernel', () => {
     expect(steps.filter((s) => s.phase === 'done').map((s) => s.command)).toContain(`ip link add ${VETH} type veth peer name ${VETH}-tmp`);
   });
 
-  it('tagged rules: 127.0.0.1:<port> on the host reaches a server in the namespace (DNAT in OUTPUT, route_localnet, MASQUERADE); removed by tag', { timeout: 60_000 }, async () => {
+  it('tagged rules: 127.0.0.1:<port> on the host reaches a server in the namespace (DNAT in OUTPUT, route_localnet, MASQUERADE); removed by tag', { timeout: 180_000 }, async () => {
     const ip = nthAddress(subnet, 2);
     // A free host port, as the probe sees it.
     let port = 0;

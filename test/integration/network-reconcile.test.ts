@@ -17,7 +17,7 @@ const leases = (root: string) => {
   return existsSync(dir) ? readdirSync(dir).flatMap((n) => Object.keys(JSON.parse(readFileSync(`${dir}/${n}/leases.json`, 'utf8') || '{}'))) : [];
 };
 
-describe.skipIf(!isRoot)('default bridge: reconcile', () => {
+describe.skipIf(!isRoot)('default bridge: reconcile', { timeout: 180_000 }, () => {
   const root = useRoot();
   removeContainersAfterEach(root);
   const bridge = `gl${rootHash(root)}`;

@@ -17,5 +17,5 @@ describe.skipIf(!isRoot)('restart right after the container stops', () => {
       expect((await glass(root, ['inspect', '-f', '{{.State.Pid}}', name])).stdout.trim()).not.toBe(before);
       expect((await glass(root, ['rm', '-f', name])).exitCode).toBe(0);
     }
-  }, 300_000);
+  }, 600_000);
 });

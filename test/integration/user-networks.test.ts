@@ -16,7 +16,7 @@ import { glass, isRoot, useRoot, waitFor } from '../helpers.js';
 const rootHash = (root: string) => createHash('sha256').update(root).digest('hex').slice(0, 6);
 const sh = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-describe.skipIf(!isRoot)('user networks and links', () => {
+describe.skipIf(!isRoot)('user networks and links', { timeout: 180_000 }, () => {
   const root = useRoot();
   const g = (...args: string[]) => glass(root, args);
   const ok = async (...args: string[]) => {
