@@ -905,7 +905,7 @@ export const COMMANDS: CommandSpec[] = [
       '(memory.usage_in_bytes or memory.current, less inactive_file), its limit, the bytes it read and wrote on ' +
       'block devices and its number of tasks. CPU % compares two readings with the whole machine\'s CPU time ' +
       'from /proc/stat, as Docker does: 100% is one CPU kept busy. NET I/O counts its interfaces other than ' +
-      "loopback: 0B / 0B until glass has networking.",
+      "loopback (read in its network namespace from /proc/<pid>/net/dev: its eth0's received / sent bytes).",
     kernel: ['cgroups (cpuacct/cpu, memory, pids, blkio/io)', '/proc/stat', '/proc/<pid>/net/dev'],
     flags: [
       {

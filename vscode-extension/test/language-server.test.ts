@@ -55,10 +55,11 @@ describe.skipIf(!existsSync(SERVER))('the glass language server over LSP', () =>
 
   it('hovers a docker line: the same flag explained, and what glass lacks', async () => {
     const u = uri('sh');
-    const text = '#!/bin/sh\ndocker run -d -p 8080:80 --name web nginx\ndocker swarm init\ndocker search nginx\n';
+    const text = '#!/bin/sh\ndocker run -d -p 8080:80 --name web --gpus all nginx\ndocker swarm init\ndocker search nginx\n';
     s.open(u, 'shellscript', text);
     expect(await hoverText(u, text, '-d ')).toContain('**-d, --detach** (`docker run`): Run container in background and print container ID');
-    expect(await hoverText(u, text, '-p ')).toContain('**-p**: glass run has no such flag yet');
+    expect(await hoverText(u, text, '-p ')).toContain("**-p, --publish** list (`docker run`): Publish a container's port(s) to the host");
+    expect(await hoverText(u, text, '--gpus')).toContain('**--gpus**: glass run has no such flag yet');
     expect(await hoverText(u, text, 'run -d')).toContain('**docker run** → `glass run`');
     expect(await hoverText(u, text, 'swarm')).toContain('glass has no `swarm` command (yet)');
     // A command glass leaves out on purpose says why (the catalog's LEFT_OUT).
@@ -99,11 +100,11 @@ describe.skipIf(!existsSync(SERVER))('the glass language server over LSP', () =>
 
   it('says when glass lacks a docker flag or command, as information, not an error', async () => {
     const u = uri('md');
-    const text = 'Docker:\n\n```bash\ndocker run -p 8080:80 nginx\ndocker swarm init\ndocker run --rm busybox echo ok\ndocker run -e =x busybox env\ndocker search nginx\n```\n';
+    const text = 'Docker:\n\n```bash\ndocker run --gpus all nginx\ndocker swarm init\ndocker run --rm busybox echo ok\ndocker run -e =x busybox env\ndocker search nginx\n```\n';
     s.open(u, 'markdown', text);
     const d = (await s.diagnostics(u)).diagnostics;
     expect(d).toHaveLength(4);
-    expect(d[0]!.message).toBe("glass run lacks this flag (glass would say: glass: unknown shorthand flag: 'p' in -p)");
+    expect(d[0]!.message).toBe('glass run lacks this flag (glass would say: glass: unknown flag: --gpus)');
     expect(d[0]!.severity).toBe(3);
     expect(d[1]!.message).toBe("glass has no 'swarm' command yet (glass would say: glass: 'swarm' is not a glass command.)");
     expect(d[3]!.message).toMatch(/^glass leaves out the 'search' command \(glass would say: glass: 'search' is not a glass command: Docker Hub's search API/);

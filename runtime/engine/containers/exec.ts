@@ -84,8 +84,10 @@ export function readExec(containerDir: string, id: string, execId: string): Exec
   const dir = execDir(containerDir, execId);
   if (!existsSync(dir)) return undefined;
   const shim = readJson<ShimRecord>(join(dir, 'shim.json'));
-  const exit = readJson<ExitRecord>(join(dir, 'exit.json'));
+  // Alive first, the exit record after: the shim writes that record before it ends, so a shim seen gone has
+  // left it already (read the other way round, one that ended in between looked neither running nor exited).
   const alive = !!shim && isSameProcessAlive(shim.pid, shim.startTime);
+  const exit = readJson<ExitRecord>(join(dir, 'exit.json'));
   return { id, execId, running: !exit && alive, exitCode: exit?.exitCode, pid: shim?.initPid ?? 0 };
 }
 

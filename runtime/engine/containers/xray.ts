@@ -225,8 +225,8 @@ export async function containerXray(trace: Tracer, c: Observed, intervalMs = 500
     network: {
       interfaces: ifaces,
       note: others.length === 0
-        ? 'lo only: the container has a network namespace of its own with nothing in it but loopback (glass has no networking yet)'
-        : `${others.map((i) => i.name).join(', ')} and lo, in a network namespace of its own`,
+        ? 'lo only: the container has a network namespace of its own with nothing in it but loopback (--network none)'
+        : `${others.map((i) => i.name).join(', ')} and lo, in a network namespace of its own (eth0: one end of a veth pair whose other end is on the host, plugged into the network's bridge)`,
     },
   };
 }
