@@ -14,6 +14,7 @@ import { PULL_COMMANDS } from './commands-pull.js';
 import { VOLUME_COMMANDS } from './commands-volumes.js';
 import { LAYER_COMMANDS } from './commands-layers.js';
 import { CP_COMMANDS } from './commands-cp.js';
+import { BUILD_COMMANDS } from './commands-build.js';
 
 export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
 
@@ -1246,6 +1247,7 @@ export const COMMANDS: CommandSpec[] = [
   ...LAYER_COMMANDS,
   ...VOLUME_COMMANDS,
   ...CP_COMMANDS,
+  ...BUILD_COMMANDS,
 ];
 
 /**
