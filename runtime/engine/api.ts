@@ -26,6 +26,8 @@ import type { TopResult } from './containers/top.js';
 import type { XrayReport } from './containers/xray.js';
 import type { ContainerPathStat, CopyOptions } from './containers/copy.js';
 import type { DiskUsage } from './disk-usage.js';
+import type { BuildOptions, BuildProgress, BuildResult, BuildSource, CacheVerdict } from './build/types.js';
+export type { BuildOptions, BuildProgress, BuildResult, BuildSource, CacheVerdict };
 
 /**
  * The Engine: the one API every client of glass uses — the CLI, notebooks,
@@ -50,6 +52,7 @@ export interface Engine {
   readonly events: EventsApi;
   readonly system: SystemApi;
   readonly volumes: VolumesApi;
+  readonly builds: BuildsApi;
   /** Every step of every operation of this engine. Returns a function that unsubscribes. */
   onStep(listener: (step: Step) => void): () => void;
 }
@@ -293,6 +296,26 @@ export interface ImagesApi {
    * Lines as Docker's report: {untagged} or {deleted}. Events: untag, delete, image prune.
    */
   prune(opts?: { all?: boolean; filters?: string[] } & CallOptions): Promise<{ imagesDeleted: { untagged?: string; deleted?: string }[]; spaceReclaimed: number }>;
+}
+
+export interface BuildsApi {
+  /**
+   * `docker build` with Docker's classic builder (DOCKER_BUILDKIT=0): every
+   * step runs on the image the step before made — RUN in a real build
+   * container, COPY/ADD into a created one, both committed; metadata
+   * instructions (ENV, CMD...) make a new config with an empty_layer history
+   * entry. Every step's image stays in the store, untagged, as the layer
+   * cache: a step whose parent image and key (container_config.Cmd, with the
+   * checksums of copied files) match a child image is taken from it. Only the
+   * stages the target needs are built. Tags are applied only when every step
+   * succeeded. Progress (Docker's lines, cache verdicts) through
+   * `onProgress`. Errors: INVALID_ARGUMENT (Dockerfile, context, target,
+   * build args: Docker's words, exitCode 1), BUILD_RUN_FAILED (exitCode = the
+   * command's), BUILD_CANCELLED (the signal; the build container is removed,
+   * nothing tagged), NO_SUCH_IMAGE / registry errors for FROM. Events: the
+   * build containers' create, start, die, commit, destroy; image tag.
+   */
+  build(opts: BuildOptions & CallOptions): Promise<BuildResult>;
 }
 
 /** `docker volume inspect`: Docker's Volume object (local driver). */

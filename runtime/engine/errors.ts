@@ -38,7 +38,11 @@ export type ErrorCode =
   /** The registry has no such repository, tag or digest (`manifest unknown`). */
   | 'MANIFEST_UNKNOWN'
   /** Downloaded content did not match the digest or size it was asked for. */
-  | 'DIGEST_MISMATCH';
+  | 'DIGEST_MISMATCH'
+  /** A build's RUN step exited non-zero: the error's exitCode is the command's (as Docker's CLI exits). */
+  | 'BUILD_RUN_FAILED'
+  /** A build was interrupted (Ctrl-C: its AbortSignal). */
+  | 'BUILD_CANCELLED';
 // The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,
 // NATIVE_NOT_BUILT, SHIM_PROTOCOL, SHIM_FAILED, COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE.
 

@@ -21,6 +21,7 @@ import { diskUsage } from './disk-usage.js';
 import { containerFiles } from './containers/shim-spec.js';
 import { VolumeStore } from './volumes/store.js';
 import { VolumeService } from './volumes/service.js';
+import { BuildService } from './build/service.js';
 
 export interface EngineOptions {
   /** State root; default $GLASS_ROOT or /var/lib/glass. */
@@ -44,6 +45,7 @@ export class LocalEngine implements Engine {
   readonly events: EventsApi;
   readonly system: SystemApi;
   readonly volumes: VolumeService;
+  readonly builds: BuildService;
   private readonly paths: Paths;
   private readonly tracing = new Tracing();
   private prepared?: Promise<void>;
@@ -78,6 +80,7 @@ export class LocalEngine implements Engine {
       imageUser: (id) => this.containers.imageUser(id),
       commit: (container, o) => this.containers.commit(container, o),
     });
+    this.builds = new BuildService({ paths: this.paths, store: imageStore, containers: this.containers, images: this.images, events: log, tracing: this.tracing, ready });
     const tracing = this.tracing;
     this.events = {
       list: async (o) => {

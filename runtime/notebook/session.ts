@@ -106,6 +106,7 @@ function oneLineEngine(engine: Engine): Engine {
     events: wrap(engine.events),
     system: wrap(engine.system),
     volumes: wrap(engine.volumes),
+    builds: wrap(engine.builds),
     onStep: (l) => engine.onStep(l),
   };
 }

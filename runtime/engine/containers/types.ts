@@ -137,4 +137,10 @@ export interface CreateOptions {
   security?: SecurityOptions;
   /** -v, --mount, --tmpfs, --volumes-from (volumes/spec.ts; a relative -v source like ./dir made absolute by the client). */
   storage?: MountOptions;
+  /**
+   * Build containers only (`glass build` on `FROM scratch`): no image at all,
+   * an empty root filesystem; `image` is then "scratch". Docker's classic
+   * builder works on such an empty layer for the first COPY of a scratch stage.
+   */
+  scratch?: boolean;
 }
