@@ -1,4 +1,4 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
@@ -168,7 +168,9 @@ export function tarEntries(entries: TarEntry[]): Readable {
       yield entryHeader(e);
       if (e.kind !== 'file' || !e.size) continue;
       let read = 0;
-      for await (const chunk of createReadStream(e.hostPath!, { end: e.size - 1 }) as AsyncIterable<Buffer>) {
+      // O_NOFOLLOW: a file swapped for a symlink since it was listed is refused, not followed to another file.
+      const fh = await fs.open(e.hostPath!, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      for await (const chunk of fh.createReadStream({ end: e.size - 1 }) as AsyncIterable<Buffer>) {
         read += chunk.length;
         yield chunk;
       }
