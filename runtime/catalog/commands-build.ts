@@ -97,7 +97,10 @@ export const BUILD_COMMANDS: CommandSpec[] = [
         type: 'string',
         default: 'default',
         summary: 'Set the networking mode for the RUN instructions during build',
-        explain: "The network RUN containers join: default (glass's default for run), none (a network namespace with only loopback), or host.",
+        explain:
+          'The network RUN containers join. In glass today every container, a build container too, gets a network namespace ' +
+          'of its own with only loopback (lo), so default and none are the same and a RUN step cannot download anything; ' +
+          'other modes arrive with bridge networking.',
         kernel: 'network namespace',
       },
       {

@@ -192,6 +192,10 @@ export const build: Handler = async (ctx) => {
   const labelMap = labels(list(ctx.flags.label));
   const iidfile = str(ctx.flags.iidfile);
   const network = str(ctx.flags.network);
+  // Build containers get what every glass container gets today: a network namespace with only loopback.
+  if (network !== undefined && network !== 'default' && network !== 'none') {
+    throw new UsageError(`invalid argument ${JSON.stringify(network)} for "--network" flag: glass build supports default and none (a network namespace with only loopback) until glass has bridge networking`, 'build');
+  }
 
   const scratch: string[] = [];
   const abort = new AbortController();
