@@ -1011,7 +1011,10 @@ export const COMMANDS: CommandSpec[] = [
         short: 'a',
         type: 'bool',
         summary: 'Show all images (default hides intermediate images)',
-        explain: 'glass stores no intermediate build images yet, so every image is already listed; -a is accepted for Docker habits and lists the same.',
+        explain:
+          'Also lists the intermediate images `glass build` keeps: one per Dockerfile step, untagged (<none> <none>), each the parent of the next. ' +
+          'They are the build cache: a rebuild reuses a step whose parent image and instruction match one of them. Without -a, an untagged image that is ' +
+          'the parent of another is hidden; one that is nobody\'s parent (dangling) is shown.',
       },
       {
         name: 'digests',

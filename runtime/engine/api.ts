@@ -241,8 +241,10 @@ export interface ImagesApi {
   /**
    * One summary per repo tag, newest image first; untagged images as one
    * <none> row. `pattern` is `docker images [REPOSITORY[:TAG]]` (globs).
+   * Intermediate images (a build's step images: untagged, and the parent of
+   * another image) are left out unless `all` (`images -a`), as Docker's.
    */
-  list(opts?: { pattern?: string }): Promise<ImageSummary[]>;
+  list(opts?: { pattern?: string; all?: boolean }): Promise<ImageSummary[]>;
   inspect(ref: string): Promise<ImageInspect>;
   /** Events: tag. */
   tag(source: string, target: string, call?: CallOptions): Promise<void>;
