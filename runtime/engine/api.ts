@@ -124,7 +124,7 @@ export interface ContainersApi {
   attach(ref: string, call?: CallOptions): Promise<{ id: string; attachment: Attachment; config: ContainerConfig }>;
   /** Wait until it stops; its exit code (undefined on timeout). */
   wait(ref: string, timeoutMs?: number, call?: CallOptions): Promise<number | undefined>;
-  /** SIGTERM, then SIGKILL after `timeoutSec`. Events: kill (signal=15), [kill (signal=9)], die (from the shim), stop. */
+  /** The image's STOPSIGNAL (default SIGTERM), then SIGKILL after `timeoutSec`. Events: kill (signal=15), [kill (signal=9)], die (from the shim), stop. */
   stop(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
   restart(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
   /** Send a signal ("KILL", "SIGTERM", "9"...; default SIGKILL) to the container's init. Events: kill. */

@@ -69,6 +69,7 @@ export function buildConfig({ id, name, created, image, opts, userEnv }: ConfigI
     autoRemove: !!opts.autoRemove,
     logConfig: resolveLogConfig(opts.logConfig),
     labels: mergeLabels(ic.Labels, userLabels(opts)),
+    ...(ic.StopSignal ? { stopSignal: ic.StopSignal } : {}),
     security: resolveSecurity(opts.security),
   };
 }

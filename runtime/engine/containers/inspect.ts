@@ -82,6 +82,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       WorkingDir: c.workingDir,
       Entrypoint: c.entrypoint,
       Labels: c.labels ?? {},
+      ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
     },
     GlassStateDir: dir,
     GlassShimPid: info.running ? info.state.shimPid : 0,

@@ -55,6 +55,15 @@ import type { VolumeService } from '../volumes/service.js';
 import { checkSources, makeMounts, mountFor, mountSpecPairs, planMounts, type ContainerMount } from '../volumes/mounts.js';
 import { prefillVolumes } from '../../shim/prefill.js';
 
+/** The signal `stop` sends first: the image's STOPSIGNAL (kept in the container's config), else SIGTERM. */
+function stopSignalOf(c: ContainerConfig): NodeJS.Signals | number {
+  try {
+    return c.stopSignal ? parseSignal(c.stopSignal) : 'SIGTERM';
+  } catch {
+    return 'SIGTERM'; // checked when the image was built; a hand-edited config falls back to Docker's default
+  }
+}
+
 /** Docker's "scratch": no layers, no config (build containers of a FROM scratch stage). */
 function scratchImage(): ImageRecord {
   return {
@@ -585,7 +594,7 @@ export class ContainerService implements ContainersApi {
     const run = await this.locked(id, async () => {
       const info = await this.mustInfo(op, id);
       if (!info.running) return undefined;
-      this.signal(op, info, 'SIGTERM');
+      this.signal(op, info, stopSignalOf(info.config));
       return info;
     });
     if (!run) return;

@@ -30,6 +30,8 @@ export interface ContainerConfig {
   autoRemove: boolean;
   /** --log-driver and --log-opt, defaults merged in (log-config.ts); absent in containers made before glass had them. */
   logConfig?: LogConfig;
+  /** Config.StopSignal: the image's STOPSIGNAL, the signal `stop` sends first; absent = SIGTERM. */
+  stopSignal?: string;
   /** Config.Labels: the image's Labels with the user's over them, sorted by key (labels.ts); absent in containers made before glass had them. */
   labels?: Record<string, string>;
   /** Memory, CPU and pids limits, checked at create (limits.ts); absent: no limits. */
