@@ -242,6 +242,7 @@ describe('expandInstruction (the instructions Docker expands, and only those)', 
     expect(expandInstruction(one('ARG D=${DIR}/x'), env)).toMatchObject({ args: [{ name: 'D', value: '/srv/app/x' }] });
     expect(expandInstruction(one('COPY --chown=$USER app.py ${DIR}/'), env)).toMatchObject({ sources: ['app.py'], dest: '/srv/app/', chown: 'app' });
     expect(expandInstruction(one('EXPOSE $P'), env)).toMatchObject({ ports: ['8080'] });
+    expect(expandInstruction(one('EXPOSE $PORTS 53/udp'), ['PORTS=80 443'])).toMatchObject({ ports: ['80', '443', '53/udp'] });
     expect(expandInstruction(one('VOLUME $DIR/data'), env)).toMatchObject({ paths: ['/srv/app/data'] });
     expect(expandInstruction(one('WORKDIR $DIR'), env)).toMatchObject({ value: '/srv/app' });
     expect(expandInstruction(one('USER ${USER}:${GROUP:-staff}'), env)).toMatchObject({ value: 'app:staff' });

@@ -1,6 +1,6 @@
 import { DockerfileParser } from 'dockerfile-ast';
 import { GlassError } from '../errors.js';
-import { expandWord, type ShellEnv } from './shell-words.js';
+import { expandWord, expandWords, type ShellEnv } from './shell-words.js';
 
 /**
  * Reading a Dockerfile the way Docker 20.10's classic builder reads it (its
@@ -664,7 +664,7 @@ export function parseGoDuration(s: string): number | undefined {
 /**
  * The instruction with its variables expanded, as Docker's dispatcher does
  * before running it (each word through ProcessWord): ENV and LABEL keys and
- * values, ARG defaults, COPY/ADD sources, dest and --chown, EXPOSE ports,
+ * values, ARG names and defaults, COPY/ADD sources, dest and --chown, EXPOSE ports (split on spaces),
  * USER, WORKDIR, STOPSIGNAL, VOLUME paths. RUN, CMD, ENTRYPOINT, SHELL,
  * HEALTHCHECK, MAINTAINER and ONBUILD are left as written (a shell, or a
  * later build, reads them). FROM is expanded by the builder with the meta ARGs.
@@ -679,12 +679,13 @@ export function expandInstruction<T extends Instruction>(inst: T, env: ShellEnv,
     case 'LABEL':
       return { ...i, pairs: i.pairs.map((p) => ({ key: x(p.key), value: x(p.value) })) } as T;
     case 'ARG':
-      return { ...i, args: i.args.map((a) => (a.value === undefined ? a : { name: a.name, value: x(a.value) })) } as T;
+      return { ...i, args: i.args.map((a) => (a.value === undefined ? { name: x(a.name) } : { name: x(a.name), value: x(a.value) })) } as T;
     case 'COPY':
     case 'ADD':
       return { ...i, sources: i.sources.map(x), dest: x(i.dest), ...(i.chown !== undefined ? { chown: x(i.chown) } : {}) } as T;
     case 'EXPOSE':
-      return { ...i, ports: i.ports.map(x) } as T;
+      // The one instruction whose words may become several: EXPOSE $PORTS with PORTS="80 443" exposes both.
+      return { ...i, ports: i.ports.flatMap((p) => expandWords(p, env, escape)) } as T;
     case 'VOLUME':
       return { ...i, paths: i.paths.map(x) } as T;
     case 'USER':
