@@ -296,6 +296,15 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(left).toContain((await engine.images.inspect('busybox')).Id);
   }, SLOW_MS);
 
+  it('under a VOLUME, COPY and WORKDIR write into the layer but RUN\'s writes go to its throwaway volume (Docker\'s rule)', async () => {
+    const dir = context({ 'f.txt': 'copied\n', Dockerfile: 'FROM busybox\nVOLUME /data\nCOPY f.txt /data/f.txt\nWORKDIR /data/made\nRUN echo lost > /data/ran.txt\n' });
+    const b = await build(dir, { tags: ['vol:1'] });
+    expect(b.error).toBeUndefined();
+    const ls = await engine.containers.run({ image: 'vol:1', command: ['sh', '-c', 'cat /data/f.txt; ls /data'] });
+    expect(ls.stdout).toBe('copied\nf.txt\nmade\n');
+    expect(containerIds(root)).toEqual([]);
+  }, SLOW_MS);
+
   it('stop sends the image\'s STOPSIGNAL', async () => {
     const dir = context({ Dockerfile: 'FROM busybox\nSTOPSIGNAL SIGUSR1\nCMD ["sh", "-c", "trap \\"echo got-usr1; exit 0\\" USR1; while true; do sleep 0.1; done"]\n' });
     const b = await build(dir, { tags: ['stopsig:1'] });

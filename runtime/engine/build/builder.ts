@@ -134,12 +134,8 @@ export class Builder {
       if (named) visit(named);
       for (const inst of s.instructions) {
         if ((inst.keyword === 'COPY' || inst.keyword === 'ADD') && inst.from !== undefined) {
-          // A --from with a variable in it can name any earlier stage: keep them all.
-          if (inst.from.includes('$')) for (const o of stages.filter((o) => o.index < s.index)) visit(o);
-          else {
-            const dep = byName(inst.from, s.index);
-            if (dep) visit(dep);
-          }
+          const dep = byName(inst.from, s.index);
+          if (dep) visit(dep);
         }
       }
     };
@@ -332,7 +328,7 @@ export class Builder {
   }
 
   /** Create a build container from the current image (never started unless RUN starts it). */
-  private async createContainer(s: StageState, cmd: string[], env: string[] = []): Promise<ContainerConfig> {
+  private async createContainer(s: StageState, cmd: string[], env: string[], imageVolumes: boolean): Promise<ContainerConfig> {
     const c = await this.d.containers.create(
       {
         image: s.imageId || 'scratch',
@@ -342,6 +338,7 @@ export class Builder {
         env,
         user: s.runConfig.User ?? '',
         workdir: s.runConfig.WorkingDir || undefined,
+        imageVolumes,
       },
       this.d.call,
     );
@@ -484,7 +481,7 @@ export class Builder {
     rc.WorkingDir = requested.startsWith('/') ? requested : posix.join('/', rc.WorkingDir || '/', requested);
     const key = { ...rc, Cmd: [...shellOf(rc), `#(nop) WORKDIR ${rc.WorkingDir}`] };
     if (await this.probe(s, key)) return;
-    const c = await this.createContainer(s, key.Cmd, []);
+    const c = await this.createContainer(s, key.Cmd, [], false);
     let ok = false;
     try {
       await this.makeDirs(c.id, rc.WorkingDir);
@@ -534,7 +531,7 @@ export class Builder {
     const saveCmd = buildArgs.length ? s.args.prefixedCmd(buildArgs, cmd) : cmd;
     const key: ImageRunConfig = { ...rc, Cmd: saveCmd, Entrypoint: null };
     if (await this.probe(s, key)) return;
-    const c = await this.createContainer(s, cmd, buildArgs);
+    const c = await this.createContainer(s, cmd, buildArgs, true);
     this.emit({ type: 'running', containerId: c.id.slice(0, 12) });
     let code: number;
     try {
@@ -589,7 +586,8 @@ export class Builder {
         dest: w(inst.dest),
         ...(inst.chown !== undefined ? { chown: w(inst.chown) } : {}),
         ...(inst.chmod !== undefined ? { chmod: w(inst.chmod) } : {}),
-        ...(inst.from !== undefined ? { from: w(inst.from) } : {}),
+        // Docker 20.10's classic builder does not expand --from (BuildKit does).
+        ...(inst.from !== undefined ? { from: inst.from } : {}),
       },
       {
         trace: this.d.trace,
@@ -605,7 +603,7 @@ export class Builder {
       const key = { ...rc, Cmd: [...shellOf(rc), `#(nop) ${prepared.comment}`] };
       if (await this.probe(s, key)) return;
       this.checkAbort();
-      const c = await this.createContainer(s, key.Cmd, []);
+      const c = await this.createContainer(s, key.Cmd, [], false);
       let ok = false;
       try {
         await prepared.apply(c.id);

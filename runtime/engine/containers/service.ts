@@ -169,7 +169,8 @@ export class ContainerService implements ContainersApi {
     const layerDirs = image.layerDirs.length ? image.layerDirs : [this.emptyLayer()];
     const draft = buildConfig({ id, name: opts.name ?? '', created: new Date().toISOString(), image: { id: image.id, layerDirs, config: image.config.config }, opts, userEnv });
     // Every -v, --mount, --tmpfs and --volumes-from is checked before anything is made (volumes/mounts.ts).
-    const plan = await planMounts(opts.storage ?? {}, Object.keys(image.config.config.Volumes ?? {}), (ref) => this.mountsOf(ref));
+    const imageVolumes = opts.imageVolumes === false ? [] : Object.keys(image.config.config.Volumes ?? {});
+    const plan = await planMounts(opts.storage ?? {}, imageVolumes, (ref) => this.mountsOf(ref));
     const dir = store.createDir(id);
     let name: string | undefined;
     const made: { name: string; anonymous: boolean }[] = [];

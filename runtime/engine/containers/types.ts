@@ -145,4 +145,11 @@ export interface CreateOptions {
    * builder works on such an empty layer for the first COPY of a scratch stage.
    */
   scratch?: boolean;
+  /**
+   * Build containers only: false leaves the image's VOLUMEs unmounted, so
+   * what COPY, ADD and WORKDIR write under them lands in the layer (Docker's
+   * classic builder writes those steps straight into the rootfs; only RUN's
+   * writes under a VOLUME are lost, to its anonymous volume).
+   */
+  imageVolumes?: boolean;
 }
