@@ -187,7 +187,9 @@ describe('instructions', () => {
 
   it('a heredoc (BuildKit only) gets Docker’s error and a line saying why', () => {
     const msg = parseError('FROM busybox\nRUN <<EOF\necho hi\nEOF\n');
-    expect(msg).toMatch(/^dockerfile parse error line 3: unknown instruction: ECHO \(line 2 starts a heredoc/);
+    expect(msg).toMatch(/^dockerfile parse error line 3: unknown instruction: ECHO \(line 2 starts a heredoc, "<<EOF"/);
+    // "<<" without its end marker after it is not a heredoc: Docker's words alone.
+    expect(parseError('FROM busybox\nRUN cat <<X > /f\necho hi\n')).toBe('dockerfile parse error line 3: unknown instruction: ECHO');
   });
 });
 
