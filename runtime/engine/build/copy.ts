@@ -1,7 +1,9 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { posix, join } from 'node:path';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { detectCompression, shellJoin, unpackArchive } from '../../kernel/archive.js';
 import { decompressWithTool } from '../../kernel/decompress.js';
 import { report, type Step, type Tracer } from '../../kernel/step.js';
@@ -272,6 +274,45 @@ function shortBody(text: string): string {
   return one.length > 200 ? `${one.slice(0, 200)}…` : one;
 }
 
+const headerOf = (res: IncomingMessage, name: string): string | null => {
+  const v = res.headers[name];
+  return v === undefined ? null : Array.isArray(v) ? (v[0] ?? null) : v;
+};
+
+/** Up to `max` bytes of a reply's body, as text (the rest is dropped). */
+async function readSome(res: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    got += chunk.length;
+    if (got >= max) break;
+  }
+  res.destroy();
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
+/**
+ * GET with redirects followed (10 at most, as Go's http.Get). Node's own
+ * http client, not fetch: fetch refuses some ports outright ("bad port"),
+ * where Docker would connect.
+ */
+async function getFollowingRedirects(start: URL, signal?: AbortSignal): Promise<IncomingMessage> {
+  let url = start;
+  for (let redirects = 0; ; redirects++) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol scheme "${url.protocol.replace(/:$/, '')}"`);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsGet : httpGet)(url, { signal }, resolve);
+      req.on('error', reject);
+    });
+    const location = headerOf(res, 'location');
+    if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || !location) return res;
+    res.resume();
+    if (redirects >= 10) throw new Error('stopped after 10 redirects');
+    url = new URL(location, url);
+  }
+}
+
 /**
  * ADD http(s)://...: fetched for real (redirects followed), saved as a
  * file with mode 0600 and the reply's Last-Modified as its mtime, as
@@ -287,34 +328,40 @@ async function download(url: string, inst: CopyInstruction, env: CopyEnv, dir: s
   }
   await fs.mkdir(dir, { mode: 0o700 });
   const started = Date.now();
-  let res: Response;
+  let res: IncomingMessage;
   try {
-    res = await fetch(parsed, { redirect: 'follow', signal: env.signal });
+    res = await getFollowingRedirects(parsed, env.signal);
   } catch (e) {
     if (env.signal?.aborted) throw e;
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
     const why =
-      cause?.code === 'ECONNREFUSED'
-        ? `dial tcp ${parsed.host}: connect: connection refused`
-        : cause?.code === 'ENOTFOUND'
+      err.code === 'ECONNREFUSED'
+        ? `dial tcp ${err.address?.includes(':') ? `[${err.address}]` : err.address}:${err.port}: connect: connection refused`
+        : err.code === 'ENOTFOUND'
           ? `dial tcp: lookup ${parsed.hostname}: no such host`
-          : (cause?.message ?? (e as Error).message);
+          : err.message;
     throw fail(`ADD failed: Get "${url}": ${why}`);
   }
-  if (res.status >= 400) {
-    const body = await res.text().catch(() => '');
-    throw fail(`ADD failed: failed to GET ${url} with status ${res.status} ${res.statusText}: ${shortBody(body)}`);
+  const status = res.statusCode ?? 0;
+  if (status >= 400) {
+    const body = await readSome(res, 4096);
+    throw fail(`ADD failed: failed to GET ${url} with status ${status} ${res.statusMessage ?? ''}: ${shortBody(body)}`);
   }
-  const filename = filenameForDownload(parsed, res.headers.get('content-disposition'));
+  const filename = filenameForDownload(parsed, headerOf(res, 'content-disposition'));
   if (filename === '' && inst.dest.endsWith('/')) {
-    await res.body?.cancel();
+    res.destroy();
     throw fail(`ADD failed: cannot determine filename for source ${url}`);
   }
   const saved = filename || '__unnamed__';
   const path = join(dir, saved);
-  await pipeline(res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : Readable.from([]), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  try {
+    await pipeline(res, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  } catch (e) {
+    if (env.signal?.aborted) throw e;
+    throw fail(`ADD failed: reading ${url}: ${(e as Error).message}`);
+  }
   await fs.chmod(path, 0o600);
-  const lastModified = res.headers.get('last-modified');
+  const lastModified = headerOf(res, 'last-modified');
   const mtime = lastModified && !Number.isNaN(Date.parse(lastModified)) ? new Date(Date.parse(lastModified)) : new Date(0);
   await fs.utimes(path, mtime, mtime);
   const st = await fs.stat(path);
