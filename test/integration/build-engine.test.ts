@@ -336,5 +336,24 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
       expect(b.output).toContain('pulled-base');
       await waitFor(() => engine.images.inspect(`${reg.host}/base/box:1`), (i) => !!i.Id, { what: 'the pulled base image' });
     }, SLOW_MS);
+    it('from a registry that wants credentials: refused without them, pulled with the client\'s', async () => {
+      const secure = await startRegistry({ auth: 'htpasswd', users: { alice: 'pw' } });
+      try {
+        const ref = `${secure.host}/private/box:1`;
+        await engine.images.tag('busybox', ref);
+        await engine.images.push(ref, { auth: { username: 'alice', password: 'pw' } });
+        await engine.images.remove(ref);
+        const dir = context({ Dockerfile: `FROM ${ref}\nRUN echo private-base\n` });
+        const denied = await build(dir);
+        expect((denied.error as { code: string }).code).toBe('REGISTRY_UNAUTHORIZED');
+        const asked: string[] = [];
+        const b = await build(dir, { registryAuth: (key) => (asked.push(key), key === secure.host ? { username: 'alice', password: 'pw' } : undefined) });
+        expect(b.error).toBeUndefined();
+        expect(asked).toEqual([secure.host]);
+        expect(b.output).toContain('private-base');
+      } finally {
+        await secure.stop();
+      }
+    }, SLOW_MS);
   });
 });

@@ -26,6 +26,7 @@ import { TarWriter } from '../images/tar-stream.js';
 import type { ImageStore } from '../images/store.js';
 import type { ImageRecord, ImageRunConfig, HealthConfig } from '../images/types.js';
 import { parseReference, repoTagOf } from '../images/reference.js';
+import { registryKeyOf } from '../registry/credentials.js';
 import type { Paths } from '../state/paths.js';
 import { BuildArgs } from './build-args.js';
 import { BUSTED_VERDICT, NO_CACHE_VERDICT, probeCache } from './cache.js';
@@ -260,6 +261,8 @@ export class Builder {
     if (localBusybox) return this.d.store.resolve(name); // built from the host's busybox, offline
     await this.d.images.pull(name, {
       ...this.d.call,
+      auth: this.opts.registryAuth?.(registryKeyOf(name)),
+      insecureRegistries: this.opts.insecureRegistries,
       signal: this.opts.signal,
       onProgress: (p) => this.emit({ type: 'pull', status: p.status, ...(p.id ? { id: p.id } : {}) }),
     });

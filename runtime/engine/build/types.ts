@@ -5,6 +5,8 @@
  * do not rename without telling the others.)
  */
 
+import type { RegistryAuth } from '../registry/auth.js';
+
 /** Where the build context comes from. */
 export type BuildSource =
   /** A directory on the host (the usual `glass build DIR`). */
@@ -35,6 +37,13 @@ export interface BuildOptions {
   forceRm?: boolean;
   /** --network for RUN containers (default: the default bridge once networking is there). */
   network?: string;
+  /**
+   * Credentials for FROM (and COPY --from) pulls, by registry key (Docker's
+   * X-Registry-Config): the client reads its config.json (credentialsFor).
+   */
+  registryAuth?: (registryKey: string) => RegistryAuth | undefined;
+  /** Registries FROM may pull from over plain HTTP (loopback always may). */
+  insecureRegistries?: string[];
   onProgress?: (p: BuildProgress) => void;
   /** Ctrl-C: stops the build, removes the build container, tags nothing. */
   signal?: AbortSignal;
