@@ -250,13 +250,16 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     const parent = context({ Dockerfile: 'FROM busybox\nONBUILD RUN echo triggered > /trigger\nONBUILD ENV T=1\n' });
     expect((await build(parent, { tags: ['onbuild-base:1'] })).error).toBeUndefined();
     const child = context({ Dockerfile: 'FROM onbuild-base:1\nRUN cat /trigger\n' });
-    const b = await build(child, { tags: ['onbuild-child:1'] });
+    const b = await build(child, { tags: ['onbuild-child:1'], labels: { 'b.key': 'two', 'a.key': 'one' } });
     expect(b.error).toBeUndefined();
+    // --label: one LABEL step after the last instruction, keys sorted (moby's NodeFromLabels).
+    expect(b.steps.at(-1)).toBe(`Step 3/3 : LABEL "a.key"='one' "b.key"='two'`);
     expect(b.output).toContain('# Executing 2 build triggers\n');
     expect(b.output).toContain('triggered\n');
     const img = await engine.images.inspect('onbuild-child:1');
     expect(img.Config.OnBuild).toBeNull();
     expect(img.Config.Env).toContain('T=1');
+    expect(img.Config.Labels).toEqual({ 'a.key': 'one', 'b.key': 'two' });
   }, SLOW_MS);
 
   it('Ctrl-C (the signal) during a RUN: the build container is killed and removed, nothing is tagged, earlier steps stay as cache', async () => {
@@ -305,6 +308,20 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(containerIds(root)).toEqual([]);
   }, SLOW_MS);
 
+  it('--rm=false keeps the build containers (exited, for a look inside); --force-rm removes them anyway', async () => {
+    const dir = context({ Dockerfile: 'FROM busybox\nRUN echo kept > /k\n' });
+    const kept = await build(dir, { rm: false, noCache: true });
+    expect(kept.error).toBeUndefined();
+    expect(kept.events.some((e) => e.type === 'removing')).toBe(false);
+    const left = await engine.containers.list({ all: true });
+    expect(left.map((c) => c.State)).toEqual(['exited']);
+    expect(left[0]!.Command).toBe("/bin/sh -c 'echo kept > /k'");
+    await engine.containers.remove(left[0]!.Id);
+    const forced = await build(dir, { rm: false, forceRm: true, noCache: true });
+    expect(forced.events.some((e) => e.type === 'removing')).toBe(true);
+    expect(containerIds(root)).toEqual([]);
+  }, SLOW_MS);
+
   it('stop sends the image\'s STOPSIGNAL', async () => {
     const dir = context({ Dockerfile: 'FROM busybox\nSTOPSIGNAL SIGUSR1\nCMD ["sh", "-c", "trap \\"echo got-usr1; exit 0\\" USR1; while true; do sleep 0.1; done"]\n' });
     const b = await build(dir, { tags: ['stopsig:1'] });
@@ -335,6 +352,10 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
       expect(b.events.filter((e) => e.type === 'pull').map((e) => (e as { status: string }).status)).toContain(`Status: Downloaded newer image for ${reg.host}/base/box:1`);
       expect(b.output).toContain('pulled-base');
       await waitFor(() => engine.images.inspect(`${reg.host}/base/box:1`), (i) => !!i.Id, { what: 'the pulled base image' });
+      // --pull asks the registry again even though the image is here; the rest comes from the cache.
+      const again = await build(dir, { pull: true });
+      expect(again.events.filter((e) => e.type === 'pull').map((e) => (e as { status: string }).status)).toContain(`Status: Image is up to date for ${reg.host}/base/box:1`);
+      expect(again.result!.stepsCached).toBe(1);
     }, SLOW_MS);
     it('from a registry that wants credentials: refused without them, pulled with the client\'s', async () => {
       const secure = await startRegistry({ auth: 'htpasswd', users: { alice: 'pw' } });
