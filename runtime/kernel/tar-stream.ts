@@ -40,6 +40,9 @@ export interface TarEntry {
   /** A file: its size and where its bytes are on the host. */
   size?: number;
   hostPath?: string;
+  /** The file's inode and device when it was listed: the file read must still be that one. */
+  ino?: number;
+  dev?: number;
   /** A symlink: its target; a hard link: the name of the earlier entry it is. */
   link?: string;
   /** A device node. */
@@ -170,6 +173,11 @@ export function tarEntries(entries: TarEntry[]): Readable {
       let read = 0;
       // O_NOFOLLOW: a file swapped for a symlink since it was listed is refused, not followed to another file.
       const fh = await fs.open(e.hostPath!, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      const st = await fh.stat();
+      if (!st.isFile() || (e.ino !== undefined && (st.ino !== e.ino || st.dev !== e.dev))) {
+        await fh.close();
+        throw new KernelError('INVALID_ARGUMENT', `${e.hostPath} changed since it was listed (it is no longer the same file); run the build again`);
+      }
       for await (const chunk of fh.createReadStream({ end: e.size - 1 }) as AsyncIterable<Buffer>) {
         read += chunk.length;
         yield chunk;
@@ -273,7 +281,7 @@ export function isTarHeader(block: Buffer): boolean {
  * Anything else (a text file, an empty tar) is copied as it is.
  */
 export async function looksLikeTar(trace: Tracer, hostPath: string, label: string): Promise<boolean> {
-  const fh = await fs.open(hostPath, 'r');
+  const fh = await fs.open(hostPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   let head: Buffer;
   try {
     const buf = Buffer.alloc(6);

@@ -79,11 +79,11 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
   });
 
   let n = 0;
-  /** A fresh context directory with these files (string: contents; the callback may add modes, links, owners). */
+  /** A fresh context directory with a Dockerfile and these files (string: contents; the callback may add modes, links, owners). */
   function context(files: Record<string, string>, extra?: (dir: string) => void): string {
     const dir = join(work, `ctx-${n++}`);
     mkdirSync(dir);
-    for (const [name, text] of Object.entries(files)) {
+    for (const [name, text] of Object.entries({ Dockerfile: 'FROM busybox\n', ...files })) {
       mkdirSync(join(dir, name, '..'), { recursive: true });
       writeFileSync(join(dir, name), text);
     }

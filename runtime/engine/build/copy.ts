@@ -11,7 +11,7 @@ import { looksLikeTar, readTarFiles, tarEntries, walkHostTree, type HostTreeEntr
 import type { ContainersApi } from '../api.js';
 import { GlassError } from '../errors.js';
 import { combineChecksums, entryChecksum, sourceChecksum } from './checksum.js';
-import { containsWildcards, entriesUnder, resolveSources, type BuildContext, type ContextEntry, type ResolvedSource } from './context.js';
+import { containsWildcards, entriesUnder, indexTree, resolveSources, type BuildContext, type ContextEntry, type ResolvedSource } from './context.js';
 
 /**
  * COPY and ADD, as Docker's classic builder does them (builder/dockerfile
@@ -153,9 +153,8 @@ async function resolveAllowingEmpty(ctx: BuildContext, sources: string[], inst: 
 
 function itemOf(ctx: BuildContext, r: ResolvedSource, add: boolean): Item {
   if (r.entry.kind === 'dir') return { kind: 'dir', ctx, path: r.path };
-  // Docker names the file after the source as written (a symlink source keeps its own name), a wildcard's match after itself.
-  const written = posix.normalize(r.source.replace(/\/+$/, '') || '/');
-  const name = containsWildcards(r.source) ? posix.basename(r.path) : posix.basename(written);
+  // Docker names the file after the source as asked or matched: a symlink source keeps its own name.
+  const name = posix.basename(r.matched === '.' ? r.path : r.matched);
   return { kind: 'file', name, entry: r.entry, archiveCandidate: add, label: r.path };
 }
 
@@ -218,7 +217,7 @@ async function fromImageSources(inst: CopyInstruction, env: CopyEnv, scratch: st
   } finally {
     await env.containers.remove(c.id, { force: true, volumes: true, ...call }).catch(() => undefined);
   }
-  const ctx = treeContext(root, await walkHostTree(root));
+  const ctx = await indexTree(root);
   let resolved: ResolvedSource[];
   try {
     resolved = resolveSources(ctx, inst.sources, inst.kind);
@@ -235,16 +234,6 @@ async function fromImageSources(inst: CopyInstruction, env: CopyEnv, scratch: st
   }
   if (items.length === 0) throw fail(`${inst.kind} failed: no source files were specified`);
   return { items, hashes };
-}
-
-/** A scratch tree as a BuildContext, so the context's resolver and checksums work on it unchanged. */
-function treeContext(root: string, tree: HostTreeEntry[]): BuildContext {
-  const entries = new Map<string, ContextEntry>();
-  for (const e of tree) {
-    const kind = e.kind === 'file' || e.kind === 'dir' || e.kind === 'symlink' ? e.kind : 'other';
-    entries.set(e.rel, { path: e.rel, kind, mode: e.mode, uid: e.uid, gid: e.gid, size: e.size, link: e.link, mtimeMs: e.mtime * 1000, hostPath: e.hostPath });
-  }
-  return { root, entries, dockerfile: { name: '', text: '' }, tarSize: 0, ignorePatterns: [], dispose: async () => {} };
 }
 
 // ---- ADD <url> ------------------------------------------------------------------------
@@ -370,7 +359,7 @@ async function download(url: string, inst: CopyInstruction, env: CopyEnv, dir: s
     why: `ADD fetches a URL at build time and saves it as a file (mode 0600${lastModified ? ', mtime from Last-Modified' : ''}); it is never unpacked. Its checksum goes into the cache key, so the step re-runs only when the server sends different bytes.`,
     command: `${shellJoin(['curl', '-fsSL', '-o', saved, url])}  # ${st.size} bytes in ${Date.now() - started} ms`,
   });
-  const ctx = treeContext(dir, await walkHostTree(dir));
+  const ctx = await indexTree(dir);
   // Docker's cache text for a URL is the bare checksum: no "file:" in front.
   const hash = await entryChecksum(ctx, saved);
   const entry = ctx.entries.get(saved)!;
@@ -531,13 +520,14 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
       entries.push(...hostTreeEntries(await walkHostTree(unpacked), under));
     } else if (item.kind === 'file') {
       const name = intoDest ? under(item.name) : under(posix.basename(destClean));
-      entries.push({ name, kind: 'file', mode: item.entry.mode, ...own(item.entry), mtime: Math.floor(item.entry.mtimeMs / 1000), size: item.entry.size, hostPath: item.entry.hostPath });
+      const e = item.entry;
+      entries.push({ name, kind: 'file', mode: e.mode, ...own(e), mtime: Math.floor(e.mtimeMs / 1000), size: e.size, hostPath: e.hostPath, ino: e.ino, dev: e.dev });
     } else {
       const strip = item.path === '.' ? 0 : item.path.length + 1;
       for (const e of entriesUnder(item.ctx, item.path)) {
         const name = under(e.path.slice(strip));
         const common = { name, mode: e.mode, ...own(e), mtime: Math.floor(e.mtimeMs / 1000) };
-        if (e.kind === 'file') entries.push({ ...common, kind: 'file', size: e.size, hostPath: e.hostPath });
+        if (e.kind === 'file') entries.push({ ...common, kind: 'file', size: e.size, hostPath: e.hostPath, ino: e.ino, dev: e.dev });
         else if (e.kind === 'dir') entries.push({ ...common, kind: 'dir' });
         else if (e.kind === 'symlink') entries.push({ ...common, kind: 'symlink', link: e.link ?? '' });
         // Sockets and device nodes in a context are not copied.
