@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DOCKERFILE_INSTRUCTIONS } from '../../runtime/catalog/dockerfile-instructions.js';
 import {
   DockerfileParseError,
   expandInstruction,
@@ -267,4 +268,23 @@ describe('parseGoDuration (Go’s time.ParseDuration)', () => {
     ['', undefined],
     ['1x', undefined],
   ])('%s → %s', (s, ns) => expect(parseGoDuration(s)).toBe(ns));
+});
+
+describe('the instruction catalog (language server hovers)', () => {
+  it('describes exactly the instructions the parser reads, each with a usage that parses', () => {
+    const names = DOCKERFILE_INSTRUCTIONS.map((i) => i.name).sort();
+    expect(names).toEqual(
+      ['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'],
+    );
+    for (const spec of DOCKERFILE_INSTRUCTIONS) {
+      // Known to the parser: whatever else may be wrong with "x y", it is not an unknown instruction.
+      let message = '';
+      try {
+        parseInstructionLine(`${spec.name} x y`);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).not.toMatch(/unknown instruction/);
+    }
+  });
 });
