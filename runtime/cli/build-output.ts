@@ -140,7 +140,9 @@ export function ttyDisplay(write: (s: string) => void, columns: number): BuildDi
   /** Lines the live part takes on the screen now. */
   let liveLines = 0;
   const width = Math.max(20, columns - 1);
-  const fit = (s: string) => (s.length > width ? `${s.slice(0, width - 1)}…` : s);
+  // A step's line keeps room for what follows the instruction (its image ID and time, or a status).
+  const labelWidth = Math.max(20, width - 30);
+  const fit = (s: string) => (s.length > labelWidth ? `${s.slice(0, labelWidth - 1)}…` : s);
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
   const lineOf = (s: TtyStep): string => {
@@ -148,7 +150,7 @@ export function ttyDisplay(write: (s: string) => void, columns: number): BuildDi
       const what = s.done.cached ? chalk.green('(cached)') : chalk.dim(secs(s.done.ms));
       return `${chalk.green('✓')} ${fit(s.label)}  ${chalk.dim(short(s.done.id))} ${what}`;
     }
-    const status = s.status ? `  ${chalk.dim(s.status)}` : '';
+    const status = s.status ? `  ${chalk.dim(s.status.slice(0, 26))}` : '';
     return `${chalk.cyan('•')} ${fit(s.label)}  ${chalk.dim(secs(Date.now() - s.started))}${status}`;
   };
   const tailOf = (s: TtyStep): string[] => {

@@ -145,9 +145,10 @@ describe.skipIf(!isRoot)('glass build', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('args: one two\nuser: 1000:1000\npwd: /srv/app\nhello from test\nexec-form\nmode=test home=/srv/app\n');
     expect((await glass(root, ['run', '--rm', 'every:v1', 'three'])).stdout).toMatch(/^args: three\n/);
-    // COPY --chown, ADD of a tar (unpacked), ADD of a URL (a file, its mtime from Last-Modified).
-    const look = await glass(root, ['run', '--rm', '--entrypoint', 'sh', 'every:v1', '-c', 'stat -c "%u:%g %a" app.sh; cat /srv/unpacked/one.txt /srv/unpacked/two.txt /srv/remote.txt; stat -c %Y /srv/remote.txt; ls -d /srv/data']);
-    expect(look.stdout).toBe(`1000:1000 755\none\ntwo\nfetched over http\n${Date.UTC(2015, 9, 21, 7, 28) / 1000}\n/srv/data\n`);
+    // COPY --chown, ADD of a tar (unpacked), ADD of a URL (a file of root's, mode 0600 as Docker makes it, its mtime from Last-Modified).
+    const look = await glass(root, ['run', '--rm', '-u', '0', '--entrypoint', 'sh', 'every:v1', '-c', 'stat -c "%u:%g %a" app.sh; cat /srv/unpacked/one.txt /srv/unpacked/two.txt /srv/remote.txt; stat -c "%u %a %Y" /srv/remote.txt; ls -d /srv/data']);
+    expect(look.stderr).toBe('');
+    expect(look.stdout).toBe(`1000:1000 755\none\ntwo\nfetched over http\n0 600 ${Date.UTC(2015, 9, 21, 7, 28) / 1000}\n/srv/data\n`);
 
     // inspect shows each instruction's effect on the config.
     const config = await inspectJson('every:v1', '.Config');
@@ -173,7 +174,8 @@ describe.skipIf(!isRoot)('glass build', () => {
     expect(history).toContain('/bin/sh -c #(nop)  EXPOSE 53/udp 8080/tcp|0');
     expect(history).toContain('/bin/sh -c #(nop)  USER 1000:1000|0');
     expect(history.find((h) => h.startsWith('|1 GREETING=hello /bin/sh -c echo "$GREETING from $MODE"'))).toMatch(/\|[1-9]\d*$/);
-    expect(history.find((h) => /^\/bin\/sh -c #\(nop\) COPY --chown=1000:1000 file:[0-9a-f]{64} in \.\/ \|/.test(h))).toBeDefined();
+    // Docker's own text, quirk included: no space between --chown=... and the checksum (moby's performCopy formats it so).
+    expect(history.find((h) => /^\/bin\/sh -c #\(nop\) COPY --chown=1000:1000file:[0-9a-f]{64} in \.\/ \|/.test(h))).toBeDefined();
 
     // The same build again: every step from the cache, no container run, the same image.
     const again = await glass(root, ['build', '-t', 'every:v1', files]);
@@ -211,7 +213,7 @@ describe.skipIf(!isRoot)('glass build', () => {
 
     // --explain: each verdict, with its key, beside the kernel steps (stderr).
     writeFileSync(join(dir, 'a.txt'), 'version 3\n');
-    const explained = await build();
+    const explained = await build('--explain');
     const why = explained.stderr;
     expect(why).toMatch(/\[cache\] hit: .*\n {4}key: parent [0-9a-f]{12}, \/bin\/sh -c echo first > \/first\n/);
     expect(why).toMatch(/\[cache\] miss: .*\n {4}key: parent [0-9a-f]{12}, \/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/a\.txt \n/);
@@ -348,7 +350,7 @@ describe.skipIf(!isRoot)('glass build', () => {
     expect(unknown.stderr).toBe('Error response from daemon: dockerfile parse error line 2: unknown instruction: RUNN\n');
     expect(unknown.exitCode).toBe(1);
     const noFrom = await fail('RUN echo hi\n');
-    expect(noFrom.stderr).toBe('Error response from daemon: no build stage in current context\n');
+    expect(noFrom.stderr).toMatch(/^Error response from daemon: .*no build stage in current context.*\n$/);
     expect(noFrom.exitCode).toBe(1);
     const target = await fail('FROM busybox AS one\n', ['--target', 'nope']);
     expect(target.stderr).toBe('Error response from daemon: failed to reach build target nope in Dockerfile\n');

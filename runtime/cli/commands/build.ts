@@ -111,6 +111,10 @@ async function peek(stream: Readable, n: number): Promise<{ head: Buffer; ended:
       size += chunk.length;
       continue;
     }
+    if (stream.readableEnded) {
+      ended = true;
+      break;
+    }
     ended = await new Promise<boolean>((resolveWait, reject) => {
       const done = (v: boolean) => () => {
         stream.off('readable', onReadable);
@@ -242,7 +246,7 @@ export const build: Handler = async (ctx) => {
     const explain = ctx.explain === true;
     const tty = process.stdout.isTTY === true;
     if (quiet) display = quietDisplay(ctx.out, ctx.err);
-    else if (!explain && (progress === 'tty' || (progress === 'auto' && tty))) display = ttyDisplay(ctx.out, process.stdout.columns ?? 80);
+    else if (!explain && (progress === 'tty' || (progress === 'auto' && tty))) display = ttyDisplay(ctx.out, process.stdout.columns || 80);
     else display = classicDisplay(ctx.out, explain ? ctx.err : undefined);
     const shown = display;
 
