@@ -73,7 +73,7 @@ export type BuildProgress =
   | { type: 'output'; stream: 'stdout' | 'stderr'; data: Uint8Array }
   /** "Removing intermediate container 1a2b3c4d5e6f" */
   | { type: 'removing'; containerId: string }
-  /** " ---> 9f8e7d6c5b4a": the image this step produced (or the FROM image). */
+  /** " ---> 9f8e7d6c5b4a": the image this step produced (or the FROM image; '' for FROM scratch: Docker prints " ---> " alone). */
   | { type: 'image'; id: string }
   /** Pulling a FROM image that is not present: the pull's own messages. */
   | { type: 'pull'; status: string; id?: string }
