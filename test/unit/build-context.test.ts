@@ -240,6 +240,15 @@ describe('tar and Dockerfile-only contexts', () => {
     expect(() => readdirSync(scratch)).toThrow();
   });
 
+  it('takes an xz-compressed tar context, as Docker does', async () => {
+    const src = tree({ Dockerfile: 'FROM busybox\n', 'a.txt': 'a' });
+    const tar = tarOf(src, ['Dockerfile', 'a.txt'], ['-J']);
+    const ctx = await openContext({ tar: createReadStream(tar) }, { scratchDir: scratchDir() });
+    contexts.push(ctx);
+    expect(ctx.dockerfile.text).toBe('FROM busybox\n');
+    expect(paths(ctx)).toEqual(['.', 'Dockerfile', 'a.txt']);
+  });
+
   it('refuses a tar whose members climb out, and leaves nothing behind', async () => {
     const base = tree({ 'ctx/Dockerfile': 'FROM x\n', 'evil.txt': 'evil' });
     const tar = tarOf(join(base, 'ctx'), ['Dockerfile', '../evil.txt'], ['-P']);

@@ -2,7 +2,8 @@ import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
-import { unpackArchive } from '../../kernel/archive.js';
+import { detectCompression, peekStream, unpackArchive } from '../../kernel/archive.js';
+import { decompressWithTool } from '../../kernel/decompress.js';
 import { silentTracer, type Tracer } from '../../kernel/step.js';
 import { GlassError } from '../errors.js';
 import { goClean, goPathMatch, IgnoreMatcher, readDockerignore } from './dockerignore.js';
@@ -171,7 +172,12 @@ async function openTarContext(
   });
   (stream as NodeJS.ReadableStream & { on(e: 'error', f: (e: Error) => void): void }).on('error', (e: Error) => counter.destroy(e));
   stream.pipe(counter);
-  await unpackArchive(opts.trace ?? silentTracer, counter, scratch, {
+  // Docker takes a context compressed with gzip, bzip2 or xz; the unpacking reads gzip itself, the others go through the host's tool.
+  const trace = opts.trace ?? silentTracer;
+  const peeked = await peekStream(counter, 6);
+  const compression = detectCompression(peeked.head);
+  const input = compression && compression !== 'gzip' ? decompressWithTool(trace, compression, peeked.stream, 'the build context') : peeked.stream;
+  await unpackArchive(trace, input, scratch, {
     label: 'the build context',
     title: 'Unpack the build context (a tar stream) into a scratch directory',
     why: 'A context given as a tar stream is unpacked once, every member checked to stay inside, so COPY reads files from a directory like any other context.',
@@ -233,10 +239,12 @@ async function walk(root: string, matcher: IgnoreMatcher, opts: { ownersAsRoot: 
 
   const visit = async (dirRel: string, dirHost: string): Promise<void> => {
     const names = (await fs.readdir(dirHost)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    for (const name of names) {
+    // One directory's entries are looked at together (the kernel answers lstat in parallel), then taken in order.
+    const stats = await Promise.all(names.map((name) => fs.lstat(join(dirHost, name)).catch(() => undefined)));
+    for (const [i, name] of names.entries()) {
       const rel = dirRel === '.' ? name : `${dirRel}/${name}`;
       const host = join(dirHost, name);
-      const st = await fs.lstat(host).catch(() => undefined);
+      const st = stats[i];
       if (!st) continue; // gone since readdir
       if (st.isSocket()) continue; // tar leaves sockets out
       if (matcher.matches(rel)) {
