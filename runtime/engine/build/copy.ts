@@ -52,7 +52,10 @@ export interface CopyInstruction {
 }
 
 export interface CopyEnv {
+  /** Where this step's own Steps go (the build operation's trace). */
   trace: Tracer;
+  /** The build's CallOptions, passed to the containers calls (their Steps reach the caller's onStep through them). */
+  call?: { onStep?: (s: Step) => void };
   containers: ContainersApi;
   /** The build context (COPY/ADD without --from read from it). */
   context?: BuildContext;
@@ -175,7 +178,7 @@ async function fromImageSources(inst: CopyInstruction, env: CopyEnv, scratch: st
   }
   const root = join(scratch, 'from');
   await fs.mkdir(root, { mode: 0o755 });
-  const call = { onStep: env.trace as (s: Step) => void };
+  const call = env.call ?? {};
   const c = await env.containers.create({ image: imageId, command: ['true'], labels: { 'glass.build.copy-from': inst.from! } }, call);
   try {
     const taken = new Set<string>();
@@ -402,7 +405,7 @@ export function chownIds(chown: string, files: { passwd?: string; group?: string
 
 /** A small file of the container (symlinks followed inside its root), or undefined when there is none. */
 async function readContainerFile(env: CopyEnv, id: string, path: string): Promise<string | undefined> {
-  const call = { onStep: env.trace as (s: Step) => void };
+  const call = env.call ?? {};
   let p = path;
   for (let hops = 0; hops < 16; hops++) {
     let st;
@@ -434,7 +437,7 @@ async function readContainerFile(env: CopyEnv, id: string, path: string): Promis
 
 /** What a container path is (its last symlink followed inside the root). */
 async function statFollow(env: CopyEnv, id: string, path: string): Promise<{ exists: boolean; isDir: boolean }> {
-  const call = { onStep: env.trace as (s: Step) => void };
+  const call = env.call ?? {};
   let p = path;
   for (let hops = 0; hops < 16; hops++) {
     try {
@@ -543,7 +546,7 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
     command: `tar -cf - ... | docker cp - BUILD_CONTAINER:${base}`,
   });
   try {
-    await env.containers.extractArchive(containerId, base, tarEntries(entries), { copyUIDGID: true, onStep: env.trace as (s: Step) => void });
+    await env.containers.extractArchive(containerId, base, tarEntries(entries), { copyUIDGID: true, ...env.call });
   } catch (e) {
     throw fail(`failed to copy files: ${(e as Error).message}`);
   }
