@@ -240,6 +240,14 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     const ls = await engine.containers.run({ image: 'tiny:1', command: ['/busybox', 'ls', '/'] });
     expect(ls.stdout.split('\n').filter((l) => l && !['dev', 'etc', 'proc', 'sys'].includes(l))).toEqual(['busybox', 'msg.txt']);
 
+    // A FROM may name a stage through a meta ARG; the stage between is not needed.
+    const viaArg = context({ Dockerfile: 'ARG SRC=first\nFROM busybox AS first\nRUN echo one > /one\nFROM busybox AS second\nRUN echo second-ran\nFROM $SRC\nRUN cat /one\n' });
+    const a = await build(viaArg);
+    expect(a.error).toBeUndefined();
+    expect(a.steps.map((l) => l.slice(0, 10))).toEqual(['Step 1/5 :', 'Step 2/5 :', 'Step 3/5 :', 'Step 4/5 :', 'Step 5/5 :']);
+    expect(a.steps[3]).toBe('Step 4/5 : FROM $SRC');
+    expect(a.output).toBe('one\n');
+
     const bad = await build(dir, { target: 'nope' });
     expect((bad.error as Error).message).toBe('failed to reach build target nope in Dockerfile');
     expect((bad.error as { exitCode: number }).exitCode).toBe(1);
@@ -323,12 +331,20 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
   }, SLOW_MS);
 
   it('stop sends the image\'s STOPSIGNAL', async () => {
-    const dir = context({ Dockerfile: 'FROM busybox\nSTOPSIGNAL SIGUSR1\nCMD ["sh", "-c", "trap \\"echo got-usr1; exit 0\\" USR1; while true; do sleep 0.1; done"]\n' });
+    const dir = context({ Dockerfile: 'FROM busybox\nSTOPSIGNAL SIGUSR1\nCMD ["sh", "-c", "trap \\"echo got-usr1; exit 0\\" USR1; echo ready; while true; do sleep 0.1; done"]\n' });
     const b = await build(dir, { tags: ['stopsig:1'] });
     expect(b.error).toBeUndefined();
     const c = await engine.containers.create({ image: 'stopsig:1' });
     await engine.containers.start(c.id);
+    // Its trap is set once it says so; a signal before that would find no handler.
+    const logText = async () => {
+      let text = '';
+      for await (const e of engine.containers.logs(c.id)) text += e.log;
+      return text;
+    };
+    await waitFor(logText, (t) => t.includes('ready'), { what: 'the container to set its USR1 trap' });
     await engine.containers.stop(c.id, 20);
+    expect(await logText()).toContain('got-usr1');
     const events = await engine.events.list();
     expect(events.filter((e) => e.Actor?.ID === c.id && e.Action === 'kill').map((e) => e.Actor.Attributes.signal)).toEqual(['10']);
     expect((await engine.containers.get(c.id)).exitCode).toBe(0);

@@ -111,8 +111,12 @@ export class Builder {
     if (this.opts.signal?.aborted) throw cancelled();
   }
 
-  /** The stages to build: the target and what it needs (FROM <stage>, COPY --from=<stage>), in file order. */
-  selectStages(): Stage[] {
+  /**
+   * The stages to build: the target and what it needs (FROM <stage>, COPY
+   * --from=<stage>), in file order. `metaEnv` expands FROM lines, which may
+   * name a stage through a meta ARG (`ARG SRC=builder` / `FROM $SRC`).
+   */
+  selectStages(metaEnv: readonly string[]): Stage[] {
     const { stages } = this.df;
     if (stages.length === 0) throw fail('No image was generated. Is your Dockerfile empty?');
     let target = stages[stages.length - 1]!;
@@ -131,7 +135,8 @@ export class Builder {
     const visit = (s: Stage) => {
       if (need.has(s.index)) return;
       need.add(s.index);
-      const named = stages.find((o) => o.index < s.index && o.name === s.from.image.toLowerCase());
+      const base = this.word(s.from.image, metaEnv).toLowerCase();
+      const named = stages.find((o) => o.index < s.index && o.name === base);
       if (named) visit(named);
       for (const inst of s.instructions) {
         if ((inst.keyword === 'COPY' || inst.keyword === 'ADD') && inst.from !== undefined) {
@@ -145,7 +150,12 @@ export class Builder {
   }
 
   async run(): Promise<BuilderResult> {
-    const selected = this.selectStages();
+    // The meta ARGs first (FROM lines expand with them, stage selection too); their steps are printed below.
+    const global = new BuildArgs(this.opts.buildArgs ?? {});
+    for (const meta of this.df.metaArgs) {
+      for (const a of meta.args) global.declareMeta(a.name, a.value === undefined ? undefined : this.word(a.value, global.metaEnv()));
+    }
+    const selected = this.selectStages(global.metaEnv());
     const last = selected[selected.length - 1]!;
     const labels = Object.entries(this.opts.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     let labelInst: Inst | undefined;
@@ -164,12 +174,7 @@ export class Builder {
     // Docker counts every instruction of the stages it builds: meta ARGs, each FROM, each instruction.
     const total = this.df.metaArgs.length + selected.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labelInst ? 1 : 0);
     let n = 0;
-    const global = new BuildArgs(this.opts.buildArgs ?? {});
-    for (const meta of this.df.metaArgs) {
-      this.checkAbort();
-      this.emit({ type: 'step', step: ++n, total, instruction: meta.original });
-      for (const a of meta.args) global.declareMeta(a.name, a.value === undefined ? undefined : this.word(a.value, global.metaEnv()));
-    }
+    for (const meta of this.df.metaArgs) this.emit({ type: 'step', step: ++n, total, instruction: meta.original });
     let state: StageState | undefined;
     for (const stage of selected) {
       this.checkAbort();
