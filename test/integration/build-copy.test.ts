@@ -276,8 +276,10 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
     // The final image holds only what was copied: no /opt/art.
     expect(await inImage(one.image, 'ls /opt 2>&1 || true')).toMatch(/No such file or directory/);
 
-    const wild = await copyStep({ inst: { kind: 'COPY', sources: ['/opt/art/n*.txt'], dest: '/notes/', from: builder } });
-    expect(await inImage(wild.image, 'cat /notes/n1.txt /notes/n2.txt')).toBe('n1\nn2\n');
+    const wild = await copyStep({ inst: { kind: 'COPY', sources: ['/opt/art/n*.txt', '../../opt/art/app.bin'], dest: '/notes/', from: builder } });
+    expect(wild.comment).toMatch(/^COPY multi:[0-9a-f]{64} in \/notes\/ $/);
+    // ".." cannot climb out of an image's root: it stays at "/".
+    expect(await inImage(wild.image, 'cat /notes/n1.txt /notes/n2.txt /notes/app.bin')).toBe('n1\nn2\nbuilt\n');
 
     // /current -> /opt/art/app.bin is followed inside the image; --chown replaces the owners.
     const link = await copyStep({ inst: { kind: 'COPY', sources: ['/current'], dest: '/x/', from: builder, chown: '7:7' } });
@@ -301,6 +303,9 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
       expect(await inImage(gz.image, 'cd /www && find . | sort && stat -c "%u:%g" hello.txt && cat sub/deep.txt')).toBe('.\n./hello.txt\n./sub\n./sub/deep.txt\n42:43\ndeep\n');
       const xz = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['site.txz', 'plain.tar', 'fake.tar.gz'], dest: '/mix/' } });
       expect(await inImage(xz.image, 'cd /mix && find . | sort && cat fake.tar.gz')).toBe('.\n./fake.tar.gz\n./hello.txt\n./sub\n./sub/deep.txt\nnot an archive\n');
+      // --chown does not apply to an unpacked archive's files: they keep the archive's owners (Docker's UntarPath).
+      const owned = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['plain.tar'], dest: '/o', chown: '9:9' } });
+      expect(await inImage(owned.image, 'stat -c "%n %u:%g" /o /o/hello.txt')).toBe('/o 0:0\n/o/hello.txt 42:43\n');
       // COPY never unpacks.
       const copied = await copyStep({ ctx, inst: { kind: 'COPY', sources: ['site.tar.gz'], dest: '/c/' } });
       expect(await inImage(copied.image, 'ls /c')).toBe('site.tar.gz\n');

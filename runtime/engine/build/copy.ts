@@ -223,7 +223,8 @@ async function fromImageSources(inst: CopyInstruction, env: CopyEnv, scratch: st
   const ctx = await indexTree(root);
   let resolved: ResolvedSource[];
   try {
-    resolved = resolveSources(ctx, inst.sources, inst.kind);
+    // Inside an image ".." cannot leave anything: "/" is the image's root (Docker checks for the context only).
+    resolved = resolveSources(ctx, inst.sources.map((src) => posix.normalize(`/${src}`)), inst.kind);
   } catch (e) {
     // Docker's words for an image source: no "build context" in them.
     if (e instanceof GlassError) throw fail(e.message.replace('file not found in build context or excluded by .dockerignore: ', ''));
