@@ -71,6 +71,14 @@ describe('a directory context', () => {
     expect(paths(ctx)).toEqual(['.', 'Dockerfile', 'app', 'app/big.bin', 'app/empty']);
   });
 
+  it('counts a PAX header for a long or non-ASCII name, as Go’s tar writes it', async () => {
+    const long = 'n'.repeat(120);
+    const ctx = await open(tree({ Dockerfile: 'FROM x\n', [long]: '', 'café': '' }));
+    // Dockerfile 1024; the long name: PAX header 512 + its "128 path=nnn…\n" record padded to 512, then its own 512;
+    // café: the same with a short record; trailer 1024.
+    expect(ctx.tarSize).toBe(1024 + (512 + 512 + 512) + (512 + 512 + 512) + 1024);
+  });
+
   it('walks as Go’s filepath.Walk: depth first, names in byte order', async () => {
     const ctx = await open(tree({ Dockerfile: 'FROM x', 'a/b': '', 'a-c': '', B: '' }));
     expect(paths(ctx)).toEqual(['.', 'B', 'Dockerfile', 'a', 'a/b', 'a-c']);

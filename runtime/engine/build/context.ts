@@ -131,16 +131,37 @@ async function openDirContext(dir: string, opts: OpenContextOptions): Promise<Bu
   for (const name of ['.dockerignore', ...(inside ? [dockerfileName] : [])]) {
     if (matchesFile(original, name)) walked.entries.delete(name);
   }
-  // A Dockerfile from outside the context is sent too (under a made-up name no COPY can guess).
-  const extra = inside ? 0 : tarEntrySize(`.dockerfile.${'0'.repeat(20)}`, Buffer.byteLength(text), 'file');
   return {
     root,
     entries: walked.entries,
     dockerfile: { name: dockerfileName, text },
-    tarSize: walked.tarSize + extra,
+    tarSize: inside ? walked.tarSize : sizeWithOutsideDockerfile(walked.tarSize, Buffer.byteLength(text), ignoreText),
     ignorePatterns: patterns,
     dispose: async () => {},
   };
+}
+
+/**
+ * The size Docker's CLI sends when the Dockerfile is outside the context: it
+ * rewrites the stream (ReplaceFileTarWrapper) to add the Dockerfile under a
+ * random name (".dockerfile." + 20 hex digits) and a .dockerignore naming it,
+ * so the daemon drops it again. That rewriting closes the stream before the
+ * tar is finished: the last entry's padding and the 1024-byte end are never
+ * sent, and "Sending build context" counts what was.
+ */
+function sizeWithOutsideDockerfile(tarSize: number, dockerfileBytes: number, ignoreText: string | undefined): number {
+  const pad = (n: number) => Math.ceil(n / 512) * 512;
+  const randomName = 32; // ".dockerfile." + 20 hex digits
+  let size = tarSize - 1024 + 512 + dockerfileBytes; // the Dockerfile comes last when .dockerignore was already there
+  if (ignoreText === undefined) {
+    // A new .dockerignore: ".dockerignore\n<name>\n", written after the Dockerfile.
+    size = size - dockerfileBytes + pad(dockerfileBytes) + 512 + '.dockerignore'.length + 1 + randomName + 1;
+  } else {
+    // The context's .dockerignore, in place, with "\n<name>\n" added.
+    const before = Buffer.byteLength(ignoreText);
+    size += pad(before + 1 + randomName + 1) - pad(before);
+  }
+  return size;
 }
 
 /** `glass build - < Dockerfile`: an empty context holding only that Dockerfile, as Docker's CLI makes it. */
@@ -295,14 +316,43 @@ function addParents(entries: Map<string, ContextEntry>, rel: string, root: strin
 }
 
 /**
- * Bytes one entry takes in the tar Docker's CLI writes: a 512-byte header,
- * the content padded to 512; a name or link over 100 bytes costs a PAX
- * header (two more blocks). Directories' names end in "/".
+ * Bytes one entry takes in the tar Docker's CLI writes (Go's archive/tar): a
+ * 512-byte header and the content padded to 512. A name that does not fit the
+ * header's 100 bytes is split between its "prefix" and "name" fields at a "/"
+ * when it can be (USTAR); a name that cannot be split, or is not ASCII, and a
+ * link target over 100 bytes or not ASCII go in a PAX extended header before
+ * it ("NN path=...\n" records, padded to 512, with a header of its own).
+ * Directories' names end in "/".
  */
 function tarEntrySize(rel: string, size: number, kind: EntryKind, link?: string): number {
   const name = kind === 'dir' ? `${rel}/` : rel;
-  const long = Buffer.byteLength(name) > 100 || (link !== undefined && Buffer.byteLength(link) > 100);
-  return 512 + (long ? 1024 : 0) + Math.ceil(size / 512) * 512;
+  let records = 0;
+  if (!fitsUstarName(name)) records += paxRecordLength('path', Buffer.byteLength(name));
+  if (link !== undefined && (Buffer.byteLength(link) > 100 || !ASCII.test(link))) records += paxRecordLength('linkpath', Buffer.byteLength(link));
+  const pax = records > 0 ? 512 + Math.ceil(records / 512) * 512 : 0;
+  return pax + 512 + Math.ceil(size / 512) * 512;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Go's rule: ASCII and at most 100 bytes, or splittable at a "/" into a prefix of at most 155 and a name of at most 100 bytes. */
+function fitsUstarName(s: string): boolean {
+  if (!ASCII.test(s)) return false;
+  if (s.length <= 100) return true;
+  let length = s.length;
+  if (length > 156) length = 156;
+  else if (s[length - 1] === '/') length--;
+  const i = s.slice(0, length).lastIndexOf('/');
+  const nlen = s.length - i - 1;
+  return i > 0 && nlen <= 100 && nlen !== 0 && i <= 155;
+}
+
+/** A PAX record "LEN key=value\n" counts its own length's digits in LEN. */
+function paxRecordLength(key: string, valueBytes: number): number {
+  const rest = 1 + key.length + 1 + valueBytes + 1; // " key=value\n"
+  let len = rest + String(rest).length;
+  if (String(len).length !== String(rest).length) len = rest + String(len).length;
+  return len;
 }
 
 // ---- COPY / ADD sources -----------------------------------------------------------------
