@@ -34,7 +34,7 @@ WORKDIR /app
 COPY src/ /app/src/
 RUN mkdir -p /app/out && cat /app/src/* | gzip -1 > /app/out/all.gz
 RUN sha256sum /app/src/* > /app/out/sums && wc -l /app/out/sums
-RUN adduser -D -H -u 1000 app && chown -R app /app/out
+RUN chown -R 1000:1000 /app/out && ls -ln /app/out
 LABEL org.opencontainers.image.title=bench
 CMD ["sh", "-c", "ls -l /app/out"]
 `;
@@ -84,7 +84,7 @@ try {
   const g = (args) => [glass, ['--root', root, '--no-color', 'build', '-q', '-t', tag, ...args, context]];
   run(...g([]));
   if (docker) run('docker', ['build', '-q', '-t', tag, context], dockerEnv);
-  console.log(`context: 64 files, ${(64 * 16 * 1024) / 1e6} MB; Dockerfile: ${DOCKERFILE.trim().split('\n').length} steps`);
+  console.log(`context: 64 files, ${((64 * 16 * 1024) / 1e6).toFixed(1)} MB; Dockerfile: ${DOCKERFILE.trim().split('\n').length} steps`);
   console.log(docker ? 'docker: answers; classic builder (DOCKER_BUILDKIT=0) in the same run' : 'docker: no docker engine answers here (docker info failed): glass figures only');
 
   const samples = { 'glass cold': [], 'glass cached': [], 'docker cold': [], 'docker cached': [] };
