@@ -362,6 +362,14 @@ describe.skipIf(!isRoot)('glass build', () => {
     expect(run.stdout).not.toContain('Successfully');
     expect(run.stderr).toBe("The command '/bin/sh -c echo about to fail; exit 3' returned a non-zero code: 3\n");
     expect(run.exitCode).toBe(3);
+    // -q: nothing on stdout; all it held back goes to stderr before the error, as Docker's CLI does; a stale --iidfile is gone.
+    const iid = join(contextWith({}), 'iid');
+    writeFileSync(iid, 'sha256:stale');
+    const quiet = await fail('FROM busybox\nRUN echo about to fail; exit 3\n', ['-q', '--iidfile', iid]);
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr).toMatch(/^Sending build context to Docker daemon {2}\S+\r\r\nStep 1\/2 : FROM busybox\n[\s\S]*about to fail\n[\s\S]*The command '\/bin\/sh -c echo about to fail; exit 3' returned a non-zero code: 3\n$/);
+    expect(quiet.exitCode).toBe(3);
+    expect(existsSync(iid)).toBe(false);
     // COPY of a path that is not there, or outside the context.
     const missing = await fail('FROM busybox\nCOPY nothere.txt /\n');
     expect(missing.stderr).toBe('COPY failed: file not found in build context or excluded by .dockerignore: stat nothere.txt: file does not exist\n');
