@@ -135,7 +135,9 @@ async function contextSources(inst: CopyInstruction, env: CopyEnv, scratch: stri
       hashes.push(got.hash);
       continue;
     }
-    for (const r of resolved.filter((x) => x.source === source)) {
+    // resolveSources answers in the order of the sources: this source's matches are next in line.
+    while (resolved.length > 0 && resolved[0]!.source === source) {
+      const r = resolved.shift()!;
       items.push(itemOf(ctx!, r, inst.kind === 'ADD'));
       hashes.push(await sourceChecksum(ctx!, r));
     }
@@ -179,7 +181,8 @@ async function fromImageSources(inst: CopyInstruction, env: CopyEnv, scratch: st
   const root = join(scratch, 'from');
   await fs.mkdir(root, { mode: 0o755 });
   const call = env.call ?? {};
-  const c = await env.containers.create({ image: imageId, command: ['true'], labels: { 'glass.build.copy-from': inst.from! } }, call);
+  // Never started; no image VOLUMEs mounted, so the files are read from the image's own layers.
+  const c = await env.containers.create({ image: imageId, command: ['true'], imageVolumes: false, labels: { 'glass.build.copy-from': inst.from! } }, call);
   try {
     const taken = new Set<string>();
     const take = async (path: string, hops: number): Promise<void> => {
@@ -477,7 +480,7 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
     report(env.trace, {
       title: `Look up --chown=${inst.chown} in the image`,
       why: "COPY --chown takes user and group names from the image's own /etc/passwd and /etc/group (read inside its root filesystem, not the host's): the same name can have another number on the host.",
-      command: `grep -E '^(${inst.chown.split(':').join('|')}):' /etc/passwd /etc/group  # uid ${identity.uid}, gid ${identity.gid}`,
+      command: `${shellJoin(['grep', '-E', `^(${inst.chown.split(':').join('|')}):`, '/etc/passwd', '/etc/group'])}  # uid ${identity.uid}, gid ${identity.gid}`,
     });
   }
 
@@ -544,11 +547,12 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
   report(env.trace, {
     title: `${inst.kind} ${count} ${count === 1 ? 'entry' : 'entries'} to ${destAbs} in the build container`,
     why: `The files travel as one tar stream whose headers carry the owner (${identity ? `${identity.uid}:${identity.gid}` : "the --from image's owners"}), mode and mtime Docker gives them; it is unpacked inside the container's root filesystem, where a symlink in the image cannot lead out to the host. Committing the container then makes these changes the step's layer.`,
-    command: `tar -cf - ... | docker cp - BUILD_CONTAINER:${base}`,
+    command: `tar --numeric-owner${identity ? ` --owner=${identity.uid} --group=${identity.gid}` : ''} -cf - ... | glass cp - ${containerId.slice(0, 12)}:${base}`,
   });
   try {
     await env.containers.extractArchive(containerId, base, tarEntries(entries), { copyUIDGID: true, ...env.call });
   } catch (e) {
+    if (env.signal?.aborted) throw e;
     throw fail(`failed to copy files: ${(e as Error).message}`);
   }
 }
