@@ -107,7 +107,7 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(first.output).toContain('to-stderr');
     expect(first.result!.tags).toEqual(['demo:1']);
     expect(first.result!.stepsCached).toBe(0);
-    expect(first.events.filter((e) => e.type === 'running')).toHaveLength(2); // the two RUNs; metadata steps make no container
+    expect(first.events.filter((e) => e.type === 'running')).toHaveLength(3); // the two RUNs and WORKDIR; metadata steps make no container
 
     const img = await engine.images.inspect('demo:1');
     const c = img.Config;

@@ -490,18 +490,17 @@ export class Builder {
     const key = { ...rc, Cmd: [...shellOf(rc), `#(nop) WORKDIR ${rc.WorkingDir}`] };
     if (await this.probe(s, key)) return;
     const c = await this.createContainer(s, key.Cmd, [], false);
-    let ok = false;
+    // Docker's WORKDIR makes a build container too, with its "Running in" and "Removing" lines (metadata steps glass
+    // does without one, so it prints none for them; COPY's container Docker never shows: neither does glass).
+    this.emit({ type: 'running', containerId: c.id.slice(0, 12) });
     try {
       await this.makeDirs(c.id, rc.WorkingDir);
       await this.commit(s, key, c);
-      ok = true;
-    } finally {
-      // Docker makes a container for WORKDIR but does not print its lines: neither does glass.
-      this.live = undefined;
-      if (this.opts.rm !== false || this.opts.forceRm || !ok) await this.d.containers.remove(c.id, { force: true, volumes: true, ...this.d.call }).catch((e) => {
-        if (ok) throw e;
-      });
+    } catch (e) {
+      await this.removeContainer(c.id).catch(() => {});
+      throw e;
     }
+    await this.removeContainer(c.id);
   }
 
   /** mkdir -p inside the container's root: the missing tail of `dir` as a tar of directories (0755, root) extracted at its deepest existing parent. */
