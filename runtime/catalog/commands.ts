@@ -1060,7 +1060,9 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Remove one or more images',
     explain:
       'Removes an image name, and when no name or container uses the image any more, deletes its layers from ' +
-      'disk. A layer still used as the lower directory of a container cannot be deleted.',
+      'disk. A layer still used as the lower directory of a container cannot be deleted. An image other images were ' +
+      'built on keeps existing (untagged) while they do; deleting a built image also deletes the intermediate images of ' +
+      'its build (one per Dockerfile step, its build cache) that nothing else uses, each with a Deleted: line.',
     kernel: ['overlayfs (lower layers)'],
     flags: [
       {
