@@ -110,7 +110,8 @@ export const BUILD_COMMANDS: CommandSpec[] = [
         summary: 'Set type of progress output (auto, plain, tty). Use plain to show container output',
         explain:
           'plain prints Docker\'s classic lines (Step N/M, ---> Running in, the output, ---> ID); tty redraws one line per step ' +
-          'in place and shows a running step\'s last lines of output; auto picks tty on a terminal and plain otherwise.',
+          'in place and shows a running step\'s last lines of output; auto picks tty on a terminal and plain otherwise. ' +
+          'With --explain the output is always plain: the kernel steps it prints would break a redrawn display.',
       },
       {
         name: 'iidfile',
