@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -292,6 +292,7 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
   it('ADD unpacks local archives (gzip, xz, plain) keeping their owners; a file that only looks like one is copied', { timeout: SLOW_MS }, async () => {
     const dir = context({ 'payload/hello.txt': 'hello\n', 'payload/sub/deep.txt': 'deep\n', 'fake.tar.gz': 'not an archive\n' });
     chownSync(join(dir, 'payload/hello.txt'), 42, 43);
+    linkSync(join(dir, 'payload/hello.txt'), join(dir, 'payload/hard.txt'));
     await execa('tar', ['--numeric-owner', '-C', join(dir, 'payload'), '-czf', join(dir, 'site.tar.gz'), '.']);
     await execa('tar', ['--numeric-owner', '-C', join(dir, 'payload'), '-cJf', join(dir, 'site.txz'), '.']);
     await execa('tar', ['--numeric-owner', '-C', join(dir, 'payload'), '-cf', join(dir, 'plain.tar'), 'hello.txt']);
@@ -300,9 +301,10 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
     try {
       const gz = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['site.tar.gz'], dest: '/www' } });
       expect(gz.comment).toMatch(/^ADD file:[0-9a-f]{64} in \/www $/);
-      expect(await inImage(gz.image, 'cd /www && find . | sort && stat -c "%u:%g" hello.txt && cat sub/deep.txt')).toBe('.\n./hello.txt\n./sub\n./sub/deep.txt\n42:43\ndeep\n');
+      // A hard link in the archive stays one: two names, one file.
+      expect(await inImage(gz.image, 'cd /www && find . | sort && stat -c "%u:%g %h" hello.txt && cat sub/deep.txt')).toBe('.\n./hard.txt\n./hello.txt\n./sub\n./sub/deep.txt\n42:43 2\ndeep\n');
       const xz = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['site.txz', 'plain.tar', 'fake.tar.gz'], dest: '/mix/' } });
-      expect(await inImage(xz.image, 'cd /mix && find . | sort && cat fake.tar.gz')).toBe('.\n./fake.tar.gz\n./hello.txt\n./sub\n./sub/deep.txt\nnot an archive\n');
+      expect(await inImage(xz.image, 'cd /mix && find . | sort && cat fake.tar.gz')).toBe('.\n./fake.tar.gz\n./hard.txt\n./hello.txt\n./sub\n./sub/deep.txt\nnot an archive\n');
       // --chown does not apply to an unpacked archive's files: they keep the archive's owners (Docker's UntarPath).
       const owned = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['plain.tar'], dest: '/o', chown: '9:9' } });
       expect(await inImage(owned.image, 'stat -c "%n %u:%g" /o /o/hello.txt')).toBe('/o 0:0\n/o/hello.txt 42:43\n');

@@ -542,6 +542,16 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
     }
   }
 
+  // Two sources may give the same name (ADD a.tar b.tar /x/): the last one wins, as when Docker copies them one by one.
+  // Only the last entry is sent: busybox tar makes hard links at the end, so an earlier one would clash with a later file.
+  const last = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (e.kind !== 'dir') last.set(e.name, i);
+  });
+  const unique = entries.filter((e, i) => e.kind === 'dir' ? !last.has(e.name) : last.get(e.name) === i);
+  entries.length = 0;
+  entries.push(...unique);
+
   env.signal?.throwIfAborted();
   const count = entries.length;
   report(env.trace, {
