@@ -598,6 +598,7 @@ export class Builder {
       },
       {
         trace: this.d.trace,
+        call: this.d.call,
         containers: this.d.containers,
         context: this.ctx,
         workdir: rc.WorkingDir ?? '',
