@@ -81,7 +81,7 @@ async function glassSends(root: string, dockerfile?: string): Promise<{ members:
   const ctx = await openContext({ dir: root }, { scratchDir: scratch, ...(dockerfile ? { dockerfile } : {}) });
   const members = new Set([...ctx.entries.keys()].filter((p) => p !== '.'));
   // Parent dirs made up for an exception inside an excluded dir are not in Docker's tar (the daemon's unpack makes them).
-  for (const [p, e] of ctx.entries) if (e.mtimeMs === 0 && e.kind === 'dir') members.delete(p);
+  for (const [p, e] of ctx.entries) if (e.implied) members.delete(p);
   const sentAnyway = ['.dockerignore', ctx.dockerfile.name];
   for (const name of sentAnyway) {
     try {

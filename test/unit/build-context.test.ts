@@ -135,7 +135,7 @@ describe('.dockerignore on a real context (Docker’s documented behaviour)', ()
     expect(paths(ctx)).toContain('docs/README.md');
     expect(paths(ctx)).not.toContain('docs/other.md');
     // The excluded dir itself was not sent: it appears as unpacking makes it (0755, root).
-    expect(ctx.entries.get('docs')).toMatchObject({ kind: 'dir', mode: 0o755, uid: 0 });
+    expect(ctx.entries.get('docs')).toMatchObject({ kind: 'dir', mode: 0o755, uid: 0, implied: true });
     // "!**/keep.log" does not start with "logs/": Docker never walks into logs.
     expect(paths(ctx).filter((p) => p.startsWith('logs'))).toEqual([]);
   });

@@ -54,6 +54,8 @@ export interface ContextEntry {
   /** Inode and device at walk time: a file read later must still be this one (checksum.ts checks). */
   ino?: number;
   dev?: number;
+  /** A directory that was not sent itself (.dockerignore excluded it, an exception reached inside): there because a file in it is, as the daemon's unpacking would make it (0755, root). */
+  implied?: true;
 }
 
 export interface BuildContext {
@@ -311,7 +313,7 @@ function addParents(entries: Map<string, ContextEntry>, rel: string, root: strin
   for (let i = 1; i < parts.length; i++) {
     const dir = parts.slice(0, i).join('/');
     if (entries.has(dir)) continue;
-    entries.set(dir, { path: dir, kind: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtimeMs: 0, hostPath: join(root, ...parts.slice(0, i)) });
+    entries.set(dir, { path: dir, kind: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtimeMs: 0, hostPath: join(root, ...parts.slice(0, i)), implied: true });
   }
 }
 
