@@ -219,7 +219,10 @@ export const DOCKERFILE_INSTRUCTIONS: InstructionSpec[] = [
     name: 'HEALTHCHECK',
     usage: ['HEALTHCHECK [--interval=30s] [--timeout=30s] [--start-period=0s] [--retries=3] CMD <command>', 'HEALTHCHECK NONE'],
     summary: 'A command that tells whether the container still works',
-    explain: 'Stored in Config.Healthcheck (durations in nanoseconds). NONE turns off a check inherited from the base image.',
+    explain:
+      'Stored in Config.Healthcheck (durations in nanoseconds), as Docker stores it; `glass inspect` shows it. glass keeps the ' +
+      'check with the image but does not run health checks yet (Docker runs it in the container every interval). NONE turns off ' +
+      'a check inherited from the base image.',
     layer: 'config',
     cache: 'The instruction text.',
     expands: false,
