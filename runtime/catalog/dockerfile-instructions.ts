@@ -111,7 +111,7 @@ export const DOCKERFILE_INSTRUCTIONS: InstructionSpec[] = [
     name: 'LABEL',
     usage: ['LABEL <key>=<value> [<key>=<value>...]'],
     summary: 'Add metadata to the image',
-    explain: 'Key-value pairs stored in Config.Labels (see `glass inspect`, `glass images --filter label=...`). Later labels with the same key win.',
+    explain: 'Key-value pairs stored in Config.Labels (`glass inspect` shows them; containers of the image inherit them). Later labels with the same key win.',
     layer: 'config',
     cache: 'The instruction with its variables expanded.',
     expands: true,
@@ -130,8 +130,8 @@ export const DOCKERFILE_INSTRUCTIONS: InstructionSpec[] = [
     usage: ['EXPOSE <port>[/<protocol>] [<port>[/<protocol>]...]'],
     summary: 'Document the ports the container listens on',
     explain:
-      'Stored in Config.ExposedPorts (tcp unless /udp or /sctp). It publishes nothing by itself: `glass run -p` publishes a port, ' +
-      'and `-P` publishes every exposed one.',
+      'Stored in Config.ExposedPorts (tcp unless /udp or /sctp), which `glass inspect` shows. It publishes nothing by itself: in ' +
+      'Docker, `run -p` publishes a port and `-P` every exposed one (glass publishes ports once its networking lands).',
     layer: 'config',
     cache: 'The ports, expanded and sorted.',
     expands: true,
