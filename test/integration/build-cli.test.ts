@@ -387,6 +387,9 @@ describe.skipIf(!isRoot)('glass build', () => {
     // The CLI's own checks, before anything is sent (Docker's CLI words).
     const noDir = await glass(root, ['build', '/nonexistent/context']);
     expect([noDir.stderr, noDir.exitCode]).toEqual(['unable to prepare context: path "/nonexistent/context" not found\n', 1]);
+    const url = await glass(root, ['build', 'https://example.com/context.tar.gz']);
+    expect(url.stderr).toMatch(/^unable to prepare context: glass build takes a directory or - .*not a URL/);
+    expect(url.exitCode).toBe(1);
     const empty = contextWith({ 'x.txt': 'x' });
     const noFile = await glass(root, ['build', empty]);
     expect([noFile.stderr, noFile.exitCode]).toEqual([`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${empty}/Dockerfile: no such file or directory\n`, 1]);

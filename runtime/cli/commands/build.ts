@@ -1,4 +1,4 @@
-import { lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -58,6 +58,10 @@ function evalSymlinks(path: string, what: string): string {
 
 /** The context directory as Docker's CLI checks it (ResolveAndValidateContextPath): there, a directory, symlinks resolved. */
 function contextDir(given: string): string {
+  // Docker's CLI also takes a git repository or an http(s) tarball as the context; glass does not fetch contexts.
+  if (/^(https?:\/\/|git:\/\/|git@|github\.com\/)/.test(given) && !existsSync(given)) {
+    throw new PrepareError(`unable to prepare context: glass build takes a directory or - (a tar or a Dockerfile on stdin), not a URL: clone or download ${given} first and build that directory`);
+  }
   try {
     statSync(given);
   } catch {
