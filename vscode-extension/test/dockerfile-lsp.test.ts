@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hover, MarkupContent } from 'vscode-languageserver-protocol';
+import type { CompletionItem, Hover, MarkupContent } from 'vscode-languageserver-protocol';
 import { REPO } from '../../test/helpers.js';
 import { positionOf, SERVER, startServer, type Session } from './lsp.js';
 
@@ -51,6 +51,18 @@ describe.skipIf(!existsSync(SERVER))('Dockerfiles in the glass language server',
     s.open(u, 'dockerfile', text);
     expect(await hoverText(u, text, '--from', 3)).toMatch(/^\*\*COPY --from=<stage\|index\|image>\*\*\n\nCopy from an earlier stage/);
     expect(await hoverText(u, text, '--chown', 3)).toContain('/etc/passwd');
+  });
+
+  it('completes an instruction at the start of a line and a flag after one, not inside a continued line', async () => {
+    const u = uri('Dockerfile');
+    const t = 'FROM busybox\nCO\nCOPY --f\nRUN echo a \\\n  CO';
+    s.open(u, 'dockerfile', t);
+    const at = async (line: number, character: number) =>
+      ((await s.conn.sendRequest('textDocument/completion', { textDocument: { uri: u }, position: { line, character } })) as CompletionItem[]).map((c) => c.label);
+    expect(await at(1, 2)).toEqual(['COPY']);
+    expect(await at(2, 8)).toEqual(['--from=']);
+    expect(await at(4, 4)).toEqual([]);
+    expect((await at(1, 0)).length).toBe(18);
   });
 
   it('publishes the parse error glass build would stop at, on its line, in Docker’s words; none for a good file', async () => {

@@ -1,6 +1,6 @@
 /**
- * Dockerfiles in the editor: hover an instruction (or one of its flags) to
- * read what `glass build` does with it — a layer or only config, what its
+ * Dockerfiles in the editor: complete an instruction or a flag; hover an
+ * instruction (or one of its flags) to read what `glass build` does with it — a layer or only config, what its
  * cache key is — and see the parse error `glass build` (and Docker) would
  * stop at, on its line, in Docker's words.
  *
@@ -12,7 +12,7 @@
 import { DockerfileParser, type Flag, type Instruction } from 'dockerfile-ast';
 import { DOCKERFILE_INSTRUCTIONS, DOCKERFILE_LESSON, findInstruction, type InstructionSpec } from '../../../runtime/catalog/dockerfile-instructions.js';
 import { DockerfileParseError, parseDockerfile } from '../../../runtime/engine/index.js';
-import type { HoverResult, Problem } from './features.js';
+import type { CompletionEntry, HoverResult, Problem } from './features.js';
 import type { Lessons } from './lessons.js';
 
 /** Offsets of each line's start, to turn (line, character) into an offset. */
@@ -93,4 +93,31 @@ function instructionHover(spec: InstructionSpec, lessons: Lessons): string {
     '```dockerfile\n' + spec.usage.join('\n') + '\n```',
     lesson,
   ].join('\n\n');
+}
+
+/** Completions in a Dockerfile: an instruction at the start of a line, or a flag after one. */
+export function dockerfileCompletions(text: string, offset: number): CompletionEntry[] {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const before = text.slice(lineStart, offset);
+  // A line continued from the one above is an instruction's arguments, not a new instruction.
+  const prevLine = text.slice(text.lastIndexOf('\n', lineStart - 2) + 1, Math.max(lineStart - 1, 0));
+  if (lineStart > 0 && /\\[ \t]*$/.test(prevLine)) return [];
+  const word = /^\s*([A-Za-z]*)$/.exec(before);
+  if (word) {
+    const typed = word[1]!;
+    return DOCKERFILE_INSTRUCTIONS.filter((i) => i.name.startsWith(typed.toUpperCase())).map((i) => ({
+      label: i.name,
+      kind: 'command' as const,
+      detail: i.summary,
+      documentation: '```dockerfile\n' + i.usage.join('\n') + '\n```',
+      replace: { start: offset - typed.length, end: offset },
+    }));
+  }
+  const flag = /^\s*([A-Za-z]+)\s+(?:--\S+\s+)*(--[\w-]*)$/.exec(before);
+  const spec = flag ? findInstruction(flag[1]!) : undefined;
+  if (!flag || !spec) return [];
+  const typed = flag[2]!;
+  return (spec.flags ?? [])
+    .filter((f) => `--${f.name}`.startsWith(typed))
+    .map((f) => ({ label: `--${f.name}=`, kind: 'flag' as const, detail: f.usage, documentation: f.explain, replace: { start: offset - typed.length, end: offset } }));
 }

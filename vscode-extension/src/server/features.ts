@@ -6,7 +6,7 @@
 import { COMMANDS, GLOBAL_FLAGS, LEFT_OUT, findCommand, type CommandSpec, type FlagSpec } from '../../../runtime/catalog/commands.js';
 import { analyze, flagTakingValue, type Role } from './analyze.js';
 import { invocationsIn, type DocumentKind } from './documents.js';
-import { dockerfileHover, dockerfileProblems } from './dockerfile.js';
+import { dockerfileCompletions, dockerfileHover, dockerfileProblems } from './dockerfile.js';
 import { commandHover, flagHover, flagLabel, missingCommandHover, missingFlagHover, plan, problemOf } from './explain.js';
 import type { Lessons } from './lessons.js';
 import type { LiveNames } from './names.js';
@@ -82,6 +82,7 @@ export interface CompletionEntry {
 }
 
 export function completionsAt(text: string, kind: DocumentKind, offset: number, names: LiveNames | undefined, lessons: Lessons): CompletionEntry[] | 'needs-names' {
+  if (kind === 'dockerfile') return dockerfileCompletions(text, offset);
   const inv = invocationAt(text, kind, offset);
   if (!inv) return [];
   // The word being typed (possibly empty: the cursor after a space).
