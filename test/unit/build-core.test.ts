@@ -114,6 +114,9 @@ describe('the cache probe (moby getLocalCachedImage)', () => {
     const env = image(P, { Env: ['A=1'], Cmd: sh('make') });
     expect(probeCache([env], P, { Env: ['A=2'], Cmd: sh('make') }).verdict.reason).toMatch(/its Env differs/);
     expect(probeCache([env], P, { Env: ['A=1'], Cmd: sh('make test') }).verdict.reason).toMatch(/none of the 1 image built on/);
+    // A child that differs in User AND Cmd is not "the same instruction".
+    const user = image(P, { User: 'app', Cmd: sh('make') });
+    expect(probeCache([user], P, { Cmd: sh('make install') }).verdict.reason).toMatch(/none of the 1 image built on/);
   });
 
   it('compares the fields Docker compares', () => {

@@ -78,7 +78,7 @@ export function probeCache(images: readonly ImageRecord[], parent: string, key: 
     if (diff === undefined) {
       // Several matches (built twice with --no-cache): the newest, as moby.
       if (!hit || Date.parse(child.created) > Date.parse(hit.created)) hit = child;
-    } else if (diff !== 'Cmd' && !nearMiss) nearMiss = { image: child, field: diff };
+    } else if (!nearMiss && sameList(child.config.container_config!.Cmd, key.Cmd)) nearMiss = { image: child, field: diff };
   }
   const text = cmdText(keyCmd);
   if (hit) {
