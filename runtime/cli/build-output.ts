@@ -188,6 +188,14 @@ export function ttyDisplay(write: (s: string) => void, columns: number): BuildDi
   const decode = decoders();
   const timer = setInterval(() => current && draw(), 200);
   timer.unref();
+  // A chatty RUN (a compiler, a package manager) writes thousands of chunks: redraw at most every 50 ms for them.
+  let pending: NodeJS.Timeout | undefined;
+  const drawSoon = () => {
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      draw();
+    }, 50);
+  };
   let cached = false;
 
   return {
@@ -211,7 +219,7 @@ export function ttyDisplay(write: (s: string) => void, columns: number): BuildDi
           return draw();
         case 'output':
           if (current) current.output = (current.output + decode(p.stream, p.data)).slice(-KEEP_BYTES);
-          return draw();
+          return drawSoon();
         case 'removing':
           return;
         case 'image':
@@ -225,6 +233,7 @@ export function ttyDisplay(write: (s: string) => void, columns: number): BuildDi
     },
     succeeded(result) {
       clearInterval(timer);
+      clearTimeout(pending);
       if (current) finish('', false);
       erase();
       write(`Successfully built ${short(result.id)}\n`);
@@ -232,6 +241,7 @@ export function ttyDisplay(write: (s: string) => void, columns: number): BuildDi
     },
     failed() {
       clearInterval(timer);
+      clearTimeout(pending);
       erase();
       if (!current) return;
       // The step that failed, and all that was kept of its output: the reason is usually in its last lines.

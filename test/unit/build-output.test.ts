@@ -103,12 +103,14 @@ describe('glass build output', () => {
     expect(contextLine(1_234_567)).toBe('Sending build context to Docker daemon  1.235MB\r\r\n');
   });
 
-  it('the terminal display keeps one line per finished step and shows a failed step with its output', () => {
+  it('the terminal display keeps one line per finished step and shows a failed step with its output', async () => {
     let out = '';
     const d = ttyDisplay((s) => (out += s), 80);
     events.forEach((e) => d.progress(e));
     d.progress({ type: 'step', step: 4, total: 4, instruction: 'RUN false' });
     d.progress({ type: 'output', stream: 'stderr', data: text('it broke\x1b[2J\n') });
+    // Output is redrawn at most every 50 ms.
+    await new Promise((r) => setTimeout(r, 80));
     d.failed();
     // What stays on the screen: strip the redraws (everything up to the last erase before each kept line).
     const kept = out.split(/\r\x1b\[(?:\d+A\x1b\[)?J/).map((chunk) => chunk).join('');
