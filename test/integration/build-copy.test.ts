@@ -59,6 +59,10 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
       } else if (url === '/nameless/') {
         res.writeHead(200);
         res.end('no name\n');
+      } else if (url === '/slow/big.bin') {
+        // Half a reply, then nothing: only Ctrl-C ends this download.
+        res.writeHead(200, { 'Content-Length': '1000000' });
+        res.write(Buffer.alloc(1000));
       } else if (url === '/files/site.tar.gz') {
         res.writeHead(200);
         res.end(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
@@ -363,5 +367,15 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
     expect(await failure({ inst: { kind: 'ADD', sources: [`${base}/nameless/`], dest: '/x/' } })).toBe(`ADD failed: cannot determine filename for source ${base}/nameless/`);
     expect(await failure({ inst: { kind: 'ADD', sources: [`${base}/missing`], dest: '/' } })).toBe(`ADD failed: failed to GET ${base}/missing with status 404 Not Found: 404 page not found`);
     expect(await failure({ inst: { kind: 'ADD', sources: ['http://127.0.0.1:1/x'], dest: '/' } })).toBe('ADD failed: Get "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused');
+
+    // Ctrl-C during a download that stalls: the step stops at once and leaves no scratch file behind.
+    const ctrlC = new AbortController();
+    const stalled = prepareCopy(
+      { kind: 'ADD', sources: [`${base}/slow/big.bin`], dest: '/' },
+      { trace: () => {}, containers: engine.containers, workdir: '', fromImage: async () => '', scratchDir: join(work, 'scratch'), signal: ctrlC.signal },
+    );
+    setTimeout(() => ctrlC.abort(), 300);
+    await expect(stalled).rejects.toMatchObject({ name: 'AbortError' });
+    expect(readdirSync(join(work, 'scratch')).filter((e) => /^(add|copy)-/.test(e))).toEqual([]);
   });
 });

@@ -328,7 +328,7 @@ async function download(url: string, inst: CopyInstruction, env: CopyEnv, dir: s
   try {
     res = await getFollowingRedirects(parsed, env.signal);
   } catch (e) {
-    if (env.signal?.aborted) throw e;
+    env.signal?.throwIfAborted();
     const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
     const why =
       err.code === 'ECONNREFUSED'
@@ -353,7 +353,7 @@ async function download(url: string, inst: CopyInstruction, env: CopyEnv, dir: s
   try {
     await pipeline(res, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
   } catch (e) {
-    if (env.signal?.aborted) throw e;
+    env.signal?.throwIfAborted();
     throw fail(`ADD failed: reading ${url}: ${(e as Error).message}`);
   }
   await fs.chmod(path, 0o600);
@@ -562,7 +562,7 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
   try {
     await env.containers.extractArchive(containerId, base, tarEntries(entries), { copyUIDGID: true, ...env.call });
   } catch (e) {
-    if (env.signal?.aborted) throw e;
+    env.signal?.throwIfAborted();
     throw fail(`failed to copy files: ${(e as Error).message}`);
   }
 }
