@@ -85,6 +85,7 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     'RUN echo "hi $V" > /hello && echo to-stderr >&2',
     'WORKDIR /app/sub',
     'RUN pwd > where',
+    'RUN ["/bin/sh", "-c", "echo exec-form > /exec"]',
     'USER nobody',
     'EXPOSE 8080 53/udp',
     'VOLUME /data',
@@ -101,13 +102,13 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     const first = await build(dir, { tags: ['demo:1'], buildArgs: { V: 'two' } });
     expect(first.error).toBeUndefined();
     // Docker counts the meta ARG, the FROM and every instruction.
-    expect(first.steps[0]).toBe('Step 1/18 : ARG BASE=busybox');
-    expect(first.steps[1]).toBe('Step 2/18 : FROM $BASE');
-    expect(first.steps.at(-1)).toBe('Step 18/18 : CMD ["hello"]');
+    expect(first.steps[0]).toBe('Step 1/19 : ARG BASE=busybox');
+    expect(first.steps[1]).toBe('Step 2/19 : FROM $BASE');
+    expect(first.steps.at(-1)).toBe('Step 19/19 : CMD ["hello"]');
     expect(first.output).toContain('to-stderr');
     expect(first.result!.tags).toEqual(['demo:1']);
     expect(first.result!.stepsCached).toBe(0);
-    expect(first.events.filter((e) => e.type === 'running')).toHaveLength(3); // the two RUNs and WORKDIR; metadata steps make no container
+    expect(first.events.filter((e) => e.type === 'running')).toHaveLength(4); // the three RUNs and WORKDIR; metadata steps make no container
 
     const img = await engine.images.inspect('demo:1');
     const c = img.Config;
@@ -134,6 +135,8 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(by).toContain('/bin/sh -c #(nop)  ENV A=1 B=two words');
     expect(by).toContain('|1 V=two /bin/sh -c echo "hi $V" > /hello && echo to-stderr >&2');
     expect(by).toContain('/bin/sh -c #(nop) WORKDIR /app/sub');
+    // The exec form is the argv itself (with the build arg in scope, its prefix).
+    expect(by).toContain('|1 V=two /bin/sh -c echo exec-form > /exec');
     expect(by).toContain('/bin/sh -c #(nop)  EXPOSE 53/udp 8080');
     expect(by).toContain('/bin/sh -c #(nop)  VOLUME [/data]');
     expect(by).toContain('/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "wget -q localhost:8080"] "30s" "0s" "0s" \'\\x03\'}');
@@ -141,26 +144,26 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(by[0]).toBe('/bin/sh -c #(nop)  CMD ["hello"]');
     const layers = img.RootFS.Layers.length;
     const base = await engine.images.inspect('busybox');
-    expect(layers - base.RootFS.Layers.length).toBe(3); // the two RUNs and WORKDIR's new directory; nothing else made a layer
+    expect(layers - base.RootFS.Layers.length).toBe(4); // the three RUNs and WORKDIR's new directory; nothing else made a layer
 
     // The image runs as built: the entrypoint+cmd combination, RUN's files, the working directory.
     expect(await runImage('demo:1')).toBe('hello\n');
     expect(await runImage('demo:1', ['from', 'cmd'])).toBe('from cmd\n');
-    const r = await engine.containers.run({ image: 'demo:1', entrypoint: 'cat', command: ['/hello', 'where'] });
-    expect(r.stdout).toBe('hi two\n/app/sub\n');
+    const r = await engine.containers.run({ image: 'demo:1', entrypoint: 'cat', command: ['/hello', 'where', '/exec'] });
+    expect(r.stdout).toBe('hi two\n/app/sub\nexec-form\n');
 
     // Rebuilt unchanged: every step from the cache, nothing runs, the same image.
     const again = await build(dir, { tags: ['demo:1'], buildArgs: { V: 'two' } });
     expect(again.error).toBeUndefined();
     expect(again.result!.id).toBe(first.result!.id);
     expect(again.result!.stepsRun).toBe(0);
-    expect(again.result!.stepsCached).toBe(16);
+    expect(again.result!.stepsCached).toBe(17);
     expect(again.events.some((e) => e.type === 'running')).toBe(false);
     expect(verdicts(again).every((v) => v.hit && /same instruction/.test(v.reason))).toBe(true);
 
     // --no-cache: every step runs again and says why.
     const fresh = await build(dir, { buildArgs: { V: 'two' }, noCache: true });
-    expect(fresh.result!.stepsRun).toBe(16);
+    expect(fresh.result!.stepsRun).toBe(17);
     expect(fresh.result!.id).not.toBe(first.result!.id);
     expect(verdicts(fresh).every((v) => !v.hit && v.reason.startsWith('--no-cache'))).toBe(true);
     expect(containerIds(root)).toEqual([]);
