@@ -204,12 +204,10 @@ async function fromImageSources(inst: CopyInstruction, env: CopyEnv, scratch: st
         title: `Take ${path} out of the --from image`,
         why: 'COPY --from reads files from another image: they come out of a container of that image as a tar stream (GET archive) and are unpacked into a scratch directory, every member checked to stay inside it.',
       });
-      try {
-        await env.containers.archive(c.id, path, pipe, call);
-      } finally {
-        pipe.end();
-      }
-      await unpacked;
+      const archived = env.containers.archive(c.id, path, pipe, call).finally(() => pipe.end());
+      const [packed, unpackedHere] = await Promise.allSettled([archived, unpacked]);
+      if (packed.status === 'rejected') throw packed.reason;
+      if (unpackedHere.status === 'rejected') throw unpackedHere.reason;
       // A symlink source is followed inside the image, as Docker's scoped resolution does: take its target too.
       if (linkTarget) await take(linkTarget, hops + 1);
     };
