@@ -87,8 +87,9 @@ describe('lines: continuations, comments, directives (Docker’s parser)', () =>
   });
 
   it('refuses a bad or repeated escape directive with Docker’s words', () => {
-    expect(parseError('# escape=x\nFROM busybox\n')).toBe("dockerfile parse error line 1: invalid escape token 'x' does not match ` or \\");
-    expect(parseError('# escape=`\n# escape=\\\nFROM busybox\n')).toBe('dockerfile parse error line 2: only one escape parser directive can be used');
+    // Errors of Docker's line parser: "failed to parse Dockerfile: ..." (Docker names no line; glass adds it).
+    expect(parseError('# escape=x\nFROM busybox\n')).toBe("failed to parse Dockerfile: invalid escape token 'x' does not match ` or \\ (line 1)");
+    expect(parseError('# escape=`\n# escape=\\\nFROM busybox\n')).toBe('failed to parse Dockerfile: only one escape parser directive can be used (line 2)');
   });
 
   it('strips a BOM and CRLF line ends', () => {
@@ -105,7 +106,7 @@ describe('instructions', () => {
     expect(one("CMD ['single']")).toMatchObject({ command: { json: false, text: "['single']" } });
     expect(one('RUN [ "a", ]')).toMatchObject({ command: { json: false, text: '[ "a", ]' } });
     expect(one('ENTRYPOINT []')).toMatchObject({ command: { json: true, argv: [] } });
-    expect(parseError('FROM busybox\nCMD ["a", 1]')).toBe('dockerfile parse error line 2: when using JSON array syntax, arrays must be comprised of strings only');
+    expect(parseError('FROM busybox\nCMD ["a", 1]')).toBe('failed to parse Dockerfile: when using JSON array syntax, arrays must be comprised of strings only (line 2)');
     expect(parseError('FROM busybox\nRUN')).toBe('dockerfile parse error line 2: RUN requires at least one argument');
   });
 
@@ -115,8 +116,8 @@ describe('instructions', () => {
     expect(one('LABEL "com.example.vendor"="ACME Inc" version=1.0')).toMatchObject({
       pairs: [{ key: '"com.example.vendor"', value: '"ACME Inc"' }, { key: 'version', value: '1.0' }],
     });
-    expect(parseError('FROM busybox\nENV A')).toBe('dockerfile parse error line 2: ENV must have two arguments');
-    expect(parseError('FROM busybox\nLABEL a=1 b')).toBe('dockerfile parse error line 2: Syntax error - can\'t find = in "b". Must be of the form: name=value');
+    expect(parseError('FROM busybox\nENV A')).toBe('failed to parse Dockerfile: ENV must have two arguments (line 2)');
+    expect(parseError('FROM busybox\nLABEL a=1 b')).toBe('failed to parse Dockerfile: Syntax error - can\'t find = in "b". Must be of the form: name=value (line 2)');
     expect(parseError('FROM busybox\nENV =x')).toBe('dockerfile parse error line 2: ENV names can not be blank');
   });
 
@@ -227,13 +228,15 @@ describe('stages', () => {
   });
 
   it('refuses what Docker refuses: no FROM, bad stage names, an empty file', () => {
-    expect(parseError('RUN echo\n')).toMatch(/^dockerfile parse error line 1: no build stage in current context/);
-    expect(parseError('ARG A\n')).toMatch(/^dockerfile parse error line 1: no build stage in current context/);
+    expect(parseError('RUN echo\n')).toBe(
+      'no build stage in current context (line 1: RUN comes before any FROM; a Dockerfile starts with FROM, only ARG may come before it)',
+    );
+    expect(parseError('ARG A\n')).toMatch(/^no build stage in current context \(the Dockerfile has no FROM/);
     expect(parseError('FROM busybox AS 1st\n')).toBe(
       'dockerfile parse error line 1: invalid name for build stage: "1st", name can\'t start with a number or contain symbols',
     );
     expect(parseError('FROM busybox AS\n')).toBe('dockerfile parse error line 1: FROM requires either one or three arguments');
-    expect(parseError('# only a comment\n\n')).toBe('dockerfile parse error line 1: file with no instructions');
+    expect(parseError('# only a comment\n\n')).toBe('failed to parse Dockerfile: file with no instructions (line 1)');
   });
 });
 

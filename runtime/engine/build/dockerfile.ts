@@ -99,10 +99,29 @@ export interface ParsedDockerfile {
   warnings: string[];
 }
 
-/** A parse error: message in Docker 20.10's words, e.g. "dockerfile parse error line 3: unknown instruction: RUNN". */
+/**
+ * Where Docker's classic builder finds the error decides its words:
+ * - an instruction it cannot take: "dockerfile parse error line 3: unknown instruction: RUNN";
+ * - a line it cannot even split (a directive, ENV/LABEL pairs, a JSON array
+ *   of non-strings, an empty file): "failed to parse Dockerfile: ENV must have
+ *   two arguments" — Docker gives no line there; glass adds "(line N)";
+ * - no FROM: "no build stage in current context" (glass adds why).
+ */
+export type ParseErrorKind = 'instruction' | 'parser' | 'plain';
+
+/** A parse error, in Docker 20.10's words (exit 1). */
 export class DockerfileParseError extends GlassError {
-  constructor(readonly line: number, readonly detail: string) {
-    super('INVALID_ARGUMENT', `dockerfile parse error line ${line}: ${detail}`, 1);
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+    readonly kind: ParseErrorKind = 'instruction',
+    file = 'Dockerfile',
+  ) {
+    super(
+      'INVALID_ARGUMENT',
+      kind === 'instruction' ? `dockerfile parse error line ${line}: ${detail}` : kind === 'parser' ? `failed to parse ${file}: ${detail} (line ${line})` : detail,
+      1,
+    );
     this.name = 'DockerfileParseError';
   }
 }
@@ -120,17 +139,17 @@ const DIRECTIVE = /^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*
 const WHITESPACE = /[\t\v\f\r ]+/;
 const trimLeft = (s: string) => s.replace(/^\s+/u, '');
 
-/** Parse a Dockerfile's text. Throws DockerfileParseError. */
-export function parseDockerfile(text: string): ParsedDockerfile {
-  const { lines, escape, syntax, warnings } = logicalLines(text);
-  if (lines.length === 0) throw new DockerfileParseError(1, 'file with no instructions');
+/** Parse a Dockerfile's text (`file`: its name, as errors say it). Throws DockerfileParseError. */
+export function parseDockerfile(text: string, file = 'Dockerfile'): ParsedDockerfile {
+  const { lines, escape, syntax, warnings } = logicalLines(text, file);
+  if (lines.length === 0) throw new DockerfileParseError(1, 'file with no instructions', 'parser', file);
 
   const metaArgs: Extract<Instruction, { keyword: 'ARG' }>[] = [];
   const stages: Stage[] = [];
   for (const logical of lines) {
     let inst: Instruction;
     try {
-      inst = parseLogical(logical, escape);
+      inst = parseLogical(logical, escape, file);
     } catch (e) {
       if (e instanceof DockerfileParseError && /^unknown instruction/.test(e.detail)) throw explainHeredoc(lines, text, e);
       throw e;
@@ -141,7 +160,8 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       if (inst.keyword !== 'ARG') {
         throw new DockerfileParseError(
           inst.line,
-          `no build stage in current context (a Dockerfile starts with FROM; only ARG may come before it, found ${inst.keyword})`,
+          `no build stage in current context (line ${inst.line}: ${inst.keyword} comes before any FROM; a Dockerfile starts with FROM, only ARG may come before it)`,
+          'plain',
         );
       }
       metaArgs.push(inst);
@@ -149,13 +169,15 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       stages[stages.length - 1]!.instructions.push(inst);
     }
   }
-  if (stages.length === 0) throw new DockerfileParseError(lines[lines.length - 1]!.line, 'no build stage in current context (a Dockerfile needs a FROM)');
+  if (stages.length === 0) {
+    throw new DockerfileParseError(lines[lines.length - 1]!.line, 'no build stage in current context (the Dockerfile has no FROM: add one, FROM scratch for an empty image)', 'plain');
+  }
   return { directives: { escape, ...(syntax !== undefined ? { syntax } : {}) }, metaArgs, stages, warnings };
 }
 
 /** Parse one instruction line alone (ONBUILD triggers when they run in a child build). */
-export function parseInstructionLine(text: string, line = 1, escape: Escape = '\\'): Instruction {
-  return parseLogical({ text, line, endLine: line }, escape);
+export function parseInstructionLine(text: string, line = 1, escape: Escape = '\\', file = 'Dockerfile'): Instruction {
+  return parseLogical({ text, line, endLine: line }, escape, file);
 }
 
 /** Stage by name (case-insensitive) or index ("0"); undefined when none. The first of a repeated name, as Docker. */
@@ -169,7 +191,7 @@ export function findStage(df: ParsedDockerfile, nameOrIndex: string): Stage | un
 
 // ---- 1. lines -----------------------------------------------------------------
 
-function logicalLines(text: string): { lines: LogicalLine[]; escape: Escape; syntax?: string; warnings: string[] } {
+function logicalLines(text: string, file: string): { lines: LogicalLine[]; escape: Escape; syntax?: string; warnings: string[] } {
   const raw = text.split('\n').map((l) => l.replace(/\r$/, ''));
   if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop(); // the newline ending the last line
   if (raw.length > 0) raw[0] = raw[0]!.replace(/^\uFEFF/, '');
@@ -188,10 +210,10 @@ function logicalLines(text: string): { lines: LogicalLine[]; escape: Escape; syn
       directivesDone = true;
       return;
     }
-    if (seen.has(key)) throw new DockerfileParseError(lineNo, `only one ${key} parser directive can be used`);
+    if (seen.has(key)) throw new DockerfileParseError(lineNo, `only one ${key} parser directive can be used`, 'parser', file);
     seen.add(key);
     if (key === 'escape') {
-      if (m[2] !== '`' && m[2] !== '\\') throw new DockerfileParseError(lineNo, `invalid escape token '${m[2]}' does not match \` or \\`);
+      if (m[2] !== '`' && m[2] !== '\\') throw new DockerfileParseError(lineNo, `invalid escape token '${m[2]}' does not match \` or \\`, 'parser', file);
       escape = m[2];
       continuation = new RegExp(`\\${escape}[ \\t]*$`);
     } else {
@@ -255,9 +277,13 @@ function explainHeredoc(lines: LogicalLine[], text: string, e: DockerfileParseEr
 // ---- 2. words -------------------------------------------------------------------
 
 /** One logical line parsed into a typed instruction (Docker's splitCommand + its line parser + instructions.Parse). */
-function parseLogical(logical: LogicalLine, escape: Escape): Instruction {
+function parseLogical(logical: LogicalLine, escape: Escape, file: string): Instruction {
   const fail = (detail: string): never => {
     throw new DockerfileParseError(logical.line, detail);
+  };
+  /** Errors of Docker's line parsers (before the instruction is looked at): "failed to parse Dockerfile: ...". */
+  const failLine = (detail: string): never => {
+    throw new DockerfileParseError(logical.line, detail, 'parser', file);
   };
   const trimmed = logical.text.trim();
   const split = WHITESPACE.exec(trimmed);
@@ -292,20 +318,20 @@ function parseLogical(logical: LogicalLine, escape: Escape): Instruction {
     case 'CMD':
     case 'ENTRYPOINT': {
       flags([]);
-      const json = rest === '' ? undefined : parseJsonArray(rest, fail);
+      const json = rest === '' ? undefined : parseJsonArray(rest, failLine);
       if (keyword === 'RUN' && rest === '') fail('RUN requires at least one argument');
       return { ...base, keyword, command: json ? { json: true, argv: json } : { json: false, text: rest } };
     }
     case 'SHELL': {
       flags([]);
-      const json = rest === '' ? undefined : parseJsonArray(rest, fail);
+      const json = rest === '' ? undefined : parseJsonArray(rest, failLine);
       if (rest === '' || (json && json.length === 0)) fail('SHELL requires at least one argument');
       if (!json) fail('SHELL requires the arguments to be in JSON form');
       return { ...base, keyword, argv: json! };
     }
     case 'ENV':
     case 'LABEL': {
-      const words = nameValues(rest, keyword, escape, fail);
+      const words = nameValues(rest, keyword, escape, failLine);
       flags([]);
       if (words.length === 0) fail(`${keyword} requires at least one argument`);
       for (const p of words) if (p.key === '') fail(`${keyword} names can not be blank`);
@@ -338,7 +364,7 @@ function parseLogical(logical: LogicalLine, escape: Escape): Instruction {
       return { ...base, keyword, ports: [...ports].sort() };
     }
     case 'VOLUME': {
-      const { words, json } = maybeJsonList(rest, fail);
+      const { words, json } = maybeJsonList(rest, failLine);
       if (words.length === 0) fail('VOLUME requires at least one argument');
       flags([]);
       const paths = words.map((v) => v.trim());
@@ -347,7 +373,7 @@ function parseLogical(logical: LogicalLine, escape: Escape): Instruction {
     }
     case 'COPY':
     case 'ADD': {
-      const { words, json } = maybeJsonList(rest, fail);
+      const { words, json } = maybeJsonList(rest, failLine);
       if (words.length < 2) fail(`${keyword} requires at least two arguments, but only one was provided. Destination could not be determined.`);
       const f = flags(keyword === 'COPY' ? ['chown', 'from', 'chmod'] : ['chown', 'chmod']);
       return {
@@ -362,7 +388,7 @@ function parseLogical(logical: LogicalLine, escape: Escape): Instruction {
       };
     }
     case 'HEALTHCHECK':
-      return { ...base, keyword, healthcheck: parseHealthcheck(rest, flagWords, base, fail) };
+      return { ...base, keyword, healthcheck: parseHealthcheck(rest, flagWords, base, fail, failLine) };
     case 'ONBUILD': {
       if (rest === '') fail('ONBUILD requires at least one argument');
       flags([]);
@@ -372,7 +398,7 @@ function parseLogical(logical: LogicalLine, escape: Escape): Instruction {
       const triggerText = logical.text.replace(/^\s*ONBUILD\s*/i, '');
       let trigger: Instruction | undefined;
       try {
-        trigger = parseLogical({ ...logical, text: triggerText }, escape);
+        trigger = parseLogical({ ...logical, text: triggerText }, escape, file);
       } catch {
         trigger = undefined; // Docker checks a trigger only when a child build runs it
       }
@@ -594,7 +620,7 @@ function nameValues(rest: string, keyword: string, escape: Escape, fail: (d: str
 }
 
 /** HEALTHCHECK [--interval=... --timeout=... --start-period=... --retries=...] CMD command | NONE */
-function parseHealthcheck(rest: string, flagWords: string[], base: Base, fail: (d: string) => never): HealthcheckSpec {
+function parseHealthcheck(rest: string, flagWords: string[], base: Base, fail: (d: string) => never, failLine: (d: string) => never): HealthcheckSpec {
   const m = /\s/.exec(rest);
   const typ = (m ? rest.slice(0, m.index) : rest).toUpperCase();
   const cmdText = m ? rest.slice(m.index).replace(/^\s+/, '') : '';
@@ -605,7 +631,7 @@ function parseHealthcheck(rest: string, flagWords: string[], base: Base, fail: (
   }
   base.flags = parseFlags(flagWords, ['interval', 'timeout', 'start-period', 'retries'], fail);
   if (typ !== 'CMD') fail(`Unknown type ${JSON.stringify(typ)} in HEALTHCHECK (try CMD)`);
-  const json = cmdText === '' ? undefined : parseJsonArray(cmdText, fail);
+  const json = cmdText === '' ? undefined : parseJsonArray(cmdText, failLine);
   const test = json ? ['CMD', ...json] : cmdText === '' ? [] : ['CMD-SHELL', cmdText];
   if (test.length <= 1) fail('Missing command after HEALTHCHECK CMD');
   const spec: HealthcheckSpec = { test };
