@@ -151,6 +151,12 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(await runImage('demo:1', ['from', 'cmd'])).toBe('from cmd\n');
     const r = await engine.containers.run({ image: 'demo:1', entrypoint: 'cat', command: ['/hello', 'where', '/exec'] });
     expect(r.stdout).toBe('hi two\n/app/sub\nexec-form\n');
+    // A container of the image carries its STOPSIGNAL and HEALTHCHECK (container inspect, as Docker's).
+    const made = await engine.containers.create({ image: 'demo:1' });
+    const ci = (await engine.containers.inspect(made.id)) as { Config: { StopSignal?: string; Healthcheck?: unknown } };
+    expect(ci.Config.StopSignal).toBe('SIGQUIT');
+    expect(ci.Config.Healthcheck).toEqual(c.Healthcheck);
+    await engine.containers.remove(made.id);
 
     // Rebuilt unchanged: every step from the cache, nothing runs, the same image.
     const again = await build(dir, { tags: ['demo:1'], buildArgs: { V: 'two' } });

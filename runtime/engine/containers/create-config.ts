@@ -70,6 +70,7 @@ export function buildConfig({ id, name, created, image, opts, userEnv }: ConfigI
     logConfig: resolveLogConfig(opts.logConfig),
     labels: mergeLabels(ic.Labels, userLabels(opts)),
     ...(ic.StopSignal ? { stopSignal: ic.StopSignal } : {}),
+    ...(ic.Healthcheck ? { healthcheck: ic.Healthcheck } : {}),
     security: resolveSecurity(opts.security),
   };
 }

@@ -77,6 +77,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       StdinOnce: false,
       Env: c.env,
       Cmd: c.cmd,
+      ...(c.healthcheck ? { Healthcheck: c.healthcheck } : {}),
       Image: c.image,
       Volumes: c.mountFlags?.volumes ? Object.fromEntries(c.mountFlags.volumes.map((v) => [v, {}])) : null,
       WorkingDir: c.workingDir,

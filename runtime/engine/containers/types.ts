@@ -1,3 +1,4 @@
+import type { HealthConfig } from '../images/types.js';
 import type { SecurityConfig, SecurityOptions } from './security.js';
 import type { ResourceOptions, Resources } from './limits.js';
 import type { ContainerMount, MountFlags, MountOptions } from '../volumes/mounts.js';
@@ -32,6 +33,8 @@ export interface ContainerConfig {
   logConfig?: LogConfig;
   /** Config.StopSignal: the image's STOPSIGNAL, the signal `stop` sends first; absent = SIGTERM. */
   stopSignal?: string;
+  /** Config.Healthcheck: the image's HEALTHCHECK, as inspect shows it (glass does not run health checks yet). */
+  healthcheck?: HealthConfig;
   /** Config.Labels: the image's Labels with the user's over them, sorted by key (labels.ts); absent in containers made before glass had them. */
   labels?: Record<string, string>;
   /** Memory, CPU and pids limits, checked at create (limits.ts); absent: no limits. */
