@@ -180,6 +180,7 @@ describe('instructions', () => {
     expect((one('ONBUILD RUNN x') as { trigger?: unknown }).trigger).toBeUndefined();
     expect(parseError('FROM busybox\nONBUILD ONBUILD RUN x')).toBe('dockerfile parse error line 2: Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
     expect(parseError('FROM busybox\nONBUILD FROM x')).toBe("dockerfile parse error line 2: FROM isn't allowed as an ONBUILD trigger");
+    expect(parseError('FROM busybox\nONBUILD ENV A')).toBe('failed to parse Dockerfile: ENV must have two arguments (line 2)');
     expect(parseInstructionLine('COPY . /app', 1)).toMatchObject({ keyword: 'COPY', sources: ['.'], dest: '/app' });
   });
 

@@ -399,8 +399,10 @@ function parseLogical(logical: LogicalLine, escape: Escape, file: string): Instr
       let trigger: Instruction | undefined;
       try {
         trigger = parseLogical({ ...logical, text: triggerText }, escape, file);
-      } catch {
-        trigger = undefined; // Docker checks a trigger only when a child build runs it
+      } catch (e) {
+        // Docker's line parser reads the trigger now (ENV A fails here); the instruction itself is checked only when a child build runs it.
+        if (e instanceof DockerfileParseError && e.kind === 'parser') throw e;
+        trigger = undefined;
       }
       return { ...base, keyword, triggerText, ...(trigger ? { trigger } : {}) };
     }
