@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { isGlassError, type BuildOptions, type BuildSource } from '../../engine/index.js';
+import { credentialsFor, insecureRegistries, isGlassError, type BuildOptions, type BuildSource } from '../../engine/index.js';
 import { bool, list, str, type Ctx, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
 import { classicDisplay, quietDisplay, ttyDisplay, type BuildDisplay } from '../build-output.js';
@@ -254,7 +254,21 @@ export const build: Handler = async (ctx) => {
     else display = classicDisplay(ctx.out, explain ? ctx.err : undefined);
     const shown = display;
 
+    // FROM pulls use the client's config.json, as Docker's CLI sends its credentials with the build (X-Registry-Config).
+    // A damaged config.json is warned about once and ignored, as for pull.
+    let insecure: string[] = [];
+    let configOk = true;
+    try {
+      insecure = insecureRegistries();
+    } catch (e) {
+      if (!isGlassError(e) || e.code !== 'CONFIG_FILE') throw e;
+      configOk = false;
+      ctx.err(`WARNING: ${e.message}\n`);
+    }
+
     const opts: BuildOptions = {
+      registryAuth: (key) => (configOk ? credentialsFor(key) : undefined),
+      insecureRegistries: insecure,
       source,
       dockerfile,
       tags: list(ctx.flags.tag),
