@@ -199,6 +199,19 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(unused.events).toContainEqual({ type: 'warning', message: '[Warning] One or more build-args [NOPE] were not consumed' });
   }, SLOW_MS);
 
+  it('SHELL changes how the shell forms of RUN and CMD run (and RUN\'s key)', async () => {
+    const dir = context({ Dockerfile: 'FROM busybox\nSHELL ["/bin/busybox", "env", "VIA=shell", "sh", "-c"]\nRUN echo shelled $VIA\nCMD echo from-cmd\n' });
+    const b = await build(dir, { tags: ['shelled:1'] });
+    expect(b.error).toBeUndefined();
+    expect(b.output).toBe('shelled shell\n');
+    const img = await engine.images.inspect('shelled:1');
+    expect(img.Config.Cmd).toEqual(['/bin/busybox', 'env', 'VIA=shell', 'sh', '-c', 'echo from-cmd']);
+    expect((await engine.images.history('shelled:1')).map((h) => h.CreatedBy).slice(0, 2)).toEqual([
+      '/bin/busybox env VIA=shell sh -c #(nop)  CMD ["/bin/busybox" "env" "VIA=shell" "sh" "-c" "echo from-cmd"]',
+      '/bin/busybox env VIA=shell sh -c echo shelled $VIA',
+    ]);
+  }, SLOW_MS);
+
   it('a failing RUN: Docker\'s error with the command\'s exit code, its output shown, no container left, nothing tagged', async () => {
     const dir = context({ Dockerfile: 'FROM busybox\nENV X=1\nRUN echo partial-output; exit 3\nCMD ["true"]\n' });
     const failed = await build(dir, { tags: ['broken:1'] });
