@@ -271,6 +271,13 @@ describe('tar and Dockerfile-only contexts', () => {
     await expect(openContext({ tar: createReadStream(tar) }, { scratchDir: scratchDir() })).rejects.toThrow('Cannot locate specified Dockerfile: Dockerfile');
   });
 
+  it('falls back to a lower-case "dockerfile" in a tar, as Docker’s daemon does', async () => {
+    const src = tree({ dockerfile: 'FROM lower\n' });
+    const ctx = await openContext({ tar: createReadStream(tarOf(src, ['dockerfile'])) }, { scratchDir: scratchDir() });
+    contexts.push(ctx);
+    expect(ctx.dockerfile).toEqual({ name: 'dockerfile', text: 'FROM lower\n' });
+  });
+
   it('a Dockerfile alone (build - < Dockerfile) is a context holding only it, 2048 bytes', async () => {
     const ctx = await openContext({ dockerfileText: 'FROM busybox\n' }, { scratchDir: scratchDir() });
     contexts.push(ctx);

@@ -205,10 +205,12 @@ async function openTarContext(
     title: 'Unpack the build context (a tar stream) into a scratch directory',
     why: 'A context given as a tar stream is unpacked once, every member checked to stay inside, so COPY reads files from a directory like any other context.',
   });
-  const name = goClean(opts.dockerfile ?? DEFAULT_DOCKERFILE).replace(/^\/+/, '');
+  let name = goClean(opts.dockerfile ?? DEFAULT_DOCKERFILE).replace(/^\/+/, '');
   const walked = await walk(scratch, new IgnoreMatcher([]), { ownersAsRoot: false });
   // Read the Dockerfile through the index: a symlink named Dockerfile is followed inside the context only.
-  const found = name.startsWith('../') || name === '..' ? undefined : resolveInScope(walked.entries, name, scratch);
+  const lookup = (n: string) => (n === '..' || n.startsWith('../') ? undefined : resolveInScope(walked.entries, n, scratch));
+  let found = lookup(name);
+  if (!found && !opts.dockerfile && lookup('dockerfile')) found = lookup((name = 'dockerfile'));
   if (!found || found.entry.kind !== 'file') throw fail(`Cannot locate specified Dockerfile: ${opts.dockerfile ?? DEFAULT_DOCKERFILE}`);
   const text = await readDockerfile(found.entry.hostPath, name);
   const ignore = walked.entries.get('.dockerignore');
