@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { containerIds, GLASS, glass, glassInBackground, isRoot, removeContainersAfterEach, useRoot, waitFor } from '../helpers.js';
+import { startRegistry } from '../registry.js';
 
 /**
  * `glass build` end to end, as a learner types it: the issue's "Done when"
@@ -401,6 +402,38 @@ describe.skipIf(!isRoot)('glass build', () => {
     expect(badLabel.stderr).toContain('invalid argument "novalue" for "--label" flag: bad attribute format: novalue');
     expect(badLabel.exitCode).toBe(125);
     expect(existsSync(join(empty, 'Dockerfile'))).toBe(false);
+  });
+
+  it("FROM an image that is not here is pulled with the credentials of glass login, the pull's lines in the build's", { timeout: SLOW_MS }, async () => {
+    const reg = await startRegistry({ auth: 'htpasswd', users: { alice: 'pw' } });
+    const config = contextWith({});
+    const as = (args: string[], extra: { input?: string } = {}) =>
+      glass(root, args, { env: { GLASS_CONFIG: config }, ...(extra.input !== undefined ? { stdin: 'pipe' as const, input: extra.input } : {}) });
+    try {
+      const ref = `${reg.host}/private/base:1`;
+      expect((await as(['login', '-u', 'alice', '--password-stdin', reg.host], { input: 'pw\n' })).exitCode).toBe(0);
+      expect((await as(['tag', 'busybox', ref])).exitCode).toBe(0);
+      expect((await as(['push', '-q', ref])).exitCode).toBe(0);
+      expect((await as(['rmi', ref])).exitCode).toBe(0);
+      const dir = contextWith({ Dockerfile: `FROM ${ref}\nRUN echo on the pulled base\n` });
+      // Logged out: the registry refuses, after the FROM step began (so the error is printed bare, exit 1).
+      expect((await as(['logout', reg.host])).exitCode).toBe(0);
+      const denied = await as(['build', '-t', 'pulled:1', dir]);
+      expect(denied.stdout).toContain(`Step 1/2 : FROM ${ref}\n`);
+      expect(denied.stderr).not.toMatch(/^Error response from daemon/);
+      expect(denied.stderr).toMatch(/\S/);
+      expect(denied.exitCode).toBe(1);
+      // Logged in: pulled, its lines between the FROM step and the image it made.
+      expect((await as(['login', '-u', 'alice', '--password-stdin', reg.host], { input: 'pw\n' })).exitCode).toBe(0);
+      const b = await as(['build', '-t', 'pulled:1', dir]);
+      expect(b.stderr).toBe('');
+      expect(b.exitCode).toBe(0);
+      expect(b.stdout).toMatch(new RegExp(`Step 1/2 : FROM ${ref.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n[\\s\\S]*Status: Downloaded newer image for ${ref.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\n ---> [0-9a-f]{12}\nStep 2/2 : RUN echo on the pulled base\n`));
+      expect(b.stdout).toContain('on the pulled base\n');
+      expect((await glass(root, ['rmi', 'pulled:1', ref])).exitCode).toBe(0);
+    } finally {
+      await reg.stop();
+    }
   });
 
   it('Ctrl-C stops the build: the build container is removed and nothing is tagged', { timeout: SLOW_MS }, async () => {
