@@ -77,13 +77,15 @@ function dockerAnswers() {
 const loadBefore = loadavg()[0];
 const docker = dockerAnswers();
 const dockerEnv = { ...process.env, DOCKER_BUILDKIT: '0' };
+/** Every image docker built here: each --no-cache build leaves the one before untagged, so all are removed at the end. */
+const dockerImages = new Set();
 try {
   writeContext();
   // Warm up: the busybox image (built from the host's busybox the first time), then a first build, so the
   // cached rebuild has its cache and the cold one its base image.
   const g = (args) => [glass, ['--root', root, '--no-color', 'build', '-q', '-t', tag, ...args, context]];
   run(...g([]));
-  if (docker) run('docker', ['build', '-q', '-t', tag, context], dockerEnv);
+  if (docker) dockerImages.add(run('docker', ['build', '-q', '-t', tag, context], dockerEnv).trim());
   console.log(`context: 64 files, ${((64 * 16 * 1024) / 1e6).toFixed(1)} MB; Dockerfile: ${DOCKERFILE.trim().split('\n').length} steps`);
   console.log(docker ? 'docker: answers; classic builder (DOCKER_BUILDKIT=0) in the same run' : 'docker: no docker engine answers here (docker info failed): glass figures only');
 
@@ -102,6 +104,7 @@ try {
     for (const [name, job] of jobs) {
       const r = job();
       if (!/^sha256:[0-9a-f]{64}\n$/.test(r.out)) throw new Error(`${name}: build -q printed ${JSON.stringify(r.out)}`);
+      if (name.startsWith('docker')) dockerImages.add(r.out.trim());
       samples[name].push(r.ms);
     }
   }
@@ -122,6 +125,7 @@ try {
 } finally {
   // The images this bench made: in glass, the whole root goes (no container is left by a build); in docker, the tag and its steps.
   spawnSync(glass, ['--root', root, 'image', 'prune', '-a', '-f'], { stdio: 'ignore' });
-  if (docker) spawnSync('docker', ['rmi', tag], { stdio: 'ignore' });
+  // rmi of a built image deletes its untagged parents too (the steps' images), as glass does.
+  if (docker) spawnSync('docker', ['rmi', tag, ...dockerImages], { stdio: 'ignore' });
   rmSync(scratch, { recursive: true, force: true });
 }
