@@ -35,8 +35,10 @@ import { containsWildcards, entriesUnder, indexTree, resolveSources, type BuildC
  * context belong to root (Docker's client sends them as 0:0) unless --chown
  * names a user and group, looked up in the image's own /etc/passwd and
  * /etc/group; --from without --chown keeps the owners the files have in that
- * image. ADD also unpacks a local tar archive (plain, gzip, bzip2, xz) and
- * fetches http(s) URLs (saved as a file, mode 0600, never unpacked).
+ * image. ADD also unpacks a local tar archive (plain, gzip, bzip2, xz; its
+ * files keep the archive's owners, --chown or not) and fetches http(s) URLs
+ * (saved as a file, mode 0600, never unpacked). --chmod is BuildKit's, and
+ * refused with Docker 20.10's words.
  */
 
 export interface CopyInstruction {
@@ -69,7 +71,10 @@ export interface CopyEnv {
 }
 
 export interface PreparedCopy {
-  /** Docker's cache text (without "#(nop) "): "COPY file:<sha> in /app ", "ADD --chown=app:app dir:<sha> in / ". */
+  /**
+   * Docker's cache text (without "#(nop) "), its quirks kept: "COPY file:<sha> in /app ", "COPY --chown=app:appdir:<sha> in / "
+   * (no space after --chown), "ADD <sha> in /x/ " for a URL (a bare checksum), "COPY multi:<sha> in /d/ " for several sources.
+   */
   comment: string;
   /** Put the files into the build container (created from the current image, not started). */
   apply(containerId: string): Promise<void>;
