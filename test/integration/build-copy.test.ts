@@ -301,6 +301,14 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
     await execa('tar', ['--numeric-owner', '-C', join(dir, 'payload'), '-cJf', join(dir, 'site.txz'), '.']);
     await execa('tar', ['--numeric-owner', '-C', join(dir, 'payload'), '-cf', join(dir, 'plain.tar'), 'hello.txt']);
     rmSync(join(dir, 'payload'), { recursive: true });
+    // A device node and a fifo, as images carry them (/dev/null is 1:3).
+    await pipeline(
+      tarEntries([
+        { name: 'null', kind: 'char', mode: 0o666, uid: 0, gid: 0, mtime: 0, devMajor: 1, devMinor: 3 },
+        { name: 'pipe', kind: 'fifo', mode: 0o600, uid: 0, gid: 0, mtime: 0 },
+      ]),
+      createWriteStream(join(dir, 'dev.tar')),
+    );
     const ctx = await open(dir);
     try {
       const gz = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['site.tar.gz'], dest: '/www' } });
@@ -312,6 +320,8 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
       // --chown does not apply to an unpacked archive's files: they keep the archive's owners (Docker's UntarPath).
       const owned = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['plain.tar'], dest: '/o', chown: '9:9' } });
       expect(await inImage(owned.image, 'stat -c "%n %u:%g" /o /o/hello.txt')).toBe('/o 0:0\n/o/hello.txt 42:43\n');
+      const dev = await copyStep({ ctx, inst: { kind: 'ADD', sources: ['dev.tar'], dest: '/devs/' } });
+      expect(await inImage(dev.image, 'stat -c "%n %F %t:%T %a" /devs/null /devs/pipe')).toBe('/devs/null character special file 1:3 666\n/devs/pipe fifo 0:0 600\n');
       // COPY never unpacks.
       const copied = await copyStep({ ctx, inst: { kind: 'COPY', sources: ['site.tar.gz'], dest: '/c/' } });
       expect(await inImage(copied.image, 'ls /c')).toBe('site.tar.gz\n');
