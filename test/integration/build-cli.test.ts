@@ -447,5 +447,15 @@ describe.skipIf(!isRoot)('glass build', () => {
     expect(bg.stdout()).not.toContain('Successfully');
     await waitFor(() => containerIds(root), (ids) => ids.length === 0, { what: 'the build container to be removed' });
     expect((await glass(root, ['images', '-q', 'interrupted'])).stdout).toBe('');
+
+    // Ctrl-C pressed twice does not cut the clean-up short; a kill (SIGTERM) cleans up the same way, exit 143.
+    for (const [signals, code] of [[['SIGINT', 'SIGINT'], 130], [['SIGTERM'], 143]] as const) {
+      const again = glassInBackground(root, ['build', '--no-cache', '-t', 'interrupted:latest', dir]);
+      await again.waitForOutput('started\n');
+      for (const sig of signals) again.proc.kill(sig);
+      expect((await again.proc).exitCode).toBe(code);
+      expect(containerIds(root)).toEqual([]);
+      expect((await glass(root, ['images', '-q', 'interrupted'])).stdout).toBe('');
+    }
   });
 });

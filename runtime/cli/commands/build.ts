@@ -207,7 +207,14 @@ export const build: Handler = async (ctx) => {
 
   const scratch: string[] = [];
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
+  // Ctrl-C, a closed terminal or a kill: the build stops and cleans up (its container, nothing tagged) before glass
+  // ends. The handlers stay until then, so an impatient second Ctrl-C cannot cut the clean-up short.
+  const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+  let stoppedBy: keyof typeof SIGNALS | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    stoppedBy ??= sig as keyof typeof SIGNALS;
+    abort.abort();
+  };
   let stepSeen = false;
   let display: BuildDisplay | undefined;
   try {
@@ -286,15 +293,15 @@ export const build: Handler = async (ctx) => {
         shown.progress(p);
       },
     };
-    process.once('SIGINT', onSigint);
+    for (const sig of Object.keys(SIGNALS)) process.on(sig, onSignal);
     const result = await ctx.engine.builds.build(opts);
     display.succeeded(result);
     if (iidfile) writeFileSync(iidfile, result.id);
     return 0;
   } catch (e) {
     display?.failed();
-    // Ctrl-C: the engine has killed and removed the build container and tagged nothing; end as SIGINT would.
-    if (abort.signal.aborted) return 130;
+    // Stopped: the engine has killed and removed the build container and tagged nothing; end as the signal would (130 for Ctrl-C).
+    if (abort.signal.aborted) return 128 + SIGNALS[stoppedBy ?? 'SIGINT'];
     if (e instanceof PrepareError) {
       ctx.err(`${e.message}\n`);
       return 1;
@@ -309,7 +316,7 @@ export const build: Handler = async (ctx) => {
     }
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const sig of Object.keys(SIGNALS)) process.off(sig, onSignal);
     for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   }
 };
