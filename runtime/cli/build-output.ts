@@ -207,7 +207,8 @@ export function ttyDisplay(write: (s: string) => void, columns: number): BuildDi
           // A step with no image of its own (an ARG before FROM) ends when the next begins.
           if (current) finish('', false);
           cached = false;
-          current = { label: `[${p.step}/${p.total}] ${p.instruction}`, started: Date.now(), output: '' };
+          // A named stage is shown as BuildKit shows it: [builder 2/7].
+          current = { label: `[${p.stage ? `${p.stage} ` : ''}${p.step}/${p.total}] ${p.instruction}`, started: Date.now(), output: '' };
           return draw();
         case 'cache':
           cached = true;
