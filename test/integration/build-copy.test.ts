@@ -196,7 +196,10 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
       );
       expect(await failure({ ctx, inst: { kind: 'COPY', sources: ['z*'], dest: '/' } })).toBe('COPY failed: no source files were specified');
       expect(await failure({ ctx, inst: { kind: 'COPY', sources: ['../outside'], dest: '/' } })).toBe('COPY failed: forbidden path outside the build context: ../outside ()');
-      expect(await failure({ ctx, inst: { kind: 'COPY', sources: ['a.txt'], dest: '/etc/passwd/x' } })).toBe('failed to copy files: mkdir /etc/passwd: not a directory');
+      // Docker 20.10's words (it names the host path under its overlay; glass names the image's path).
+      expect(await failure({ ctx, inst: { kind: 'COPY', sources: ['a.txt'], dest: '/etc/passwd/x' } })).toBe('failed to copy files: lstat /etc/passwd/x: not a directory');
+      expect(await failure({ ctx, inst: { kind: 'COPY', sources: ['src'], dest: '/etc/passwd' } })).toBe('failed to copy files: failed to copy directory: mkdir /etc/passwd: not a directory');
+      expect(await failure({ ctx, inst: { kind: 'COPY', sources: ['a.txt'], dest: '/etc/passwd/' } })).toBe('failed to copy files: failed to create new directory: mkdir /etc/passwd: not a directory');
       expect(await failure({ ctx, inst: { kind: 'COPY', sources: ['a.txt'], dest: '/x', chmod: '755' } })).toBe(
         'the --chmod option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled',
       );

@@ -499,7 +499,11 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
   const destState = await statFollow(env, containerId, destClean);
   const intoDest = items.length > 1 || destAbs.endsWith('/') || destState.isDir || items[0]!.kind === 'dir' || archives.has(items[0]!);
   const dirNeeded = intoDest ? destClean : posix.dirname(destClean);
-  if (intoDest && destState.exists && !destState.isDir) throw fail(`failed to copy files: mkdir ${destClean}: not a directory`);
+  // Docker's words when a file stands where a directory must be (its messages name host paths; these name the image's).
+  if (intoDest && destState.exists && !destState.isDir) {
+    const how = items[0]!.kind === 'dir' ? 'failed to copy directory: ' : identity ? 'failed to create new directory: ' : '';
+    throw fail(`failed to copy files: ${how}mkdir ${destClean}: not a directory`);
+  }
 
   // The deepest existing directory above it: the tar is unpacked there, the missing ones made by its first entries.
   const missing: string[] = [];
@@ -507,7 +511,10 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
   for (;;) {
     const st = base === destClean ? destState : await statFollow(env, containerId, base);
     if (st.exists && st.isDir) break;
-    if (st.exists) throw fail(`failed to copy files: mkdir ${base}: not a directory`);
+    if (st.exists) {
+      // A file above DEST: Docker's lookup of DEST fails at the name under that file.
+      throw fail(`failed to copy files: lstat ${missing[0] ?? destClean}: not a directory`);
+    }
     missing.unshift(base);
     base = posix.dirname(base);
   }
