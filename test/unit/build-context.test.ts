@@ -320,11 +320,18 @@ describe('checksums (the cache key of COPY/ADD)', () => {
     expect(await entryChecksum(ctx, 'app/a.txt')).toBe(file1.slice('file:'.length));
   });
 
-  it('hash a file reached through a symlink under the name asked for', async () => {
+  it('hash a file reached through a symlink as the file itself (Docker: the link’s own name does not count)', async () => {
     const ctx = await open(tree({ Dockerfile: 'FROM x', 'real.txt': 'same', 'link.txt': { link: 'real.txt' } }));
     const [viaLink] = resolveSources(ctx, ['link.txt'], 'COPY');
     const [direct] = resolveSources(ctx, ['real.txt'], 'COPY');
-    expect(await sourceChecksum(ctx, viaLink!)).not.toBe(await sourceChecksum(ctx, direct!));
+    expect(await sourceChecksum(ctx, viaLink!)).toBe(await sourceChecksum(ctx, direct!));
+  });
+
+  it('is Docker’s tarsum record: sha256 of name, mode, uid, gid, size, typeflag, linkname, uname, gname, devmajor, devminor, content', async () => {
+    const ctx = await open(tree({ Dockerfile: 'FROM x', 'a.txt': 'hello\n' }));
+    const record = 'namea.txtmode420uid0gid0size6typeflag0linknameunamegnamedevmajor0devminor0hello\n';
+    const { createHash } = await import('node:crypto');
+    expect(await sourceChecksum(ctx, resolveSources(ctx, ['a.txt'], 'COPY')[0]!)).toBe(`file:${createHash('sha256').update(record).digest('hex')}`);
   });
 
   it('refuses to read a file swapped for a symlink after the walk', async () => {

@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { BuildContext, ContextEntry, ResolvedSource } from './context.js';
-import { entriesUnder, openEntry } from './context.js';
+import { entriesUnder, openEntry, resolveInContext } from './context.js';
 
 /**
  * The checksums behind COPY and ADD's cache keys. Docker's classic builder
  * decides whether `COPY app/ /app` can come from the cache by comparing a
- * hash of what would be copied: `COPY dir:3f2a… in /app`. The hash covers
- * each file's name, permissions, owner, size, type, link target and content,
- * and not its modification time (Docker's "tarsum", version 1): touching a
- * file keeps the cache; changing one byte, a mode bit or a name busts it.
+ * hash of what would be copied: `COPY dir:3f2a… in /app`. Each file's hash
+ * covers its name, permissions, owner, size, type and content, and not its
+ * modification time (Docker's "tarsum", version 1): touching a file keeps the
+ * cache; changing one byte, a mode bit or a name busts it.
  *
  *   file:<sha256>    one file: its record and content
- *   dir:<sha256>     a directory: the sorted hashes of everything in it, joined by ","
+ *   dir:<sha256>     a directory: the sorted hashes of everything in it (itself included), joined by ","
  *   multi:<sha256>   several sources (or a wildcard matching several): their hashes joined by ","
  *
- * The hex digits differ from Docker's own (its tar header layout is not
- * reproduced byte for byte); what they respond to is the same.
+ * The same digits as Docker 20.10's, checked against its daemon: the record
+ * is tarsum's ("name" + path, "mode" + decimal permission bits, "uid", "gid",
+ * "size", "typeflag", "linkname", "uname" and "gname" empty, "devmajor",
+ * "devminor"), then the content. As in Docker, a symlink is hashed as what it
+ * points to inside the context, under the target's path (its own name does
+ * not count); a dangling one, and a directory that was not sent itself, count
+ * as their bare path.
  */
 
 const typeflag: Record<ContextEntry['kind'], string> = { file: '0', symlink: '2', other: '3', dir: '5' };
@@ -48,12 +53,16 @@ async function computeEntry(entry: ContextEntry, name: string): Promise<string> 
   // tarsum v1's header fields, each written as name + value.
   const fields: [string, string][] = [
     ['name', entry.kind === 'dir' && name !== '.' ? `${name}/` : name],
-    ['mode', (entry.mode & 0o7777).toString(8)],
+    ['mode', String(entry.mode & 0o7777)],
     ['uid', String(entry.uid)],
     ['gid', String(entry.gid)],
     ['size', String(entry.kind === 'file' ? entry.size : 0)],
     ['typeflag', typeflag[entry.kind]],
     ['linkname', entry.link ?? ''],
+    ['uname', ''],
+    ['gname', ''],
+    ['devmajor', '0'],
+    ['devminor', '0'],
   ];
   for (const [k, v] of fields) hash.update(k + v);
   if (entry.kind === 'file' && entry.size > 0) {
@@ -69,18 +78,25 @@ async function computeEntry(entry: ContextEntry, name: string): Promise<string> 
 
 /**
  * Docker's copy hash of ONE resolved source: "file:<hex>" or "dir:<hex>". A
- * file reached through a symlink is hashed under the name it was asked for
- * (as Docker's context does); a directory's hash is that of everything in it,
- * the directory itself included unless it is the context root.
+ * directory's hash is that of everything in it, the directory itself included
+ * unless it is the context root.
  */
 export async function sourceChecksum(ctx: BuildContext, src: ResolvedSource): Promise<string> {
-  if (src.entry.kind !== 'dir') return `file:${await hashEntry(ctx, src.entry, src.matched)}`;
-  const members = src.path === '.' ? [] : [src.entry];
-  members.push(...entriesUnder(ctx, src.path));
+  if (src.entry.kind !== 'dir') return `file:${await hashEntry(ctx, src.entry, src.path)}`;
+  // Each member counts as the file it leads to; what Docker's context has no sum for (a dangling symlink, a
+  // directory that was not sent itself) counts as its bare path, as Docker's "backwards compatible" fallback does.
+  const members: ({ entry: ContextEntry; path: string } | string)[] = [];
+  const add = (e: ContextEntry) => {
+    const target = e.kind === 'symlink' ? resolveInContext(ctx, e.path) : { entry: e, path: e.path };
+    members.push(!target || target.entry.implied ? e.path : target);
+  };
+  if (src.path !== '.') add(src.entry);
+  for (const e of entriesUnder(ctx, src.path)) add(e);
   const hashes: string[] = [];
   // A few files at a time: a big directory must not open thousands of files at once.
   for (let i = 0; i < members.length; i += 16) {
-    hashes.push(...(await Promise.all(members.slice(i, i + 16).map((e) => hashEntry(ctx, e, e.path)))));
+    const batch = members.slice(i, i + 16).map((m) => (typeof m === 'string' ? m : hashEntry(ctx, m.entry, m.path)));
+    hashes.push(...(await Promise.all(batch)));
   }
   hashes.sort();
   return `dir:${sha256(hashes.join(','))}`;

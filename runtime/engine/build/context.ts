@@ -455,6 +455,13 @@ function resolveInScope(entries: Map<string, ContextEntry>, clean: string, root:
   return entry ? { path, entry } : undefined;
 }
 
+/** A context path with its symlinks followed inside the context (the context is its "/"); undefined when it does not resolve. */
+export function resolveInContext(ctx: BuildContext, path: string): { path: string; entry: ContextEntry } | undefined {
+  const clean = goClean(path);
+  if (clean === '..' || clean.startsWith('../') || clean.startsWith('/')) return undefined;
+  return resolveInScope(ctx.entries, clean, ctx.root);
+}
+
 /** A dir's descendants (not the dir itself), in walk order, as they are in the index. */
 export function entriesUnder(ctx: BuildContext, dir: string): ContextEntry[] {
   const out: ContextEntry[] = [];
