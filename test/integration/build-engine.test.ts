@@ -108,7 +108,9 @@ describe.skipIf(!isRoot)('glass build (engine)', () => {
     expect(first.output).toContain('to-stderr');
     expect(first.result!.tags).toEqual(['demo:1']);
     expect(first.result!.stepsCached).toBe(0);
-    expect(first.events.filter((e) => e.type === 'running')).toHaveLength(4); // the three RUNs and WORKDIR; metadata steps make no container
+    // Every step after FROM made a build container, as Docker's classic builder does (COPY would not); each was removed.
+    expect(first.events.filter((e) => e.type === 'running')).toHaveLength(17);
+    expect(first.events.filter((e) => e.type === 'removing')).toHaveLength(17);
 
     const img = await engine.images.inspect('demo:1');
     const c = img.Config;

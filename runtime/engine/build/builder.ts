@@ -9,7 +9,8 @@
  *   WORKDIR     a config change, plus the directory made in a build container when it is missing
  *   the rest    ENV ARG LABEL MAINTAINER EXPOSE VOLUME USER CMD ENTRYPOINT SHELL STOPSIGNAL
  *               HEALTHCHECK ONBUILD: a config change only — a new image with the parent's
- *               layers and an "empty_layer" history entry; no container is made for them
+ *               layers and an "empty_layer" history entry (through a never-started
+ *               container, as Docker's, so the output and events are Docker's)
  *
  * Before running a step, the cache (cache.ts) looks for an image made by the
  * same step on the same parent. Only the stages the target needs are built.
@@ -314,25 +315,43 @@ export class Builder {
     return false;
   }
 
-  /** A step's image, with or without a build container's layer. */
-  private async commit(s: StageState, key: ImageRunConfig, container?: ContainerConfig): Promise<void> {
+  /** A step's image, with a build container's layer (`container`), or only a new config (`containerId`: the step's container, for the record). */
+  private async commit(s: StageState, key: ImageRunConfig, container?: ContainerConfig, containerId?: string): Promise<void> {
     const image = await commitStepImage(this.d.trace, this.d.paths, this.d.store, {
       parent: s.image,
       config: s.runConfig,
       containerConfig: key,
       author: s.maintainer,
       container,
+      containerId,
     });
     s.imageId = image.id;
     s.image = image;
     this.stepsRun++;
   }
 
-  /** moby's commit(): a metadata step. Key Cmd: [shell..., "#(nop) ", text] (hence `#(nop)  CMD` with two spaces in history). */
+  /**
+   * moby's commit(): a metadata step. Key Cmd: [shell..., "#(nop) ", text]
+   * (hence `#(nop)  CMD` with two spaces in history). Docker's classic
+   * builder makes a container for it too — created from the current image
+   * with that Cmd, never started — and commits it; glass does the same, so
+   * its lines ("Running in", "Removing intermediate container") and events
+   * (create, destroy) are Docker's. A container that never ran changed
+   * nothing: its image is the parent's layers with the new config and an
+   * empty_layer history entry, so its upperdir is not read.
+   */
   private async commitMeta(s: StageState, text: string): Promise<void> {
     const key = { ...s.runConfig, Cmd: [...shellOf(s.runConfig), '#(nop) ', text] };
     if (await this.probe(s, key)) return;
-    await this.commit(s, key);
+    const c = await this.createContainer(s, key.Cmd, [], false);
+    this.emit({ type: 'running', containerId: c.id.slice(0, 12) });
+    try {
+      await this.commit(s, key, undefined, c.id);
+    } catch (e) {
+      await this.removeContainer(c.id).catch(() => {});
+      throw e;
+    }
+    await this.removeContainer(c.id);
   }
 
   /** Create a build container from the current image (never started unless RUN starts it). */
@@ -490,8 +509,8 @@ export class Builder {
     const key = { ...rc, Cmd: [...shellOf(rc), `#(nop) WORKDIR ${rc.WorkingDir}`] };
     if (await this.probe(s, key)) return;
     const c = await this.createContainer(s, key.Cmd, [], false);
-    // Docker's WORKDIR makes a build container too, with its "Running in" and "Removing" lines (metadata steps glass
-    // does without one, so it prints none for them; COPY's container Docker never shows: neither does glass).
+    // Docker's WORKDIR makes a build container too, with its "Running in" and "Removing" lines (COPY's container Docker
+    // never shows: it writes a layer without one; neither does glass).
     this.emit({ type: 'running', containerId: c.id.slice(0, 12) });
     try {
       await this.makeDirs(c.id, rc.WorkingDir);

@@ -30,6 +30,8 @@ export interface StepImageInput {
   author?: string;
   /** The build container whose changes become the new layer (RUN, COPY, ADD, WORKDIR). */
   container?: ContainerConfig;
+  /** A metadata step's container (never started, nothing to read): only recorded as the image's `container`. */
+  containerId?: string;
 }
 
 /** Drop the empty fields, so an image config holds what Docker's JSON (omitempty) would. */
@@ -91,7 +93,7 @@ export async function commitStepImage(trace: Tracer, paths: Paths, store: ImageS
       config: cleanRunConfig(input.config),
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: [...(parent?.config.history ?? []), history],
-      ...(container ? { container: container.id } : {}),
+      ...(container || input.containerId ? { container: container?.id ?? input.containerId } : {}),
       container_config: cleanRunConfig(input.containerConfig),
       ...(parent ? { parent: parent.id } : {}),
     };

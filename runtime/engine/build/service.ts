@@ -50,7 +50,7 @@ export class BuildService implements BuildsApi {
     try {
       ctx = await openContext(opts.source, { dockerfile: opts.dockerfile, scratchDir, trace: op.trace });
       opts.onProgress?.({ type: 'context', bytes: ctx.tarSize });
-      const df = parseDockerfile(ctx.dockerfile.text);
+      const df = parseDockerfile(ctx.dockerfile.text, ctx.dockerfile.name);
       for (const message of df.warnings) opts.onProgress?.({ type: 'warning', message });
       builder = new Builder(
         { paths: this.d.paths, store: this.d.store.traced(op.trace), containers: this.d.containers, images: this.d.images, trace: op.trace, call: { onStep: opts.onStep }, scratchDir },
