@@ -154,6 +154,7 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
       chownSync(join(d, 'a.txt'), 1234, 1234); // a host owner: Docker's client sends every file as 0:0
       utimesSync(join(d, 'a.txt'), 1_500_000_000, 1_500_000_000);
       symlinkSync('../a.txt', join(d, 'src/link'));
+      utimesSync(join(d, 'src/sub'), 1_400_000_000, 1_400_000_000);
     });
     const ctx = await open(dir);
     try {
@@ -173,6 +174,8 @@ describe.skipIf(!isRoot)('COPY and ADD', () => {
       const d = await copyStep({ ctx, inst: { kind: 'COPY', sources: ['src'], dest: '/data' } });
       expect(d.comment).toMatch(/^COPY dir:[0-9a-f]{64} in \/data $/);
       expect(await inImage(d.image, 'cd /data && find . | sort && readlink link && cat sub/b.txt')).toBe('.\n./link\n./sub\n./sub/b.txt\n./top.txt\n../a.txt\nbeta\n');
+      // A directory keeps its mtime too, although its files were written into it after it was made.
+      expect(await inImage(d.image, 'stat -c %Y /data/sub')).toBe('1400000000\n');
 
       // Into an existing directory: /etc keeps its own mode and owner.
       const etc = await copyStep({ ctx, inst: { kind: 'COPY', sources: ['src/'], dest: '/etc' } });

@@ -561,6 +561,10 @@ async function applyCopy(inst: CopyInstruction, env: CopyEnv, items: Item[], con
   const unique = entries.filter((e, i) => e.kind === 'dir' ? !last.has(e.name) : last.get(e.name) === i);
   entries.length = 0;
   entries.push(...unique);
+  // Writing a directory's files changes its mtime: Docker sets directories' times last, so each copied
+  // directory is sent once more at the end (tar then only applies its metadata again).
+  const made = new Set(missing.map(rel));
+  entries.push(...unique.filter((e) => e.kind === 'dir' && !made.has(e.name)).reverse());
 
   env.signal?.throwIfAborted();
   const count = entries.length;
