@@ -334,6 +334,18 @@ describe('checksums (the cache key of COPY/ADD)', () => {
     expect(await sourceChecksum(ctx, resolveSources(ctx, ['a.txt'], 'COPY')[0]!)).toBe(`file:${createHash('sha256').update(record).digest('hex')}`);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('hash files from an image (COPY --from) as Docker 20.10.24 did for the same files', async () => {
+    // FROM busybox AS b / RUN mkdir -p /out/sub && echo hi > /out/a && echo x > /out/sub/b && chmod 600 /out/sub/b,
+    // then COPY --from=b /out /out and COPY --from=b /out/a /a: these are the keys in Docker's history.
+    const root = tree({ 'out/a': 'hi\n', 'out/sub/b': { mode: 0o600, text: 'x\n' } });
+    chmodSync(join(root, 'out'), 0o755);
+    chmodSync(join(root, 'out/sub'), 0o755);
+    const ctx = await indexTree(root, { hashStyle: 'image' });
+    const key = async (src: string) => sourceChecksum(ctx, resolveSources(ctx, [src], 'COPY')[0]!);
+    expect(await key('/out')).toBe('dir:ec0086cf0f17e30e592396aed4ec8e19373238d79b50fec34d66a18bcf5d1e32');
+    expect(await key('/out/a')).toBe('file:1a551e1a6826be60781fde9262401822a72ad468b6d11f0f7a435624cc178b46');
+  });
+
   it('refuses to read a file swapped for a symlink after the walk', async () => {
     const outside = tree({ 'secret.txt': 'host secret' });
     const root = tree({ Dockerfile: 'FROM x', 'a.txt': 'mine' });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hostAccountName } from '../../kernel/host.js';
 import type { BuildContext, ContextEntry, ResolvedSource } from './context.js';
 import { entriesUnder, openEntry, resolveInContext } from './context.js';
 
@@ -20,7 +21,9 @@ import { entriesUnder, openEntry, resolveInContext } from './context.js';
  * "devminor"), then the content. As in Docker, a symlink is hashed as what it
  * points to inside the context, under the target's path (its own name does
  * not count); a dangling one, and a directory that was not sent itself, count
- * as their bare path.
+ * as their bare path. Files read from an image (COPY --from) are hashed as
+ * Docker's "lazy" image context does: the mode keeps its file-type bits and
+ * the owner names are the host's (BuildContext.hashStyle 'image').
  */
 
 const typeflag: Record<ContextEntry['kind'], string> = { file: '0', symlink: '2', other: '3', dir: '5' };
@@ -41,26 +44,30 @@ function hashEntry(ctx: BuildContext, entry: ContextEntry, name: string): Promis
   const key = `${name}\0${entry.path}`;
   let p = cache.get(key);
   if (!p) {
-    p = computeEntry(entry, name);
+    p = computeEntry(entry, name, ctx.hashStyle ?? 'context');
     cache.set(key, p);
     p.catch(() => cache!.delete(key));
   }
   return p;
 }
 
-async function computeEntry(entry: ContextEntry, name: string): Promise<string> {
+/** The file-type bits Go's tar headers carry in Mode for files read from an image (S_IFREG, S_IFDIR, S_IFLNK). */
+const typeBits: Record<ContextEntry['kind'], number> = { file: 0o100000, dir: 0o40000, symlink: 0o120000, other: 0 };
+
+async function computeEntry(entry: ContextEntry, name: string, style: 'context' | 'image'): Promise<string> {
   const hash = createHash('sha256');
+  const image = style === 'image';
   // tarsum v1's header fields, each written as name + value.
   const fields: [string, string][] = [
     ['name', entry.kind === 'dir' && name !== '.' ? `${name}/` : name],
-    ['mode', String(entry.mode & 0o7777)],
+    ['mode', String((entry.mode & 0o7777) | (image ? typeBits[entry.kind] : 0))],
     ['uid', String(entry.uid)],
     ['gid', String(entry.gid)],
     ['size', String(entry.kind === 'file' ? entry.size : 0)],
     ['typeflag', typeflag[entry.kind]],
     ['linkname', entry.link ?? ''],
-    ['uname', ''],
-    ['gname', ''],
+    ['uname', image ? hostAccountName('user', entry.uid) : ''],
+    ['gname', image ? hostAccountName('group', entry.gid) : ''],
     ['devmajor', '0'],
     ['devminor', '0'],
   ];

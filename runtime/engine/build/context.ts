@@ -71,6 +71,12 @@ export interface BuildContext {
   ignorePatterns: string[];
   /** Remove the scratch dir of a tar/Dockerfile-only context (no-op for a dir). Always call (finally). */
   dispose(): Promise<void>;
+  /**
+   * How Docker hashes these files for COPY's cache key: 'context' (default) as the context tar the CLI sent
+   * (permission bits, no owner names); 'image' as files read from an image (COPY --from: Docker's lazy context:
+   * mode with its file-type bits, owner names looked up on the host).
+   */
+  hashStyle?: 'context' | 'image';
 }
 
 export interface OpenContextOptions {
@@ -225,9 +231,17 @@ async function openTarContext(
  * resolveSources and the checksums work on it: COPY --from's files, an ADD
  * download. The caller owns the directory.
  */
-export async function indexTree(root: string): Promise<BuildContext> {
+export async function indexTree(root: string, opts: { hashStyle?: 'context' | 'image' } = {}): Promise<BuildContext> {
   const walked = await walk(root, new IgnoreMatcher([]), { ownersAsRoot: false });
-  return { root, entries: walked.entries, dockerfile: { name: '', text: '' }, tarSize: walked.tarSize, ignorePatterns: [], dispose: async () => {} };
+  return {
+    root,
+    entries: walked.entries,
+    dockerfile: { name: '', text: '' },
+    tarSize: walked.tarSize,
+    ignorePatterns: [],
+    dispose: async () => {},
+    ...(opts.hashStyle ? { hashStyle: opts.hashStyle } : {}),
+  };
 }
 
 async function readDockerfile(path: string, name: string): Promise<string> {
