@@ -402,6 +402,9 @@ describe.skipIf(!isRoot)('glass build', () => {
     const badLabel = await glass(root, ['build', '--label', 'novalue', empty]);
     expect(badLabel.stderr).toContain('invalid argument "novalue" for "--label" flag: bad attribute format: novalue');
     expect(badLabel.exitCode).toBe(125);
+    const badTag = await glass(root, ['build', '-t', 'Foo', empty]);
+    expect(badTag.stderr).toContain('invalid argument "Foo" for "-t, --tag" flag: invalid reference format: repository name (Foo) must be lowercase');
+    expect(badTag.exitCode).toBe(125);
     expect(existsSync(join(empty, 'Dockerfile'))).toBe(false);
   });
 

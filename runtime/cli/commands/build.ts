@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { credentialsFor, insecureRegistries, isGlassError, type BuildOptions, type BuildSource } from '../../engine/index.js';
+import { credentialsFor, insecureRegistries, isGlassError, parseTagTarget, type BuildOptions, type BuildSource } from '../../engine/index.js';
 import { bool, list, str, type Ctx, type Handler } from '../context.js';
 import { UsageError } from '../parse.js';
 import { classicDisplay, quietDisplay, ttyDisplay, type BuildDisplay } from '../build-output.js';
@@ -177,6 +177,19 @@ function buildArgs(values: string[]): Record<string, string | undefined> {
   return out;
 }
 
+/** -t values, checked before anything is sent as Docker's CLI checks them (validateTag): a malformed name is a flag error. */
+function tags(values: string[]): string[] {
+  for (const v of values) {
+    try {
+      parseTagTarget(v);
+    } catch (e) {
+      if (!isGlassError(e)) throw e;
+      throw new UsageError(`invalid argument ${JSON.stringify(v)} for "-t, --tag" flag: ${e.message}`, 'build');
+    }
+  }
+  return values;
+}
+
 /** --label values (opts.ValidateLabel): KEY=VALUE. */
 function labels(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -198,6 +211,7 @@ export const build: Handler = async (ctx) => {
   }
   const args = buildArgs(list(ctx.flags['build-arg']));
   const labelMap = labels(list(ctx.flags.label));
+  const tagList = tags(list(ctx.flags.tag));
   const iidfile = str(ctx.flags.iidfile);
   const network = str(ctx.flags.network);
   // Build containers get what every glass container gets today: a network namespace with only loopback.
@@ -278,7 +292,7 @@ export const build: Handler = async (ctx) => {
       insecureRegistries: insecure,
       source,
       dockerfile,
-      tags: list(ctx.flags.tag),
+      tags: tagList,
       buildArgs: args,
       noCache: bool(ctx.flags['no-cache']),
       target: str(ctx.flags.target),
