@@ -226,7 +226,7 @@ async function fromImageSources(inst: CopyInstruction, env: CopyEnv, scratch: st
   } finally {
     await env.containers.remove(c.id, { force: true, volumes: true, ...call }).catch(() => undefined);
   }
-  const ctx = await indexTree(root);
+  const ctx = await indexTree(root, { hashStyle: 'image' });
   let resolved: ResolvedSource[];
   try {
     // Inside an image ".." cannot leave anything: "/" is the image's root (Docker checks for the context only).
