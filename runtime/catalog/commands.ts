@@ -17,6 +17,7 @@ import { CP_COMMANDS } from './commands-cp.js';
 import { LINK_FLAGS, NETWORK_COMMANDS } from './commands-networks.js';
 import { PORT_COMMANDS, PORT_FLAGS } from './commands-ports.js';
 import { NET_FLAGS } from './commands-net-flags.js';
+import { BUILD_COMMANDS } from './commands-build.js';
 
 export type FlagType = 'bool' | 'string' | 'list' | 'int' | 'duration';
 
@@ -1013,7 +1014,10 @@ export const COMMANDS: CommandSpec[] = [
         short: 'a',
         type: 'bool',
         summary: 'Show all images (default hides intermediate images)',
-        explain: 'glass stores no intermediate build images yet, so every image is already listed; -a is accepted for Docker habits and lists the same.',
+        explain:
+          'Also lists the intermediate images `glass build` keeps: one per Dockerfile step, untagged (<none> <none>), each the parent of the next. ' +
+          'They are the build cache: a rebuild reuses a step whose parent image and instruction match one of them. Without -a, an untagged image that is ' +
+          'the parent of another is hidden; one that is nobody\'s parent (dangling) is shown.',
       },
       {
         name: 'digests',
@@ -1059,7 +1063,9 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Remove one or more images',
     explain:
       'Removes an image name, and when no name or container uses the image any more, deletes its layers from ' +
-      'disk. A layer still used as the lower directory of a container cannot be deleted.',
+      'disk. A layer still used as the lower directory of a container cannot be deleted. An image other images were ' +
+      'built on keeps existing (untagged) while they do; deleting a built image also deletes the intermediate images of ' +
+      'its build (one per Dockerfile step, its build cache) that nothing else uses, each with a Deleted: line.',
     kernel: ['overlayfs (lower layers)'],
     flags: [
       {
@@ -1251,6 +1257,7 @@ export const COMMANDS: CommandSpec[] = [
   ...CP_COMMANDS,
   ...NETWORK_COMMANDS,
   ...PORT_COMMANDS,
+  ...BUILD_COMMANDS,
 ];
 
 /**

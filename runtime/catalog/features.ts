@@ -12,7 +12,7 @@ export const FEATURES: Record<string, { landed: boolean; what: string }> = {
   'host-tools': { landed: true, what: "the host's own tools a lesson compares glass with: unshare, nsenter, mount, pivot_root (util-linux), ip (iproute2)" },
   networking: { landed: true, what: 'a bridge network, published ports, links and user networks' },
   volumes: { landed: true, what: 'volumes, bind mounts, cp, diff and commit' },
-  build: { landed: false, what: 'Dockerfile builds and the build cache' },
+  build: { landed: true, what: 'Dockerfile builds and the build cache' },
   limits: { landed: true, what: 'cgroup limits on memory, CPU and PIDs' },
   security: { landed: true, what: 'capabilities, seccomp and no-new-privileges' },
   exec: { landed: true, what: 'exec, top and stats' },

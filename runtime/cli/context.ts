@@ -9,6 +9,8 @@ export interface Ctx {
   /** Flags given on the command line (not defaults), like cobra's Changed. */
   changed: Set<string>;
   args: string[];
+  /** The global --explain: the engine's steps are printed; a command may add its own explanations (build's cache verdicts). */
+  explain?: boolean;
   out: (text: string) => void;
   err: (text: string) => void;
 }

@@ -24,6 +24,7 @@ import * as archive from './commands/archive.js';
 import * as registry from './commands/push.js';
 import * as pullCmd from './commands/pull.js';
 import { port } from './commands/ports.js';
+import { build } from './commands/build.js';
 
 /** Command name (from the catalog) → handler. The catalog holds the flags. */
 const HANDLERS: Record<string, Handler> = {
@@ -56,6 +57,7 @@ const HANDLERS: Record<string, Handler> = {
   load: archive.load,
   push: registry.push,
   pull: pullCmd.pull,
+  build,
   login: registry.login,
   logout: registry.logout,
   events: events.events,
@@ -126,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     // glass learn runs a lesson's commands with GLASS_TRACE_FILE set: their steps go there, for its "under the hood" panel.
     const traceFile = process.env.GLASS_TRACE_FILE;
     if (traceFile) engine.onStep((s) => appendTrace(traceFile, s));
-    const ctx: Ctx = { engine, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, out, err };
+    const ctx: Ctx = { engine, name: cmd.name, flags: parsed.flags, changed: parsed.changed, args: parsed.args, explain: parsed.global.explain, out, err };
     const code = await handler(ctx);
     if (outputFailure()) return reportOutputFailure();
     return outputClosed() ? 141 : code;

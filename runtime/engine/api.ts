@@ -30,6 +30,8 @@ import type { DiskUsage } from './disk-usage.js';
 import type { NetworkCreateOptions, NetworkInspect } from './networks/service.js';
 import type { NetworkHostView } from './networks/host-view.js';
 export type { NetworkCreateOptions, NetworkInspect };
+import type { BuildOptions, BuildProgress, BuildResult, BuildSource, CacheVerdict } from './build/types.js';
+export type { BuildOptions, BuildProgress, BuildResult, BuildSource, CacheVerdict };
 
 /**
  * The Engine: the one API every client of glass uses — the CLI, notebooks,
@@ -55,6 +57,7 @@ export interface Engine {
   readonly system: SystemApi;
   readonly volumes: VolumesApi;
   readonly networks: NetworksApi;
+  readonly builds: BuildsApi;
   /** Every step of every operation of this engine. Returns a function that unsubscribes. */
   onStep(listener: (step: Step) => void): () => void;
 }
@@ -128,7 +131,7 @@ export interface ContainersApi {
   attach(ref: string, call?: CallOptions): Promise<{ id: string; attachment: Attachment; config: ContainerConfig }>;
   /** Wait until it stops; its exit code (undefined on timeout). */
   wait(ref: string, timeoutMs?: number, call?: CallOptions): Promise<number | undefined>;
-  /** SIGTERM, then SIGKILL after `timeoutSec`. Events: kill (signal=15), [kill (signal=9)], die (from the shim), stop. */
+  /** The image's STOPSIGNAL (default SIGTERM), then SIGKILL after `timeoutSec`. Events: kill (signal=15), [kill (signal=9)], die (from the shim), stop. */
   stop(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
   restart(ref: string, timeoutSec?: number, call?: CallOptions): Promise<string>;
   /** Send a signal ("KILL", "SIGTERM", "9"...; default SIGKILL) to the container's init. Events: kill. */
@@ -245,8 +248,10 @@ export interface ImagesApi {
   /**
    * One summary per repo tag, newest image first; untagged images as one
    * <none> row. `pattern` is `docker images [REPOSITORY[:TAG]]` (globs).
+   * Intermediate images (a build's step images: untagged, and the parent of
+   * another image) are left out unless `all` (`images -a`), as Docker's.
    */
-  list(opts?: { pattern?: string }): Promise<ImageSummary[]>;
+  list(opts?: { pattern?: string; all?: boolean }): Promise<ImageSummary[]>;
   inspect(ref: string): Promise<ImageInspect>;
   /** Events: tag. */
   tag(source: string, target: string, call?: CallOptions): Promise<void>;
@@ -300,6 +305,26 @@ export interface ImagesApi {
    * Lines as Docker's report: {untagged} or {deleted}. Events: untag, delete, image prune.
    */
   prune(opts?: { all?: boolean; filters?: string[] } & CallOptions): Promise<{ imagesDeleted: { untagged?: string; deleted?: string }[]; spaceReclaimed: number }>;
+}
+
+export interface BuildsApi {
+  /**
+   * `docker build` with Docker's classic builder (DOCKER_BUILDKIT=0): every
+   * step runs on the image the step before made — RUN in a real build
+   * container, COPY/ADD into a created one, both committed; metadata
+   * instructions (ENV, CMD...) make a new config with an empty_layer history
+   * entry. Every step's image stays in the store, untagged, as the layer
+   * cache: a step whose parent image and key (container_config.Cmd, with the
+   * checksums of copied files) match a child image is taken from it. Only the
+   * stages the target needs are built. Tags are applied only when every step
+   * succeeded. Progress (Docker's lines, cache verdicts) through
+   * `onProgress`. Errors: INVALID_ARGUMENT (Dockerfile, context, target,
+   * build args: Docker's words, exitCode 1), BUILD_RUN_FAILED (exitCode = the
+   * command's), BUILD_CANCELLED (the signal; the build container is removed,
+   * nothing tagged), NO_SUCH_IMAGE / registry errors for FROM. Events: the
+   * build containers' create, start, die, commit, destroy; image tag.
+   */
+  build(opts: BuildOptions & CallOptions): Promise<BuildResult>;
 }
 
 /** `docker volume inspect`: Docker's Volume object (local driver). */

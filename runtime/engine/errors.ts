@@ -44,7 +44,11 @@ export type ErrorCode =
   /** `network create` of a name that exists. */
   | 'NETWORK_EXISTS'
   /** `network rm` of a network a container is on. */
-  | 'NETWORK_IN_USE';
+  | 'NETWORK_IN_USE'
+  /** A build's RUN step exited non-zero: the error's exitCode is the command's (as Docker's CLI exits). */
+  | 'BUILD_RUN_FAILED'
+  /** A build was interrupted (Ctrl-C: its AbortSignal). */
+  | 'BUILD_CANCELLED';
 // The kernel and shim layers' codes (KernelErrorCode): INVALID_ARGUMENT, KERNEL, NO_CGROUPS,
 // NATIVE_NOT_BUILT, SHIM_PROTOCOL, SHIM_FAILED, COMMAND_NOT_FOUND, COMMAND_NOT_EXECUTABLE.
 

@@ -50,6 +50,10 @@ export {
   storeCredentials,
   type RegistryCredentials,
 } from './registry/credentials.js';
+/** The Dockerfile parser (Docker 20.10's rules and error words): the language server's Dockerfile diagnostics. */
+export { DockerfileParseError, parseDockerfile } from './build/dockerfile.js';
+/** A name to tag an image with, checked and normalised ("app" -> "app:latest"): build -t checks its values with it, as Docker's CLI does. */
+export { parseTagTarget } from './images/reference.js';
 export { EVENT_FILTER_KEYS, eventMatcher, eventTimeRange, getTimestamp, parseGoDurationNs, parseTimestamp, type EventFilters } from './events-filter.js';
 
 /** An engine over one state root, in this process. */

@@ -23,6 +23,7 @@ import { VolumeStore } from './volumes/store.js';
 import { VolumeService } from './volumes/service.js';
 import { NetworkService } from './networks/service.js';
 import { NetworkStore } from './networks/store.js';
+import { BuildService } from './build/service.js';
 
 export interface EngineOptions {
   /** State root; default $GLASS_ROOT or /var/lib/glass. */
@@ -47,6 +48,7 @@ export class LocalEngine implements Engine {
   readonly system: SystemApi;
   readonly volumes: VolumeService;
   readonly networks: NetworkService;
+  readonly builds: BuildService;
   private readonly paths: Paths;
   private readonly tracing = new Tracing();
   private prepared?: Promise<void>;
@@ -84,6 +86,7 @@ export class LocalEngine implements Engine {
       imageUser: (id) => this.containers.imageUser(id),
       commit: (container, o) => this.containers.commit(container, o),
     });
+    this.builds = new BuildService({ paths: this.paths, store: imageStore, containers: this.containers, images: this.images, events: log, tracing: this.tracing, ready });
     const tracing = this.tracing;
     this.events = {
       list: async (o) => {

@@ -13,3 +13,32 @@ export function hostResolvConf(): string {
     return '';
   }
 }
+
+const accounts = new Map<string, Map<number, string>>();
+
+/**
+ * The host's name for a user or group ID (/etc/passwd, /etc/group), "" when it
+ * has none. Docker's daemon writes these names into the tar headers it hashes
+ * for COPY --from (Go's os/user lookups on the daemon's host), so the same
+ * image file can hash differently on two hosts; glass does as Docker does.
+ */
+export function hostAccountName(kind: 'user' | 'group', id: number): string {
+  const file = kind === 'user' ? '/etc/passwd' : '/etc/group';
+  let names = accounts.get(file);
+  if (!names) {
+    names = new Map();
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      /* no such file: no names */
+    }
+    for (const line of text.split('\n')) {
+      const f = line.split(':');
+      const n = Number(f[2]);
+      if (f.length >= 3 && f[0] && Number.isInteger(n) && !names.has(n)) names.set(n, f[0]);
+    }
+    accounts.set(file, names);
+  }
+  return names.get(id) ?? '';
+}

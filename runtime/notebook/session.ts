@@ -108,6 +108,7 @@ function oneLineEngine(engine: Engine): Engine {
     system: wrap(engine.system),
     volumes: wrap(engine.volumes),
     networks: wrap(engine.networks),
+    builds: wrap(engine.builds),
     onStep: (l) => engine.onStep(l),
   };
 }

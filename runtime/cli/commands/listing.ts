@@ -106,7 +106,7 @@ export const images: Handler = async (ctx) => {
   const noTrunc = bool(ctx.flags['no-trunc']);
   const idOf = (id: string) => (noTrunc ? id : shortId(id));
   const now = new Date();
-  const records = (await ctx.engine.images.list({ pattern: ctx.args[0] })).map((img) => ({
+  const records = (await ctx.engine.images.list({ pattern: ctx.args[0], all: bool(ctx.flags.all) })).map((img) => ({
     ID: idOf(img.Id),
     Repository: img.Repository,
     Tag: img.Tag,

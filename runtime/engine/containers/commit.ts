@@ -106,7 +106,7 @@ export function containerRunConfig(c: ContainerConfig, image: ImageRunConfig): I
 }
 
 /** Docker's media types for the same bytes, named as an OCI manifest names them. */
-function ociMediaType(mediaType: string): string {
+export function ociMediaType(mediaType: string): string {
   const docker: Record<string, string> = {
     'application/vnd.docker.image.rootfs.diff.tar.gzip': MEDIA.layerTarGzip,
     'application/vnd.docker.image.rootfs.diff.tar': MEDIA.layerTar,

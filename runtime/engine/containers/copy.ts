@@ -310,9 +310,18 @@ async function firstFailure(all: Promise<unknown>[]): Promise<void> {
 /** Copy a stream to a writable without ending it (stdout stays open). */
 async function pipeTo(stream: NodeJS.ReadableStream, out: Writable): Promise<void> {
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (!out.write(chunk)) await new Promise<void>((resolve, reject) => {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    });
+    if (!out.write(chunk)) {
+      // Each wait removes its listeners again: a long copy into a slow reader waits many times.
+      await new Promise<void>((resolve, reject) => {
+        const done = (e?: Error) => {
+          out.off('drain', done);
+          out.off('error', done);
+          if (e) reject(e);
+          else resolve();
+        };
+        out.on('drain', done);
+        out.on('error', done);
+      });
+    }
   }
 }

@@ -83,6 +83,8 @@ export function buildConfig({ id, name, created, image, opts, userEnv }: ConfigI
     autoRemove: !!opts.autoRemove,
     logConfig: resolveLogConfig(opts.logConfig),
     labels: mergeLabels(ic.Labels, userLabels(opts)),
+    ...(ic.StopSignal ? { stopSignal: ic.StopSignal } : {}),
+    ...(ic.Healthcheck ? { healthcheck: ic.Healthcheck } : {}),
     security: resolveSecurity(opts.security),
     ...(containerPorts(opts, ic.ExposedPorts) ? { ports: containerPorts(opts, ic.ExposedPorts) } : {}),
   };

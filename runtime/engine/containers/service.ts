@@ -52,7 +52,7 @@ import { parsePruneFilters, pruneMatches } from '../prune-filters.js';
 import { commitRunConfig, packChanges, preparedCommit, readChanges, reportLayer, unpackLayer, type CommitOptions } from './commit.js';
 import type { Change } from './diff.js';
 import { parseTagTarget } from '../images/reference.js';
-import { readBlobJson, type OciManifest } from '../images/oci.js';
+import { hostArchitecture, readBlobJson, type OciManifest } from '../images/oci.js';
 import type { VolumeStore } from '../volumes/store.js';
 import type { VolumeService } from '../volumes/service.js';
 import { checkSources, makeMounts, mountFor, mountSpecPairs, planMounts, type ContainerMount } from '../volumes/mounts.js';
@@ -62,6 +62,29 @@ import { parseNetworkOptions, isBuiltinMode } from '../networks/config.js';
 import { modeOf, networkStage, releaseContainerNetworks } from '../networks/stage.js';
 import type { NetworkService } from '../networks/service.js';
 import { parseLink } from '../networks/links.js';
+
+/** The signal `stop` sends first: the image's STOPSIGNAL (kept in the container's config), else SIGTERM. */
+function stopSignalOf(c: ContainerConfig): NodeJS.Signals | number {
+  try {
+    return c.stopSignal ? parseSignal(c.stopSignal) : 'SIGTERM';
+  } catch {
+    return 'SIGTERM'; // checked when the image was built; a hand-edited config falls back to Docker's default
+  }
+}
+
+/** Docker's "scratch": no layers, no config (build containers of a FROM scratch stage). */
+function scratchImage(): ImageRecord {
+  return {
+    id: '',
+    manifestDigest: '',
+    repoTags: [],
+    repoDigests: [],
+    created: '',
+    size: 0,
+    config: { architecture: hostArchitecture(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
+    layerDirs: [],
+  };
+}
 
 /** Remove what the shim of the last run left: its record, exit record, exit steps and socket. */
 function forgetRun(dir: string): void {
@@ -205,7 +228,9 @@ export class ContainerService implements ContainersApi {
       if (v !== undefined) userEnv.push(v);
     }
     // Recorded under the image store's lock: an rmi cannot take the layers away meanwhile.
-    const config = await this.d.images.traced(op.trace).use(opts.image, (image) => this.createFrom(op, image, { ...opts, resources: undefined }, userEnv, resources, network));
+    const config = opts.scratch
+      ? await this.createFrom(op, scratchImage(), { ...opts, resources: undefined }, userEnv, resources, network)
+      : await this.d.images.traced(op.trace).use(opts.image, (image) => this.createFrom(op, image, { ...opts, resources: undefined }, userEnv, resources, network));
     this.event('create', config);
     return config;
   }
@@ -215,9 +240,12 @@ export class ContainerService implements ContainersApi {
     op.on(id);
     const { store } = this.d;
     // Build the config first: a bad command is refused before anything is made.
-    const draft = buildConfig({ id, name: opts.name ?? '', created: new Date().toISOString(), image: { id: image.id, layerDirs: image.layerDirs, config: image.config.config }, opts, userEnv });
+    // overlayfs needs at least one lowerdir: an image with no layers (FROM scratch) gets one empty directory.
+    const layerDirs = image.layerDirs.length ? image.layerDirs : [this.emptyLayer()];
+    const draft = buildConfig({ id, name: opts.name ?? '', created: new Date().toISOString(), image: { id: image.id, layerDirs, config: image.config.config }, opts, userEnv });
     // Every -v, --mount, --tmpfs and --volumes-from is checked before anything is made (volumes/mounts.ts).
-    const plan = await planMounts(opts.storage ?? {}, Object.keys(image.config.config.Volumes ?? {}), (ref) => this.mountsOf(ref));
+    const imageVolumes = opts.imageVolumes === false ? [] : Object.keys(image.config.config.Volumes ?? {});
+    const plan = await planMounts(opts.storage ?? {}, imageVolumes, (ref) => this.mountsOf(ref));
     const links = await this.resolveLinks(opts, network);
     const dir = store.createDir(id);
     let name: string | undefined;
@@ -262,6 +290,13 @@ export class ContainerService implements ContainersApi {
       }
       throw e;
     }
+  }
+
+  /** An empty, read-only-by-use directory that stands for "no layers" as an overlay lowerdir. */
+  private emptyLayer(): string {
+    const dir = join(this.d.paths.images, 'empty-layer');
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    return dir;
   }
 
   /** Fill the container's empty volumes from its image (glass-shim prefill, runtime/shim/prefill.ts), if any needs it. */
@@ -664,7 +699,7 @@ export class ContainerService implements ContainersApi {
     const run = await this.locked(id, async () => {
       const info = await this.mustInfo(op, id);
       if (!info.running) return undefined;
-      this.signal(op, info, 'SIGTERM');
+      this.signal(op, info, stopSignalOf(info.config));
       return info;
     });
     if (!run) return;

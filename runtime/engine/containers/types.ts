@@ -1,3 +1,4 @@
+import type { HealthConfig } from '../images/types.js';
 import type { SecurityConfig, SecurityOptions } from './security.js';
 import type { ResourceOptions, Resources } from './limits.js';
 import type { ContainerMount, MountFlags, MountOptions } from '../volumes/mounts.js';
@@ -31,6 +32,10 @@ export interface ContainerConfig {
   autoRemove: boolean;
   /** --log-driver and --log-opt, defaults merged in (log-config.ts); absent in containers made before glass had them. */
   logConfig?: LogConfig;
+  /** Config.StopSignal: the image's STOPSIGNAL, the signal `stop` sends first; absent = SIGTERM. */
+  stopSignal?: string;
+  /** Config.Healthcheck: the image's HEALTHCHECK, as inspect shows it (glass does not run health checks yet). */
+  healthcheck?: HealthConfig;
   /** Config.Labels: the image's Labels with the user's over them, sorted by key (labels.ts); absent in containers made before glass had them. */
   labels?: Record<string, string>;
   /** Memory, CPU and pids limits, checked at create (limits.ts); absent: no limits. */
@@ -166,4 +171,17 @@ export interface CreateOptions {
   /** --link NAME[:ALIAS] values and --network-alias names (networks/links.ts). */
   links?: string[];
   networkAliases?: string[];
+  /**
+   * Build containers only (`glass build` on `FROM scratch`): no image at all,
+   * an empty root filesystem; `image` is then "scratch". Docker's classic
+   * builder works on such an empty layer for the first COPY of a scratch stage.
+   */
+  scratch?: boolean;
+  /**
+   * Build containers only: false leaves the image's VOLUMEs unmounted, so
+   * what COPY, ADD and WORKDIR write under them lands in the layer (Docker's
+   * classic builder writes those steps straight into the rootfs; only RUN's
+   * writes under a VOLUME are lost, to its anonymous volume).
+   */
+  imageVolumes?: boolean;
 }

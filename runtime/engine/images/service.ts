@@ -36,14 +36,18 @@ export class ImageService implements ImagesApi {
     return op;
   }
 
-  async list(opts: { pattern?: string } = {}): Promise<ImageSummary[]> {
+  async list(opts: { pattern?: string; all?: boolean } = {}): Promise<ImageSummary[]> {
     await this.begin('images');
     const { pattern } = opts;
     const matches = pattern === undefined ? () => true : referenceMatcher(pattern);
+    const records = await this.d.store.list();
+    // Docker hides intermediate images (a build's step images: untagged, and the parent of another image) unless -a.
+    const parents = new Set(records.map((r) => r.config.parent).filter((p): p is string => !!p));
+    const intermediate = (img: (typeof records)[number]) => img.repoTags.length === 0 && img.repoDigests.length === 0 && parents.has(img.id);
     // One row per name; a repository that knows the image only by digest (a pull by digest) is a
     // "<none>" tag row of that repository, as in Docker; an image with no name at all is one
     // <none>:<none> row (hidden by a pattern).
-    return (await this.d.store.list()).flatMap((img) => {
+    return records.filter((img) => opts.all || !intermediate(img)).flatMap((img) => {
       const digestOf = (repo: string) => img.repoDigests.find((d) => d.startsWith(`${repo}@`))?.slice(repo.length + 1);
       const tagged = new Set(img.repoTags.map((t) => t.slice(0, t.lastIndexOf(':'))));
       const digestOnly = [...new Set(img.repoDigests.map((d) => d.slice(0, d.indexOf('@'))))].filter((r) => !tagged.has(r)).map((r) => `${r}:<none>`);
@@ -108,9 +112,11 @@ export class ImageService implements ImagesApi {
     }
     const deleted: { untagged?: string; deleted?: string }[] = [];
     let space = 0;
+    // Dangling = untagged and nobody's parent (a build's intermediate images are not: deleting the image on top takes them along).
+    const parents = new Set(images.map((i) => i.config.parent).filter((p): p is string => !!p));
     for (const img of images) {
       const names = [...img.repoTags, ...(img.repoDigests ?? [])];
-      if (!opts.all && names.length > 0) continue;
+      if (!opts.all && (names.length > 0 || parents.has(img.id))) continue;
       if (await this.d.imageUser(img.id)) continue;
       if (!pruneMatches(filters, Date.parse(img.created) || 0, img.config.config.Labels ?? {})) continue;
       let lines: string[];

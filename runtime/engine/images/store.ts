@@ -204,6 +204,12 @@ export class ImageStore {
     if (!match.tag && repoTags.length > 1 && !force) {
       throw conflict(`unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
     }
+    // An image other images were built on (a build's step images, a commit's parent) stays while they do (Docker's hard conflict):
+    // by name it only loses the name; by ID it is refused, even forced.
+    if (images.some((i) => i.record.config.parent === id)) {
+      if (!match.tag) throw conflict(`unable to delete ${short} (cannot be forced) - image has dependent child images`);
+      return this.untagAndDelete(ref, id, [match.tag], false, removed);
+    }
     const user = await opts.isInUse(id);
     if (user !== false && user !== '') {
       const who = typeof user === 'string' ? `container ${shortId(user)}` : 'a container';
@@ -217,7 +223,33 @@ export class ImageStore {
       if (repoTags.length === 0) throw conflict(`unable to delete ${short} (cannot be forced) - image is being used by ${who}`);
       return this.untagAndDelete(ref, id, match.tag ? [match.tag] : repoTags, false, removed);
     }
-    return this.untagAndDelete(ref, id, match.tag ? [match.tag] : repoTags, true, removed);
+    const lines = await this.untagAndDelete(ref, id, match.tag ? [match.tag] : repoTags, true, removed);
+    if (lines.includes(`Deleted: ${id}`)) lines.push(...(await this.deleteUntaggedParents(match.image.record.config.parent, opts, removed)));
+    return lines;
+  }
+
+  /**
+   * After an image is deleted, its parents that only existed for it go too
+   * (moby's imageDelete with prune): a build's intermediate step images,
+   * untagged, with no other child and no container using them. The walk
+   * stops at the first parent that has a name, another child, or a user.
+   * The caller holds the lock.
+   */
+  private async deleteUntaggedParents(parentId: string | undefined, opts: RemoveOptions, removed: Removed): Promise<string[]> {
+    const lines: string[] = [];
+    for (let id = parentId; id; ) {
+      const { images, catalog } = await this.snapshot();
+      const parent = images.find((i) => i.record.id === id);
+      if (!parent) break;
+      const mine = new Set(parent.manifests.map((m) => m.digest));
+      const named = [...catalog.tags.values()].some((d) => mine.has(d));
+      const hasChild = images.some((i) => i.record.config.parent === id);
+      const user = await opts.isInUse(id);
+      if (named || hasChild || (user !== false && user !== '')) break;
+      lines.push(...(await this.untagAndDelete(id, id, [], true, removed)));
+      id = parent.record.config.parent;
+    }
+    return lines;
   }
 
   /** `docker import`: a root filesystem tarball (plain or gzip) becomes a one-layer image. */

@@ -15,6 +15,23 @@ export interface ImageRunConfig {
   Labels?: Record<string, string>;
   /** VOLUME: paths that get an anonymous volume in every container (volumes/mounts.ts). */
   Volumes?: Record<string, object> | null;
+  /** STOPSIGNAL: the signal `stop` sends first ("SIGQUIT", "9"); absent = SIGTERM. */
+  StopSignal?: string;
+  /** HEALTHCHECK: stored as Docker stores it (durations in nanoseconds; 0 = Docker's default). */
+  Healthcheck?: HealthConfig;
+  /** ONBUILD: instructions (as written) a build FROM this image runs first. */
+  OnBuild?: string[] | null;
+  /** SHELL: the shell form's command prefix for RUN, CMD and ENTRYPOINT (default ["/bin/sh","-c"]). */
+  Shell?: string[];
+}
+
+/** Docker's HealthConfig. Test: ["NONE"], ["CMD", argv...] or ["CMD-SHELL", command]. */
+export interface HealthConfig {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
 }
 
 /** OCI image config (application/vnd.oci.image.config.v1+json). */
@@ -31,6 +48,13 @@ export interface OciImageConfig {
   container?: string;
   /** The image a commit was made on (Docker's "Parent"): `history` names its rows by it. */
   parent?: string;
+  /**
+   * Docker's container_config: the config of the container (or build step)
+   * the image was made from. A build writes it on every image it makes: its
+   * Cmd is the step's cache key ("/bin/sh -c #(nop)  ENV A=1"), which the
+   * classic builder's cache compares (build/cache.ts).
+   */
+  container_config?: ImageRunConfig;
 }
 
 export interface ImageRecord {

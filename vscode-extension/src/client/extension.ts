@@ -67,6 +67,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'shellscript' },
       { scheme: 'untitled', language: 'markdown' },
       { scheme: 'untitled', language: 'shellscript' },
+      { scheme: 'file', language: 'dockerfile' },
+      { scheme: 'untitled', language: 'dockerfile' },
     ],
     initializationOptions: serverSettings(),
     // Hovers link to the lesson that teaches a flag: the one command their links may run.

@@ -2,8 +2,9 @@
  * Where the commands are in a document: all of a shell script; in Markdown
  * (lessons, READMEs), the fenced code blocks in a shell language (a lesson's
  * ```sh run, ```bash, and ```console blocks, where only the `$ ` prompt lines
- * are commands: the rest is their output). Dockerfiles are not read: their
- * RUN lines run inside an image, not glass.
+ * are commands: the rest is their output). A Dockerfile holds no glass
+ * commands (its RUN lines run inside an image): it has hovers and
+ * diagnostics of its own (dockerfile.ts).
  */
 import MarkdownIt from 'markdown-it';
 import { findInvocations, scanShell, type Invocation } from './shell.js';
@@ -13,11 +14,12 @@ const md = new MarkdownIt({ html: true });
 const SHELLS = new Set(['sh', 'bash', 'shell', 'zsh', 'ksh', 'dash']);
 const SESSIONS = new Set(['console', 'shell-session', 'shellsession', 'sh-session', 'terminal']);
 
-export type DocumentKind = 'shell' | 'markdown' | 'other';
+export type DocumentKind = 'shell' | 'markdown' | 'dockerfile' | 'other';
 
 export function kindOf(languageId: string, uri: string): DocumentKind {
   if (languageId === 'markdown' || /\.(md|markdown)$/i.test(uri)) return 'markdown';
   if (['shellscript', 'sh', 'bash', 'shell', 'zsh'].includes(languageId) || /\.(sh|bash)$/i.test(uri)) return 'shell';
+  if (languageId === 'dockerfile' || /(?:^|\/)dockerfile(?:\.[^/]*)?$|\.dockerfile$/i.test(uri)) return 'dockerfile';
   return 'other';
 }
 

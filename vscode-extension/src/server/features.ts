@@ -6,6 +6,7 @@
 import { COMMANDS, GLOBAL_FLAGS, LEFT_OUT, findCommand, type CommandSpec, type FlagSpec } from '../../../runtime/catalog/commands.js';
 import { analyze, flagTakingValue, type Role } from './analyze.js';
 import { invocationsIn, type DocumentKind } from './documents.js';
+import { dockerfileCompletions, dockerfileHover, dockerfileProblems } from './dockerfile.js';
 import { commandHover, flagHover, flagLabel, missingCommandHover, missingFlagHover, plan, problemOf } from './explain.js';
 import type { Lessons } from './lessons.js';
 import type { LiveNames } from './names.js';
@@ -31,6 +32,7 @@ function invocationAt(text: string, kind: DocumentKind, offset: number): Invocat
 }
 
 export function hoverAt(text: string, kind: DocumentKind, offset: number, lessons: Lessons): HoverResult | undefined {
+  if (kind === 'dockerfile') return dockerfileHover(text, offset, lessons);
   const inv = invocationAt(text, kind, offset);
   if (!inv) return undefined;
   const i = inv.words.findIndex((w) => offset >= w.start && offset < w.end);
@@ -80,6 +82,7 @@ export interface CompletionEntry {
 }
 
 export function completionsAt(text: string, kind: DocumentKind, offset: number, names: LiveNames | undefined, lessons: Lessons): CompletionEntry[] | 'needs-names' {
+  if (kind === 'dockerfile') return dockerfileCompletions(text, offset);
   const inv = invocationAt(text, kind, offset);
   if (!inv) return [];
   // The word being typed (possibly empty: the cursor after a space).
@@ -148,6 +151,7 @@ export interface Problem extends Span {
 }
 
 export function diagnose(text: string, kind: DocumentKind): Problem[] {
+  if (kind === 'dockerfile') return dockerfileProblems(text);
   const problems: Problem[] = [];
   for (const inv of invocationsIn(text, kind)) {
     const p = diagnoseOne(inv);
