@@ -9,6 +9,7 @@ import { securityInspect } from './security.js';
 import { inspectMounts } from '../volumes/mounts.js';
 import { inspectPorts } from '../networks/publish.js';
 import { networkModeOf, networkSettings } from '../networks/inspect.js';
+import { goMap } from '../go-json.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -65,7 +66,7 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       ...(c.mountFlags?.mounts ? { Mounts: c.mountFlags.mounts } : {}),
       ...(c.mountFlags?.tmpfs ? { Tmpfs: c.mountFlags.tmpfs } : {}),
       VolumesFrom: c.mountFlags?.volumesFrom ?? null,
-      PortBindings: c.ports?.portBindings ?? {},
+      PortBindings: goMap(c.ports?.portBindings ?? {}),
       PublishAllPorts: !!c.ports?.publishAll,
     },
     GraphDriver: {
@@ -89,11 +90,11 @@ export function containerInspect(info: ContainerInfo, dir: string): Record<strin
       Cmd: c.cmd,
       ...(c.healthcheck ? { Healthcheck: c.healthcheck } : {}),
       Image: c.image,
-      ...(c.ports && Object.keys(c.ports.exposedPorts).length ? { ExposedPorts: c.ports.exposedPorts } : {}),
-      Volumes: c.mountFlags?.volumes ? Object.fromEntries(c.mountFlags.volumes.map((v) => [v, {}])) : null,
+      ...(c.ports && Object.keys(c.ports.exposedPorts).length ? { ExposedPorts: goMap(c.ports.exposedPorts) } : {}),
+      Volumes: c.mountFlags?.volumes ? goMap(Object.fromEntries(c.mountFlags.volumes.map((v) => [v, {}]))) : null,
       WorkingDir: c.workingDir,
       Entrypoint: c.entrypoint,
-      Labels: c.labels ?? {},
+      Labels: goMap(c.labels ?? {}),
       ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
     },
     NetworkSettings: networkSettings(c, dir, info.running, info.pid, inspectPorts(c, dir, info.running)),

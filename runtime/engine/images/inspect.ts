@@ -1,4 +1,5 @@
 import { lowerdirsTopFirst, type HealthConfig, type ImageRecord, type ImageRunConfig } from './types.js';
+import { goMap } from '../go-json.js';
 
 /** `docker image inspect`'s shape, filled from the OCI config. */
 export interface ImageInspect {
@@ -56,7 +57,7 @@ function inspectRunConfig(c: ImageRunConfig, image = ''): InspectRunConfig {
     AttachStdin: false,
     AttachStdout: false,
     AttachStderr: false,
-    ...(c.ExposedPorts && Object.keys(c.ExposedPorts).length ? { ExposedPorts: c.ExposedPorts } : {}),
+    ...(c.ExposedPorts && Object.keys(c.ExposedPorts).length ? { ExposedPorts: goMap(c.ExposedPorts) } : {}),
     Tty: false,
     OpenStdin: false,
     StdinOnce: false,
@@ -64,11 +65,11 @@ function inspectRunConfig(c: ImageRunConfig, image = ''): InspectRunConfig {
     Cmd: c.Cmd ?? null,
     ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}),
     Image: image,
-    Volumes: c.Volumes && Object.keys(c.Volumes).length ? c.Volumes : null,
+    Volumes: c.Volumes && Object.keys(c.Volumes).length ? goMap(c.Volumes) : null,
     WorkingDir: c.WorkingDir ?? '',
     Entrypoint: c.Entrypoint ?? null,
     OnBuild: c.OnBuild?.length ? c.OnBuild : null,
-    Labels: c.Labels ?? null,
+    Labels: goMap(c.Labels ?? null),
     ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
     ...(c.Shell?.length ? { Shell: c.Shell } : {}),
   };

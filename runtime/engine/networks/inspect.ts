@@ -1,5 +1,6 @@
 import type { ContainerConfig } from '../containers/types.js';
 import { modeOf, readAttachment } from './stage.js';
+import { goMap } from '../go-json.js';
 
 /** HostConfig.NetworkMode as Docker shows it: "default" for a plain run, else what was given (container:<id>). */
 export function networkModeOf(c: ContainerConfig): string {
@@ -38,7 +39,7 @@ export function networkSettings(c: ContainerConfig, dir: string, running: boolea
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: ports ?? {},
+    Ports: goMap<unknown>((ports ?? {}) as Record<string, unknown>),
     SandboxKey: running && pid ? `/proc/${pid}/ns/net` : '',
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,

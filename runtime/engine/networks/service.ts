@@ -17,6 +17,7 @@ import { linkEnv, linkHostsLine, withLinkEnv } from './links.js';
 import { readNetworkHostView, type NetworkHostView } from './host-view.js';
 import { hostVethName, userBridgeName } from './names.js';
 import { bridgeDevice, DEFAULT_NETWORK, subnetOf, type Lease, type NetworkRecord, type NetworkStore } from './store.js';
+import { goMap } from '../go-json.js';
 
 /** A network as `network ls` and `network inspect` show it (Docker's NetworkResource). */
 export interface NetworkInspect {
@@ -103,7 +104,7 @@ export class NetworkService {
       Containers[id] = { Name: info.config.name, EndpointID: l.endpointId, MacAddress: l.mac, IPv4Address: `${l.ip}/${prefix}`, IPv6Address: '' };
     }
     const { Options, Labels, ...head } = n;
-    return { ...head, Containers, Options, Labels };
+    return { ...head, Containers: goMap(Containers), Options: goMap(Options), Labels: goMap(Labels) };
   }
 
   /** Every network: the three built in (bridge before its first container has no record yet) and the user's, by name. */

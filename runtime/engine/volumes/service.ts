@@ -6,6 +6,7 @@ import { withLock } from '../state/lock.js';
 import type { Operation, Tracing } from '../trace.js';
 import { checkVolumeName } from './spec.js';
 import type { VolumeRecord, VolumeStore } from './store.js';
+import { goMap } from '../go-json.js';
 
 export interface VolumeDeps {
   store: VolumeStore;
@@ -42,7 +43,7 @@ export class VolumeService implements VolumesApi {
     return {
       CreatedAt: v.CreatedAt,
       Driver: 'local',
-      Labels: v.Labels,
+      Labels: goMap(v.Labels),
       Mountpoint: this.d.store.data(v.Name),
       Name: v.Name,
       Options: v.Labels === null ? null : {},
