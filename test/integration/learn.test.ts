@@ -41,10 +41,13 @@ describe.skipIf(!isRoot)('glass learn: what a learner sees when something is wro
     const root = testRoot();
     expect(await glass(root, ['learn', '42'])).toEqual({ exitCode: 1, stdout: '', stderr: "Error: no lesson '42': 'glass learn' lists them\n" });
     expect(await glass(root, ['learn', '--auto', 'nope'])).toMatchObject({ exitCode: 1, stderr: "Error: no lesson 'nope': 'glass learn' lists them\n" });
-    const coming = lessons.find(isComing)!;
-    const r = await glass(root, ['learn', String(coming.number)]);
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^Error: lesson ${coming.number} \\(${coming.title}\\) is coming: it needs ${coming.needs[0]} \\(.+\\), which glass does not have yet\\n$`));
+    // Every runtime feature has landed now, so no shipped lesson is coming (the rule itself: test/unit/learn-parse).
+    const coming = lessons.find(isComing);
+    if (coming) {
+      const r = await glass(root, ['learn', String(coming.number)]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^Error: lesson ${coming.number} \\(${coming.title}\\) is coming: it needs ${coming.needs[0]} \\(.+\\), which glass does not have yet\\n$`));
+    }
     // stdin is not a terminal here (the helper gives the CLI none).
     const notty = await glass(root, ['learn', String(shipped[0].number)]);
     expect(notty).toEqual({

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { glass, isRoot, useRoot, waitFor } from '../helpers.js';
+import { freePort, glass, isRoot, useRoot, waitFor } from '../helpers.js';
 
 /**
  * User-defined networks and links as a user meets them: containers on one
@@ -98,12 +98,15 @@ describe.skipIf(!isRoot)('user networks and links', { timeout: 180_000 }, () => 
     const web = await ipOn('front');
     let r = await get('vault', web);
     expect(r.stdout).not.toContain('hello');
-    // A port published on the host, through the vault bridge's gateway (the host's own address there).
-    await ok('run', '-d', '--name', 'pub', '-p', '18931:80', 'busybox', 'sh', '-c', 'echo published > /index.html && httpd -f -p 80 -h /');
-    r = await get('vault', await gatewayOf('vault'), 18931);
+    // A port published on the host: a container on an ordinary network reaches it through its gateway (the
+    // host's own address there) once httpd answers; through the vault bridge's gateway, nothing does.
+    const port = await freePort();
+    await ok('run', '-d', '--name', 'pub', '-p', `${port}:80`, 'busybox', 'sh', '-c', 'echo published > /index.html && httpd -f -p 80 -h /');
+    const back = await gatewayOf('back');
+    const open = await waitFor(() => get('back', back, port), (x) => x.stdout === 'published\n', { what: 'the published port from network back', timeoutMs: 30_000 });
+    expect(open.stdout).toBe('published\n');
+    r = await get('vault', await gatewayOf('vault'), port);
     expect(r.stdout).not.toContain('published');
-    // while a container on an ordinary network does get there.
-    expect((await get('back', await gatewayOf('back'), 18931)).stdout).toBe('published\n');
     await ok('rm', '-f', 'pub');
   });
 

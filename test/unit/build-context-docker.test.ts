@@ -70,7 +70,7 @@ async function dockerSends(root: string, dockerfile?: string): Promise<{ members
   const tarPath = join(dir, 'sent.tar');
   writeFileSync(tarPath, lastTar ?? Buffer.alloc(0));
   // With a Dockerfile from outside, Docker's CLI ends the stream before the tar's end: tar warns, lists all the same.
-  const list = await run('tar', ['-tf', tarPath]).catch((e: { stdout: string }) => e);
+  const list = await run('tar', ['--quoting-style=literal', '-tf', tarPath]).catch((e: { stdout: string }) => e);
   const members = list.stdout.split('\n').filter(Boolean).map((m) => m.replace(/\/$/, '')).sort();
   return { members, size: lastTar?.length ?? -1 };
 }
