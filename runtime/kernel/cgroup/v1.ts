@@ -76,7 +76,11 @@ export class CgroupV1Driver implements CgroupDriver {
       `cgroup v1 has one tree per controller (${this.layout.hierarchies.map((h) => (h.version === 2 ? 'the v2 tree' : h.controllers.join(','))).join(', ')}); the container gets a directory in each.`,
     );
     this.layout.hierarchies.forEach((h, i) => {
-      if (h.controllers.includes('cpuset')) inheritCpusetV1(ctx, join(h.mountpoint, this.parent), cg.dirs[i]!);
+      if (!h.controllers.includes('cpuset')) return;
+      // The last container to go may have removed the parent, and this mkdir made it again, empty: a task
+      // cannot join a cpuset without CPUs (ENOSPC), so the parent gets its CPUs again first (a read if it has them).
+      if (this.parent) inheritCpusetV1(ctx, h.mountpoint, join(h.mountpoint, this.parent));
+      inheritCpusetV1(ctx, join(h.mountpoint, this.parent), cg.dirs[i]!);
     });
   }
 
