@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openContext } from '../../runtime/engine/build/context.js';
+import { DOCUMENTED_DOCKERIGNORE, makeTree, type TreeFiles } from '../context-tree.js';
 
 /**
  * The build context against Docker's own CLI. `docker build` (classic
@@ -47,20 +48,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Files = Record<string, string | { link: string } | { hardlink: string }>;
+type Files = TreeFiles;
 
-function tree(files: Files): string {
-  const root = mkdtempSync(join(dir, 'ctx-'));
-  for (const [rel, what] of Object.entries(files)) {
-    const p = join(root, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    if (rel.endsWith('/')) mkdirSync(p, { recursive: true });
-    else if (typeof what === 'string') writeFileSync(p, what);
-    else if ('link' in what) symlinkSync(what.link, p);
-    else linkSync(join(root, what.hardlink), p);
-  }
-  return root;
-}
+const tree = (files: Files): string => makeTree(dir, files);
 
 /** What Docker's CLI sends for this context: its tar's members and its size (what "Sending build context" counts). */
 async function dockerSends(root: string, dockerfile?: string): Promise<{ members: string[]; size: number }> {
@@ -97,19 +87,7 @@ async function glassSends(root: string, dockerfile?: string): Promise<{ members:
 const cases: [string, Files, string?][] = [
   [
     'the documented examples: */temp*, */*/temp*, temp?, **/*.go, *.md with !README.md',
-    {
-      Dockerfile: 'FROM busybox\n',
-      '.dockerignore': '# comment\n*/temp*\n*/*/temp*\ntemp?\n**/*.go\n*.md\n!README.md\n',
-      'README.md': 'r',
-      'CHANGES.md': 'c',
-      'somedir/temporary.txt': 't',
-      'somedir/keep.txt': 'k',
-      'somedir/subdir/temp.txt': 't',
-      tempa: 'a',
-      temp: 'kept',
-      'main.go': 'go',
-      'pkg/x/y.go': 'go',
-    },
+    DOCUMENTED_DOCKERIGNORE,
   ],
   [
     'exceptions: walked into an excluded dir only when the exception starts with it',

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { combineChecksums, entryChecksum, sourceChecksum } from '../../runtime/engine/build/checksum.js';
 import { entriesUnder, indexTree, openContext, resolveSources, type BuildContext } from '../../runtime/engine/build/context.js';
+import { DOCUMENTED_DOCKERIGNORE, makeTree, type TreeFiles } from '../context-tree.js';
 
 /**
  * The build context on real directories and tar streams: what .dockerignore
@@ -19,20 +20,9 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function tree(files: Record<string, string | { link: string } | { mode: number; text: string }>): string {
-  const root = mkdtempSync(join(tmpdir(), 'glass-ctx-test-'));
+function tree(files: TreeFiles): string {
+  const root = makeTree(tmpdir(), files);
   dirs.push(root);
-  for (const [rel, what] of Object.entries(files)) {
-    const p = join(root, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    if (rel.endsWith('/')) mkdirSync(p, { recursive: true });
-    else if (typeof what === 'string') writeFileSync(p, what);
-    else if ('link' in what) symlinkSync(what.link, p);
-    else {
-      writeFileSync(p, what.text);
-      chmodSync(p, what.mode);
-    }
-  }
   return root;
 }
 
@@ -104,19 +94,7 @@ describe('a directory context', () => {
 describe('.dockerignore on a real context (Docker’s documented behaviour)', () => {
   it('leaves out what it names: *.md except README.md, */temp*, temp?, **/*.go', async () => {
     const ctx = await open(
-      tree({
-        Dockerfile: 'FROM busybox\n',
-        '.dockerignore': '# comment\n*/temp*\n*/*/temp*\ntemp?\n**/*.go\n*.md\n!README.md\n',
-        'README.md': 'r',
-        'CHANGES.md': 'c',
-        'somedir/temporary.txt': 't',
-        'somedir/keep.txt': 'k',
-        'somedir/subdir/temp.txt': 't',
-        tempa: 'a',
-        temp: 'kept',
-        'main.go': 'go',
-        'pkg/x/y.go': 'go',
-      }),
+      tree(DOCUMENTED_DOCKERIGNORE),
     );
     expect(paths(ctx).sort()).toEqual(['.', '.dockerignore', 'Dockerfile', 'README.md', 'pkg', 'pkg/x', 'somedir', 'somedir/keep.txt', 'somedir/subdir', 'temp'].sort());
   });

@@ -1,12 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { combineChecksums, sourceChecksum } from '../../runtime/engine/build/checksum.js';
 import { openContext, resolveSources, type BuildContext } from '../../runtime/engine/build/context.js';
 import { parseDockerfile } from '../../runtime/engine/build/dockerfile.js';
+import { makeTree, type TreeFiles } from '../context-tree.js';
 
 /**
  * glass's COPY cache keys and error words against a real Docker daemon's
@@ -38,23 +39,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Files = Record<string, string | { link: string } | { mode: number; text: string }>;
+type Files = TreeFiles;
 
-function tree(files: Files): string {
-  const root = mkdtempSync(join(dir, 'ctx-'));
-  for (const [rel, what] of Object.entries(files)) {
-    const p = join(root, rel);
-    mkdirSync(dirname(p), { recursive: true });
-    if (rel.endsWith('/')) mkdirSync(p, { recursive: true });
-    else if (typeof what === 'string') writeFileSync(p, what);
-    else if ('link' in what) symlinkSync(what.link, p);
-    else {
-      writeFileSync(p, what.text);
-      chmodSync(p, what.mode);
-    }
-  }
-  return root;
-}
+const tree = (files: Files): string => makeTree(dir, files);
 
 /** Docker's COPY keys, in Dockerfile order, for `COPY <sources> /dN/` lines. */
 async function dockerKeys(root: string, copies: string[][]): Promise<string[]> {
